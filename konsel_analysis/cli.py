@@ -1,0 +1,112 @@
+"""The ``konsel`` command: one sub-command per step of the work.
+
+Expected problems (bad input, missing data) end with one message naming the
+file, the column and the fix, and a non-zero exit; never a traceback. Personal
+data (NIK, names) never appears in a message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from konsel_analysis import __version__
+from konsel_analysis.paths import project_paths
+
+
+class UserError(Exception):
+    """A problem the user can fix; its message names the file, the column and the fix."""
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from konsel_analysis.synth import TABLE_FILES, generate_konsel, has_raw_data, write_konsel
+
+    out = Path(args.out) if args.out else project_paths().raw
+    if has_raw_data(out) and not args.force:
+        raise UserError(
+            f"{out} already holds {TABLE_FILES['register']} and {TABLE_FILES['survey']}; "
+            "raw data is never overwritten: pass --force to replace it "
+            "or --out DIR to write elsewhere"
+        )
+    started = time.perf_counter()
+    data = generate_konsel(
+        households=args.households, seed=args.seed, survey_households=args.survey_households
+    )
+    written = write_konsel(data, out)
+    seconds = time.perf_counter() - started
+    print(
+        f"Synthetic Konsel (seed {args.seed}): {len(data.register):,} register households, "
+        f"{len(data.survey):,} survey households, in {seconds:.1f} s"
+    )
+    for path in written:
+        print(f"  wrote {path}")
+    return 0
+
+
+def _cmd_reports(args: argparse.Namespace) -> int:
+    from konsel_analysis.pipeline import run_pipeline
+
+    return run_pipeline(project_paths(), language=args.language)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from konsel_analysis.synth import DEFAULT_SEED
+
+    parser = argparse.ArgumentParser(
+        prog="konsel", description="Targeting social assistance in Kabupaten Konawe Selatan."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    synth = sub.add_parser("synth", help="write the calibrated synthetic Konsel data to data/raw")
+    synth.add_argument(
+        "--households",
+        type=int,
+        default=None,
+        help="register households (default: the whole regency, about 83,000)",
+    )
+    synth.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    synth.add_argument(
+        "--survey-households",
+        type=int,
+        default=None,
+        help="target survey sample size (default 3,000)",
+    )
+    synth.add_argument("--out", default=None, help="folder to write (default data/raw)")
+    synth.add_argument("--force", action="store_true", help="replace existing raw data")
+    synth.set_defaults(handler=_cmd_synth)
+
+    reports = sub.add_parser("reports", help="run the main job on data/raw")
+    reports.add_argument(
+        "--language",
+        choices=["id", "en"],
+        default="id",
+        help="report language (default Bahasa Indonesia)",
+    )
+    reports.set_defaults(handler=_cmd_reports)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+# Sub-commands defined next to the step they run register themselves here:
+# each is a function that adds its parser to the sub-parsers and sets `handler`.
+_EXTRA_COMMANDS: list = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except UserError as err:
+        print(f"konsel {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Every folder the toolkit reads or writes, derived once from the project root.
+
+Set ``KONSEL_PROJECT_ROOT`` to run against another checkout or a scratch copy
+(the tests do this so that they never touch the real data folders).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REFERENCE_DIR = PACKAGE_DIR / "reference"
+CONFIGS_DIR = PACKAGE_DIR / "configs"
+
+
+@dataclass(frozen=True)
+class ProjectPaths:
+    """Folders of one project checkout; raw data is read-only for the pipeline."""
+
+    root: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "data" / "raw"
+
+    @property
+    def processed(self) -> Path:
+        return self.root / "data" / "processed"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def restricted(self) -> Path:
+        """Outputs that carry names and NIK for field teams; git-ignored, never published."""
+        return self.root / "restricted"
+
+    @property
+    def notebooks(self) -> Path:
+        return self.root / "notebooks"
+
+
+def project_root() -> Path:
+    """The project checkout: ``KONSEL_PROJECT_ROOT`` if set, else the folder above the package."""
+    env = os.environ.get("KONSEL_PROJECT_ROOT")
+    return Path(env).resolve() if env else PACKAGE_DIR.parent
+
+
+def project_paths() -> ProjectPaths:
+    return ProjectPaths(project_root())

@@ -1,0 +1,68 @@
+"""The `konsel` command: synth and the main job, on a scratch project."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import pytest
+
+from konsel_analysis.cli import main
+from konsel_analysis.synth import TABLE_FILES
+
+
+def _hashes(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+def test_synth_writes_the_three_tables(project_root, capsys):
+    assert main(["synth", "--households", "1000", "--seed", "5"]) == 0
+    raw = project_root / "data" / "raw"
+    for name in TABLE_FILES.values():
+        assert (raw / name).exists()
+    register = pd.read_parquet(raw / "register.parquet")
+    assert len(register) == 1000
+    assert "1,000 register households" in capsys.readouterr().out
+
+
+def test_synth_never_overwrites_raw_data(project_root, capsys):
+    assert main(["synth", "--households", "1000"]) == 0
+    before = _hashes(project_root / "data" / "raw")
+    assert main(["synth", "--households", "2000"]) == 2
+    err = capsys.readouterr().err
+    assert "data/raw already holds register.parquet" in err
+    assert "--force" in err
+    assert "Traceback" not in err
+    assert _hashes(project_root / "data" / "raw") == before
+    assert main(["synth", "--households", "2000", "--force"]) == 0
+    assert len(pd.read_parquet(project_root / "data/raw/register.parquet")) == 2000
+
+
+def test_reports_without_data_says_how_to_make_it(project_root, capsys):
+    assert main(["reports"]) == 2
+    err = capsys.readouterr().err
+    assert "konsel synth" in err and "register.parquet" in err
+
+
+def test_reports_summarises_without_touching_raw_data(project_root, capsys):
+    main(["synth", "--households", "4000", "--seed", "9"])
+    raw = project_root / "data" / "raw"
+    before = _hashes(raw)
+    assert main(["reports"]) == 0
+    assert _hashes(raw) == before
+    out = capsys.readouterr().out
+    assert "register summary by kecamatan" in out and "[not built yet]" in out
+    summary = pd.read_csv(
+        project_root / "data/processed/register_summary_by_kecamatan.csv",
+        dtype={"kecamatan_code": str},
+    )
+    register = pd.read_parquet(raw / "register.parquet")
+    assert len(summary) == 25
+    assert summary["households"].sum() == 4000
+    assert summary["persons"].sum() == register["household_size"].sum()
+    laonti = summary.set_index("kecamatan_code").loc["74.05.11"]
+    mine = register[register["kecamatan_code"] == "74.05.11"]
+    assert laonti["share_pkh"] == pytest.approx(mine["is_pkh_recipient"].mean(), abs=1e-4)
+    # No personal data leaves data/raw.
+    text = (project_root / "data/processed/register_summary_by_kecamatan.csv").read_text()
+    assert not any(nik in text for nik in register["nik_head"].head(200))
