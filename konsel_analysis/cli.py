@@ -14,11 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from konsel_analysis import __version__
+from konsel_analysis.errors import UserError
 from konsel_analysis.paths import project_paths
-
-
-class UserError(Exception):
-    """A problem the user can fix; its message names the file, the column and the fix."""
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
@@ -88,14 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reports.set_defaults(handler=_cmd_reports)
 
-    for register in _EXTRA_COMMANDS:
-        register(sub)
+    _register_step_commands(sub)
     return parser
 
 
-# Sub-commands defined next to the step they run register themselves here:
-# each is a function that adds its parser to the sub-parsers and sets `handler`.
-_EXTRA_COMMANDS: list = []
+def _register_step_commands(sub: argparse._SubParsersAction) -> None:
+    """Sub-commands defined next to the step they run (each adds its parser and handler)."""
+    from konsel_analysis.pmt.cli import register_validate_pmt
+    from konsel_analysis.targeting.cli import register_targeting
+
+    for register in (register_validate_pmt, register_targeting):
+        register(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

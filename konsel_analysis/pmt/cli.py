@@ -1,0 +1,145 @@
+"""``konsel validate-pmt``: cross-validate the PMT estimators on any described household table.
+
+    konsel validate-pmt --data FILE --config DATASET.yml [--folds 5] [--out DIR]
+
+writes, in DIR (default ``data/processed/pmt``):
+
+- ``validation.json``: ``{"n", "poverty_line", "poverty_rate", "folds",
+  "estimators": {NAME: {"r2", "auc", "at_line": {"exclusion_error",
+  "inclusion_error", "coverage"}, "at_rate": {...}}}, "best"}`` (the stable
+  contract; weighted rates in [0, 1], ``null`` where undefined);
+- ``model_card.json`` and ``model_card.md``;
+- ``scorecard.csv``: the linear PMT as a table of weights (welfare data only);
+- ``error_curves.csv`` and ``reliability.csv``.
+
+Every file is first written under a temporary name and renamed only when all
+are ready, so a failure leaves no half-written output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from konsel_analysis.paths import project_paths
+
+OUTPUT_FILES = (
+    "validation.json",
+    "model_card.json",
+    "model_card.md",
+    "scorecard.csv",
+    "error_curves.csv",
+    "reliability.csv",
+)
+
+
+def _json(data: dict) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_outputs(files: dict[str, Callable[[Path], None]], out: Path) -> list[Path]:
+    """Write each file to a temporary name in ``out``, then rename them all."""
+    out.mkdir(parents=True, exist_ok=True)
+    umask = os.umask(0)
+    os.umask(umask)
+    temporary: dict[str, Path] = {}
+    try:
+        for name, write in files.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
+            os.close(fd)
+            temporary[name] = Path(tmp)
+            write(Path(tmp))
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
+        for name, tmp in temporary.items():
+            os.replace(tmp, out / name)
+    finally:
+        for tmp in temporary.values():
+            tmp.unlink(missing_ok=True)
+    return [out / name for name in files]
+
+
+def validation_files(result) -> dict[str, Callable[[Path], None]]:
+    """Writers of every output file of a validation result, by file name."""
+    from konsel_analysis.pmt.model_card import build_model_card, render_markdown, to_jsonable
+    from konsel_analysis.pmt.scorecard import scorecard_table
+
+    card = build_model_card(result)
+    contract = to_jsonable(result.validation_json())
+    files: dict[str, Callable[[Path], None]] = {
+        "validation.json": lambda p: p.write_text(_json(contract), encoding="utf-8"),
+        "model_card.json": lambda p: p.write_text(_json(card), encoding="utf-8"),
+        "model_card.md": lambda p: p.write_text(render_markdown(card), encoding="utf-8"),
+        "error_curves.csv": lambda p: result.error_curves.to_csv(
+            p, index=False, float_format="%.6g"
+        ),
+        "reliability.csv": lambda p: result.reliability.to_csv(p, index=False, float_format="%.6g"),
+    }
+    if result.linear_model is not None:
+        table = scorecard_table(result.linear_model)
+        files["scorecard.csv"] = lambda p: table.to_csv(p, index=False, float_format="%.12g")
+    return files
+
+
+def _summary(result, seconds: float) -> str:
+    ds = result.dataset
+    line = (
+        f"poverty line {ds.poverty_line:,.0f}"
+        if ds.poverty_line is not None
+        else f"poor classes {list(ds.config.poor_classes)}"
+    )
+    unit = f"grouped by {ds.config.cluster}" if ds.config.cluster else "by household"
+    lines = [
+        f"{ds.n:,} households, {line}, weighted poverty rate {ds.poverty_rate:.3f}; "
+        f"{result.folds}-fold cross-validation ({unit}) in {seconds:.1f} s",
+        f"  {'estimator':<18} {'R2':>6} {'AUC':>6} {'excl@line':>9} {'excl@rate':>9}",
+    ]
+    for name, e in result.results.items():
+        r2 = "     -" if e["r2"] is None else f"{e['r2']:6.3f}"
+        lines.append(
+            f"  {name:<18} {r2} {e['auc']:6.3f} {e['at_line']['exclusion_error']:9.3f}"
+            f" {e['at_rate']['exclusion_error']:9.3f}"
+        )
+    lines.append(f"  best: {result.best_reason}")
+    lines += [f"  failed: {k}: {v}" for k, v in result.failures.items()]
+    return "\n".join(lines)
+
+
+def _cmd_validate_pmt(args: argparse.Namespace) -> int:
+    from konsel_analysis.datasets import load_dataset
+    from konsel_analysis.pmt.validation import validate_pmt
+
+    out = Path(args.out) if args.out else project_paths().processed / "pmt"
+    started = time.perf_counter()
+    dataset = load_dataset(args.data, args.config)
+    result = validate_pmt(dataset, folds=args.folds, seed=args.seed)
+    written = write_outputs(validation_files(result), out)
+    print(_summary(result, time.perf_counter() - started))
+    for path in written:
+        print(f"  wrote {path}")
+    return 0
+
+
+def register_validate_pmt(sub) -> None:
+    """Add ``validate-pmt`` to the ``konsel`` sub-commands."""
+    parser = sub.add_parser(
+        "validate-pmt",
+        help="cross-validate the proxy-means test on a household table",
+        description="Cross-validate every PMT estimator (folds grouped by cluster, survey "
+        "weights) on a household table described by a dataset config YAML.",
+    )
+    parser.add_argument("--data", required=True, help="household table (.csv, .parquet, .xlsx)")
+    parser.add_argument("--config", required=True, help="dataset config YAML")
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    parser.add_argument("--out", default=None, help="output folder (default data/processed/pmt)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the fold assignment and the estimators (default 0)",
+    )
+    parser.set_defaults(handler=_cmd_validate_pmt)

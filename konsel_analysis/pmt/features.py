@@ -1,0 +1,242 @@
+"""The PMT design matrix: numeric proxies, their squares and categorical dummies.
+
+:class:`ProxyFeatures` turns a table of proxies into the numeric matrix every
+PMT estimator fits:
+
+- numeric proxies (numbers, 0/1, booleans) pass through as float; a missing
+  value is filled with the training median and flagged by a ``COL__missing``
+  indicator (only for columns that had missing values when fitted);
+- proxies named in ``squared`` also enter squared (``COL^2``), e.g. household
+  size and age of the head, whose effect on welfare is not linear;
+- each categorical proxy becomes one 0/1 dummy per level (``COL=LEVEL``) except
+  its *reference level*, the most common one (by weight) when fitted. Levels
+  seen in fewer than ``min_count`` training rows get no dummy of their own and
+  so count as the reference, like levels never seen in training.
+
+A numeric array (no column names) is read as numeric proxies named ``x0``,
+``x1``, ..., so the transformer also works inside plain scikit-learn code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+MISSING_SUFFIX = "__missing"
+
+
+def as_frame(X) -> pd.DataFrame:
+    """A DataFrame of proxies: DataFrames pass through, arrays become numeric ``x0..``."""
+    if isinstance(X, pd.DataFrame):
+        if X.shape[0] == 0:
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required."
+            )
+        if X.shape[1] == 0:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is required."
+            )
+        return X
+    array = check_array(X, dtype="numeric", ensure_all_finite="allow-nan")
+    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+
+
+def checked_frame(estimator, X, *, reset: bool, min_samples: int = 1) -> pd.DataFrame:
+    """X as a DataFrame with text column names; records (``reset``) or checks its columns.
+
+    An array is read as numeric proxies, named as in fit (``feature_names_in_``)
+    or ``x0, x1, ...``.
+    """
+    if isinstance(X, pd.DataFrame):
+        validate_data(estimator, X, skip_check_array=True, reset=reset)
+        frame = as_frame(X)
+        if len(frame) < min_samples:
+            raise ValueError(
+                f"Found array with {len(frame)} sample(s) (shape={frame.shape}) "
+                f"while a minimum of {min_samples} is required."
+            )
+        return frame.set_axis([str(c) for c in X.columns], axis=1)
+    array = check_array(
+        X, dtype="numeric", ensure_all_finite="allow-nan", ensure_min_samples=min_samples
+    )
+    validate_data(estimator, array, skip_check_array=True, reset=reset)
+    names = getattr(estimator, "feature_names_in_", None)
+    columns = list(names) if names is not None else [f"x{i}" for i in range(array.shape[1])]
+    return pd.DataFrame(array, columns=columns)
+
+
+def sample_weights(sample_weight, n: int) -> np.ndarray:
+    """Survey weights as float, checked; ones when absent. Only their ratios matter."""
+    if sample_weight is None:
+        return np.ones(n)
+    w = np.asarray(sample_weight, dtype=float)
+    if w.ndim != 1 or w.shape[0] != n:
+        raise ValueError(f"sample_weight.shape == {w.shape}, expected ({n},)!")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("sample_weight must be finite and non-negative")
+    if np.sum(w) <= 0:
+        raise ValueError("sample_weight must not be all zero: give some weight a positive value")
+    return w
+
+
+def is_numeric_column(series: pd.Series) -> bool:
+    """True for numbers and booleans, False for text and categoricals."""
+    return bool(
+        pd.api.types.is_bool_dtype(series)
+        or (
+            pd.api.types.is_numeric_dtype(series)
+            and not isinstance(series.dtype, pd.CategoricalDtype)
+        )
+    )
+
+
+def numeric_values(series: pd.Series, name: str) -> np.ndarray:
+    """A numeric proxy as float; infinite or complex values are an error, NaN is kept."""
+    if pd.api.types.is_complex_dtype(series):
+        raise ValueError(f"Complex data not supported (column {name!r})")
+    if series.dtype == object:
+        values = pd.to_numeric(series, errors="raise").to_numpy(dtype=float)
+    else:
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+    if np.isinf(values).any():
+        raise ValueError(f"Input contains infinity in column {name!r}")
+    return values
+
+
+def category_values(series: pd.Series) -> np.ndarray:
+    """A categorical proxy as text; missing values are the level ``(missing)``."""
+    return series.astype("string").fillna("(missing)").to_numpy(dtype=object)
+
+
+class ProxyFeatures(TransformerMixin, BaseEstimator):
+    """One-hot encode categorical proxies against a reference level; pass numeric ones.
+
+    Parameters
+    ----------
+    numeric, categorical : list of str, optional
+        Column names; by default numbers and booleans are numeric and anything
+        else categorical.
+    squared : list of str, default ()
+        Numeric proxies that also enter squared.
+    min_count : int, default 10
+        Levels seen in fewer training rows than this get no dummy (they count as
+        the reference level, like unseen levels).
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"size": [1, 2, 3, 4], "floor": ["earth", "tile", "tile", "earth"]})
+    >>> f = ProxyFeatures(squared=["size"], min_count=1).fit(X, sample_weight=[1, 1, 1, 2])
+    >>> list(f.get_feature_names_out())
+    ['size', 'size^2', 'floor=tile']
+    >>> f.transform(X)[1].tolist()
+    [2.0, 4.0, 1.0]
+    """
+
+    def __init__(
+        self,
+        numeric: Sequence[str] | None = None,
+        categorical: Sequence[str] | None = None,
+        squared: Sequence[str] = (),
+        min_count: int = 10,
+    ):
+        self.numeric = numeric
+        self.categorical = categorical
+        self.squared = squared
+        self.min_count = min_count
+
+    def _split(self, frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+        columns = [str(c) for c in frame.columns]
+        if self.numeric is None and self.categorical is None:
+            numeric = [
+                c
+                for c, col in zip(columns, frame.columns, strict=True)
+                if is_numeric_column(frame[col])
+            ]
+            return numeric, [c for c in columns if c not in numeric]
+        numeric = list(self.numeric or [])
+        categorical = list(self.categorical or [])
+        absent = [c for c in numeric + categorical if c not in columns]
+        if absent:
+            raise ValueError(f"columns {absent} are not in X")
+        return numeric, categorical
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Learn fill values, reference levels and dummy levels from the training proxies."""
+        frame = checked_frame(self, X, reset=True)
+        w = sample_weights(sample_weight, len(frame))
+        numeric, categorical = self._split(frame)
+        not_numeric = [c for c in self.squared if c not in numeric]
+        if not_numeric:
+            raise ValueError(f"squared columns {not_numeric} are not numeric proxies")
+        self.numeric_, self.categorical_ = numeric, categorical
+        self.squared_ = list(self.squared)
+        self.fill_values_, self.with_missing_ = {}, []
+        for col in numeric:
+            values = numeric_values(frame[col], col)
+            observed = values[~np.isnan(values)]
+            self.fill_values_[col] = float(np.median(observed)) if len(observed) else 0.0
+            if np.isnan(values).any():
+                self.with_missing_.append(col)
+        self.reference_, self.levels_, self.pooled_levels_ = {}, {}, {}
+        for col in categorical:
+            self._fit_levels(col, category_values(frame[col]), w)
+        self.feature_names_out_ = np.asarray(self._names(), dtype=object)
+        return self
+
+    def _fit_levels(self, col: str, values: np.ndarray, w: np.ndarray) -> None:
+        levels, idx = np.unique(values.astype(str), return_inverse=True)
+        counts = np.bincount(idx, minlength=len(levels))
+        weights = np.bincount(idx, weights=w, minlength=len(levels))
+        # Reference: the most common level by weight; ties go to the first in text order.
+        reference = str(levels[int(np.argmax(weights))])
+        frequent = [
+            str(v)
+            for v, c in zip(levels, counts, strict=True)
+            if c >= self.min_count and str(v) != reference
+        ]
+        self.reference_[col] = reference
+        self.levels_[col] = frequent
+        self.pooled_levels_[col] = [
+            str(v) for v in levels if str(v) not in frequent and str(v) != reference
+        ]
+
+    def _names(self) -> list[str]:
+        names = list(self.numeric_)
+        names += [f"{c}^2" for c in self.squared_]
+        names += [f"{c}{MISSING_SUFFIX}" for c in self.with_missing_]
+        for col in self.categorical_:
+            names += [f"{col}={level}" for level in self.levels_[col]]
+        return names
+
+    def transform(self, X) -> np.ndarray:
+        """The design matrix (float), columns as in :meth:`get_feature_names_out`."""
+        check_is_fitted(self, "feature_names_out_")
+        frame = checked_frame(self, X, reset=False)
+        blocks, filled = [], {}
+        for col in self.numeric_:
+            values = numeric_values(frame[col], col)
+            filled[col] = np.where(np.isnan(values), self.fill_values_[col], values)
+            blocks.append(filled[col])
+        blocks += [filled[c] ** 2 for c in self.squared_]
+        blocks += [np.isnan(numeric_values(frame[c], c)).astype(float) for c in self.with_missing_]
+        for col in self.categorical_:
+            values = category_values(frame[col]).astype(str)
+            blocks += [(values == level).astype(float) for level in self.levels_[col]]
+        if not blocks:
+            return np.zeros((len(frame), 0))
+        return np.column_stack(blocks).astype(float)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        check_is_fitted(self, "feature_names_out_")
+        return self.feature_names_out_.copy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        return tags

@@ -1,0 +1,425 @@
+"""Honest validation: K-fold cross-validation grouped by cluster, every estimator, one winner.
+
+Households are split into K folds that never split a cluster (a desa in the
+Konsel survey), stratified so that each fold holds a similar share of poor
+households (scikit-learn's ``StratifiedGroupKFold``). Each estimator is fitted
+K times on K-1 folds, with survey weights, and predicts the held-out fold; the
+pooled out-of-sample predictions are then judged with the same weights:
+
+- ``r2``: weighted R² of log welfare (regressions only);
+- ``auc``: weighted AUC of the ranking score for the poor flag;
+- ``at_line``: select households whose predicted welfare is below the poverty
+  line (classifiers: P(poor) >= 0.5);
+- ``at_rate``: select the poorest weighted share equal to the poverty rate,
+  ranked by predicted welfare (classifiers: by P(poor)).
+
+The ``best`` estimator has the lowest exclusion error at the poverty rate (the
+error that matters when a quota of beneficiaries is fixed), ties going to the
+higher AUC. A cluster bootstrap of the out-of-sample predictions says whether
+the winner's lead is larger than sampling noise.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone, is_regressor
+from sklearn.model_selection import StratifiedGroupKFold
+from threadpoolctl import threadpool_limits
+
+from konsel_analysis.datasets import Dataset, DatasetError
+from konsel_analysis.pmt import metrics
+from konsel_analysis.pmt.base import P_EXTREME, P_POOR
+from konsel_analysis.pmt.classifiers import (
+    BinaryPMT,
+    BoostedClassPMT,
+    ForestClassPMT,
+    MultinomialPMT,
+)
+from konsel_analysis.pmt.estimators import (
+    GradientBoostingPMT,
+    LinearPMT,
+    PovertyWeightedPMT,
+    QuantilePMT,
+    RandomForestPMT,
+)
+
+#: The linear model whose coefficients and scorecard are published.
+LINEAR_MODEL = "wls"
+BOOTSTRAP_REPLICATES = 200
+
+
+def default_estimators(dataset: Dataset, random_state: int = 0) -> dict[str, BaseEstimator]:
+    """The estimators validated for a dataset, by name, configured from its config."""
+    squared = dataset.config.squared
+    if dataset.mode == "class":
+        classes = {
+            "poor_classes": list(dataset.config.poor_classes),
+            "extreme_classes": (
+                list(dataset.config.extreme_poor_classes)
+                if dataset.config.extreme_poor_classes
+                else None
+            ),
+        }
+        return {
+            "logit": BinaryPMT("logit", squared=squared, **classes),
+            "probit": BinaryPMT("probit", squared=squared, **classes),
+            "multinomial_logit": MultinomialPMT(squared=squared, **classes),
+            "gradient_boosting": BoostedClassPMT(
+                squared=squared, random_state=random_state, **classes
+            ),
+            "random_forest": ForestClassPMT(squared=squared, random_state=random_state, **classes),
+        }
+    lines = {
+        "poverty_line": dataset.poverty_line,
+        "extreme_poverty_line": dataset.extreme_poverty_line,
+    }
+    return {
+        "wls": LinearPMT(squared=squared, random_state=random_state, **lines),
+        "wls_stepwise": LinearPMT(
+            selection="stepwise", squared=squared, random_state=random_state, **lines
+        ),
+        "wls_lasso": LinearPMT(
+            selection="lasso", squared=squared, random_state=random_state, **lines
+        ),
+        "quantile": QuantilePMT(
+            squared=squared, residual_folds=3, random_state=random_state, **lines
+        ),
+        "poverty_weighted": PovertyWeightedPMT(squared=squared, random_state=random_state, **lines),
+        "logit": BinaryPMT("logit", squared=squared, **lines),
+        "probit": BinaryPMT("probit", squared=squared, **lines),
+        "gradient_boosting": GradientBoostingPMT(
+            squared=squared, random_state=random_state, **lines
+        ),
+        "random_forest": RandomForestPMT(squared=squared, random_state=random_state, **lines),
+    }
+
+
+def grouped_folds(
+    is_poor: np.ndarray, cluster: np.ndarray, n_folds: int, random_state: int = 0
+) -> np.ndarray:
+    """Fold number (0..K-1) of each household; a cluster is never split between folds."""
+    codes = pd.factorize(pd.Series(cluster, dtype=object))[0]
+    splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
+    fold = np.full(len(codes), -1, dtype=np.int64)
+    dummy = np.zeros((len(codes), 1))
+    for k, (_, test) in enumerate(splitter.split(dummy, np.asarray(is_poor, dtype=int), codes)):
+        fold[test] = k
+    return fold
+
+
+@dataclass
+class OutOfSample:
+    """Pooled out-of-sample predictions of one estimator."""
+
+    name: str
+    is_regression: bool
+    p_poor: np.ndarray
+    p_extreme: np.ndarray | None
+    predicted_welfare: np.ndarray | None = None
+
+    @property
+    def ranking_score(self) -> np.ndarray:
+        """Lower is poorer: predicted welfare for regressions, -P(poor) for classifiers."""
+        return self.predicted_welfare if self.is_regression else -self.p_poor
+
+    def selected_at_line(self, poverty_line: float | None) -> np.ndarray:
+        if self.is_regression:
+            return metrics.select_at_line(self.predicted_welfare, poverty_line)
+        return self.p_poor >= 0.5
+
+
+def _fit_fold(estimator, dataset: Dataset, train: np.ndarray, test: np.ndarray):
+    model = clone(estimator)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        model.fit(
+            dataset.X.iloc[train],
+            dataset.y[train],
+            sample_weight=dataset.weight[train],
+            groups=dataset.cluster[train],
+        )
+    X_test = dataset.X.iloc[test]
+    proba = model.predict_poverty_proba(X_test)
+    welfare = model.predict(X_test) if is_regressor(model) else None
+    extreme = proba[P_EXTREME].to_numpy() if P_EXTREME in proba else None
+    return proba[P_POOR].to_numpy(), extreme, welfare
+
+
+def cross_fit(estimator, dataset: Dataset, fold: np.ndarray, name: str = "") -> OutOfSample:
+    """Fit on all folds but one, predict the one left out, for every fold."""
+    n = dataset.n
+    regression = is_regressor(estimator)
+    p_poor = np.full(n, np.nan)
+    p_extreme = np.full(n, np.nan) if dataset.is_extreme_poor is not None else None
+    welfare = np.full(n, np.nan) if regression else None
+    for k in np.unique(fold):
+        test, train = np.flatnonzero(fold == k), np.flatnonzero(fold != k)
+        pp, pe, wf = _fit_fold(estimator, dataset, train, test)
+        p_poor[test] = pp
+        if p_extreme is not None:
+            p_extreme[test] = pe if pe is not None else np.nan
+        if welfare is not None:
+            welfare[test] = wf
+    if p_extreme is not None and np.isnan(p_extreme).all():
+        p_extreme = None
+    return OutOfSample(name, regression, p_poor, p_extreme, welfare)
+
+
+def estimator_metrics(oos: OutOfSample, dataset: Dataset) -> dict:
+    """The validation.json entry of one estimator."""
+    w, poor = dataset.weight, dataset.is_poor
+    r2 = None
+    if oos.is_regression and dataset.mode == "welfare":
+        r2 = metrics.weighted_r2(np.log(dataset.y), np.log(oos.predicted_welfare), w)
+    at_rate = metrics.select_at_rate(oos.ranking_score, w, dataset.poverty_rate)
+    return {
+        "r2": r2,
+        "auc": metrics.weighted_auc(poor, -oos.ranking_score, w),
+        "at_line": metrics.targeting_errors(poor, oos.selected_at_line(dataset.poverty_line), w),
+        "at_rate": metrics.targeting_errors(poor, at_rate, w),
+    }
+
+
+def diagnostics(oos: OutOfSample, dataset: Dataset, fold: np.ndarray) -> dict:
+    """What the model card adds: AUC of P(poor), Brier score, calibration in the large, folds."""
+    w, poor = dataset.weight, dataset.is_poor
+    out = {
+        "auc_p_poor": metrics.weighted_auc(poor, oos.p_poor, w),
+        "brier_p_poor": metrics.weighted_mean((oos.p_poor - poor) ** 2, w),
+        "mean_p_poor": metrics.weighted_mean(oos.p_poor, w),
+        "fold_exclusion_error_at_rate": [],
+    }
+    if oos.p_extreme is not None and dataset.is_extreme_poor is not None:
+        out["auc_p_extreme_poor"] = metrics.weighted_auc(dataset.is_extreme_poor, oos.p_extreme, w)
+        out["mean_p_extreme_poor"] = metrics.weighted_mean(oos.p_extreme, w)
+    for k in np.unique(fold):
+        m = fold == k
+        sel = metrics.select_at_rate(oos.ranking_score[m], w[m], dataset.poverty_rate)
+        out["fold_exclusion_error_at_rate"].append(
+            metrics.targeting_errors(poor[m], sel, w[m])["exclusion_error"]
+        )
+    return out
+
+
+def _finite(value) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def rank_estimators(results: dict[str, dict]) -> list[str]:
+    """Names from best to worst: exclusion error at the rate, then AUC, then name."""
+
+    def key(name: str):
+        excl = _finite(results[name]["at_rate"]["exclusion_error"])
+        auc = _finite(results[name]["auc"])
+        return (np.inf if excl is None else round(excl, 12), np.inf if auc is None else -auc, name)
+
+    return sorted(results, key=key)
+
+
+def choose_best(results: dict[str, dict]) -> tuple[str, str]:
+    """The best estimator and why: lowest exclusion error at the poverty rate, ties by AUC."""
+    ranked = rank_estimators(results)
+    best = ranked[0]
+    excl = _finite(results[best]["at_rate"]["exclusion_error"])
+    reason = (
+        f"{best} has the lowest out-of-sample exclusion error when the poorest share "
+        f"of households equal to the poverty rate is selected "
+        f"({'undefined' if excl is None else f'{excl:.3f}'})"
+    )
+    if len(ranked) > 1:
+        runner = ranked[1]
+        excl2 = _finite(results[runner]["at_rate"]["exclusion_error"])
+        reason += f"; next is {runner} ({'undefined' if excl2 is None else f'{excl2:.3f}'})"
+        if excl is not None and excl2 is not None and round(excl, 12) == round(excl2, 12):
+            reason += ", a tie that the higher AUC breaks"
+    return best, reason
+
+
+def bootstrap_lead(
+    best: OutOfSample,
+    runner: OutOfSample,
+    dataset: Dataset,
+    replicates: int = BOOTSTRAP_REPLICATES,
+    seed: int = 0,
+) -> dict:
+    """Cluster bootstrap of the runner-up's minus the winner's exclusion error at the rate.
+
+    Clusters are drawn with replacement; a household's weight is multiplied by
+    the number of times its cluster is drawn, and both selections are redone.
+    """
+    rng = np.random.default_rng(seed)
+    codes, uniques = pd.factorize(pd.Series(dataset.cluster, dtype=object))
+    diffs = np.empty(replicates)
+    for b in range(replicates):
+        times = np.bincount(rng.integers(0, len(uniques), len(uniques)), minlength=len(uniques))
+        w = dataset.weight * times[codes]
+        rate = metrics.weighted_mean(dataset.is_poor, w)
+        errors = [
+            metrics.targeting_errors(
+                dataset.is_poor, metrics.select_at_rate(o.ranking_score, w, rate), w
+            )["exclusion_error"]
+            for o in (runner, best)
+        ]
+        diffs[b] = errors[0] - errors[1]
+    diffs = diffs[np.isfinite(diffs)]
+    return {
+        "runner_up": runner.name,
+        "replicates": int(len(diffs)),
+        "lead_mean": float(np.mean(diffs)) if len(diffs) else None,
+        "lead_std_err": float(np.std(diffs, ddof=1)) if len(diffs) > 1 else None,
+        "share_replicates_best_ahead": float(np.mean(diffs > 0)) if len(diffs) else None,
+    }
+
+
+@dataclass
+class ValidationResult:
+    """Everything ``konsel validate-pmt`` writes."""
+
+    dataset: Dataset
+    folds: int
+    seed: int
+    fold: np.ndarray
+    predictions: dict[str, OutOfSample]
+    results: dict[str, dict]
+    diagnostics: dict[str, dict]
+    best: str
+    best_reason: str
+    bootstrap: dict | None
+    error_curves: pd.DataFrame
+    reliability: pd.DataFrame
+    linear_model: LinearPMT | None
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def validation_json(self) -> dict:
+        """The stable contract: n, poverty_line, poverty_rate, folds, estimators, best."""
+        return {
+            "n": int(self.dataset.n),
+            "poverty_line": self.dataset.poverty_line,
+            "poverty_rate": self.dataset.poverty_rate,
+            "folds": int(self.folds),
+            "estimators": self.results,
+            "best": self.best,
+        }
+
+
+def _curves_and_reliability(
+    predictions: dict[str, OutOfSample], dataset: Dataset
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    curves, tables = [], []
+    for name, oos in predictions.items():
+        curve = metrics.error_curve(dataset.is_poor, oos.ranking_score, dataset.weight)
+        curves.append(curve.assign(estimator=name))
+        targets = [("poor", dataset.is_poor, oos.p_poor)]
+        if oos.p_extreme is not None and dataset.is_extreme_poor is not None:
+            targets.append(("extreme_poor", dataset.is_extreme_poor, oos.p_extreme))
+        for target, event, p in targets:
+            table = metrics.reliability_table(event, p, dataset.weight)
+            tables.append(table.assign(estimator=name, target=target))
+    curve_cols = ["estimator", "coverage_target", "coverage", "exclusion_error", "inclusion_error"]
+    rel_cols = [
+        "estimator",
+        "target",
+        "bin",
+        "n",
+        "weight_share",
+        "mean_predicted",
+        "observed_rate",
+    ]
+    return (
+        pd.concat(curves, ignore_index=True)[curve_cols],
+        pd.concat(tables, ignore_index=True)[rel_cols],
+    )
+
+
+def fit_linear_model(dataset: Dataset, random_state: int = 0) -> LinearPMT:
+    """The published linear PMT: WLS on all households, cluster-robust SE when clustered."""
+    model = LinearPMT(
+        poverty_line=dataset.poverty_line,
+        extreme_poverty_line=dataset.extreme_poverty_line,
+        squared=dataset.config.squared,
+        random_state=random_state,
+        cov_type="cluster" if dataset.config.cluster else "HC1",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return model.fit(dataset.X, dataset.y, sample_weight=dataset.weight, groups=dataset.cluster)
+
+
+def _check_folds(dataset: Dataset, folds: int) -> None:
+    if folds < 2:
+        raise DatasetError(f"--folds must be at least 2, got {folds}")
+    n_clusters = len(np.unique(dataset.cluster))
+    unit = (
+        f"clusters in column {dataset.config.cluster!r}" if dataset.config.cluster else "households"
+    )
+    if n_clusters < folds:
+        raise DatasetError(
+            f"{dataset.data_path}: only {n_clusters} {unit}, fewer than the "
+            f"{folds} folds asked for; lower --folds"
+        )
+    if int(dataset.is_poor.sum()) < folds:
+        raise DatasetError(
+            f"{dataset.data_path}: only {int(dataset.is_poor.sum())} poor "
+            f"household(s), fewer than the {folds} folds; lower --folds or "
+            "give more data"
+        )
+
+
+def validate_pmt(
+    dataset: Dataset,
+    folds: int = 5,
+    seed: int = 0,
+    estimators: dict[str, BaseEstimator] | None = None,
+) -> ValidationResult:
+    """Cross-validate every estimator on a dataset and choose the best.
+
+    An estimator that fails on a fold (e.g. a fold without poor households) is
+    left out and reported in ``failures``; it is an error if all fail.
+    """
+    _check_folds(dataset, folds)
+    estimators = estimators if estimators is not None else default_estimators(dataset, seed)
+    fold = grouped_folds(dataset.is_poor, dataset.cluster, folds, seed)
+    predictions, failures = {}, {}
+    # Small matrices: threaded BLAS only contends for cores (RF uses its own n_jobs).
+    with threadpool_limits(limits=1, user_api="blas"):
+        for name, estimator in estimators.items():
+            try:
+                predictions[name] = cross_fit(estimator, dataset, fold, name)
+            except (ValueError, np.linalg.LinAlgError) as err:
+                failures[name] = f"{type(err).__name__}: {err}"
+        if not predictions:
+            raise DatasetError(
+                f"{dataset.data_path}: every estimator failed "
+                f"({'; '.join(f'{k}: {v}' for k, v in failures.items())})"
+            )
+        linear = fit_linear_model(dataset, seed) if dataset.mode == "welfare" else None
+    results = {name: estimator_metrics(oos, dataset) for name, oos in predictions.items()}
+    best, reason = choose_best(results)
+    ranked = rank_estimators(results)
+    runner = ranked[1] if len(ranked) > 1 else None
+    boot = (
+        bootstrap_lead(predictions[best], predictions[runner], dataset, seed=seed)
+        if runner
+        else None
+    )
+    curves, reliability = _curves_and_reliability(predictions, dataset)
+    return ValidationResult(
+        dataset=dataset,
+        folds=folds,
+        seed=seed,
+        fold=fold,
+        predictions=predictions,
+        results=results,
+        diagnostics={n: diagnostics(o, dataset, fold) for n, o in predictions.items()},
+        best=best,
+        best_reason=reason,
+        bootstrap=boot,
+        error_curves=curves,
+        reliability=reliability,
+        linear_model=linear,
+        failures=failures,
+    )
