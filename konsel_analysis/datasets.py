@@ -712,3 +712,69 @@ def load_dataset(data_path: Path | str, config_path: Path | str) -> Dataset:
         extreme_poverty_line=extreme_line,
         programs=programs,
     )
+
+
+# --------------------------------------------------------------------------------------
+# Register: the same proxies, programmes and areas, without welfare
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterTable:
+    """A register described by the same config as the survey: no welfare, no weight.
+
+    ``programs`` holds the 0/1 receipt of each configured programme.
+    """
+
+    frame: pd.DataFrame
+    config: DatasetConfig
+    data_path: Path
+    X: pd.DataFrame
+    household_id: np.ndarray
+    area: np.ndarray
+    programs: dict[str, np.ndarray]
+
+    @property
+    def n(self) -> int:
+        return len(self.household_id)
+
+
+def load_register(data_path: Path | str, config: DatasetConfig | Path | str) -> RegisterTable:
+    """Read a register with the proxies, programmes and area a dataset config names.
+
+    Welfare, weight and cluster are survey columns and are not required here.
+    """
+    if not isinstance(config, DatasetConfig):
+        config = load_dataset_config(config)
+    data_path = Path(data_path)
+    text = (config.household_id, config.area)
+    frame = read_table(data_path, text_columns=text + config.categorical)
+    needed = {
+        config.household_id: "household_id",
+        config.area: "area",
+        **{c: "programs" for c in config.programs},
+        **{c: "proxies.numeric" for c in config.numeric},
+        **{c: "proxies.categorical" for c in config.categorical},
+    }
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        listing = ", ".join(f"{c!r} ({needed[c]})" for c in missing[:8])
+        raise DatasetError(
+            f"{config.path}: names column(s) {listing} that the register "
+            f"{data_path} does not have; correct the config or the register"
+        )
+    if len(frame) == 0:
+        raise DatasetError(f"{data_path}: the register has no rows; give a table of households")
+    frame = frame.reset_index(drop=True)
+    _check_ids(frame, config, data_path)
+    return RegisterTable(
+        frame=frame,
+        config=config,
+        data_path=data_path,
+        X=_proxy_frame(frame, config, data_path),
+        household_id=_text_column(frame[config.household_id]).to_numpy(dtype=object),
+        area=_text_column(frame[config.area]).to_numpy(dtype=object),
+        programs={
+            p: v.to_numpy(dtype=bool) for p, v in _programs(frame, config, data_path).items()
+        },
+    )

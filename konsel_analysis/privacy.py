@@ -78,9 +78,8 @@ def find_personal_data(folder: Path, niks: Iterable[str], names: Iterable[str]) 
     Returns ``"<file>: NIK"`` or ``"<file>: name"`` entries, never the value found.
     """
     nik_set = {str(n) for n in niks}
-    name_pattern = re.compile(
-        "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
-    )
+    names = sorted({str(n) for n in names}, key=len, reverse=True)
+    name_pattern = re.compile("|".join(re.escape(n) for n in names))
     found = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         text = path.read_bytes().decode("utf-8", errors="ignore")

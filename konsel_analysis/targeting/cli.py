@@ -28,31 +28,41 @@ from konsel_analysis.targeting.measured import (
 )
 
 
-def _program_columns(option: str | None, configured: tuple[str, ...], config_path,
-                     frame: pd.DataFrame) -> list[str]:
+def _program_columns(
+    option: str | None, configured: tuple[str, ...], config_path, frame: pd.DataFrame
+) -> list[str]:
     names = [p.strip() for p in option.split(",") if p.strip()] if option else list(configured)
     if not names:
-        raise UserError(f"{config_path}: no programme to measure; list 0/1 columns under "
-                        "'programs' in the config or pass --programs p1,p2")
+        raise UserError(
+            f"{config_path}: no programme to measure; list 0/1 columns under "
+            "'programs' in the config or pass --programs p1,p2"
+        )
     missing = [p for p in names if p not in frame.columns]
     if missing:
-        raise UserError(f"--programs names column(s) {', '.join(map(repr, missing))} that the "
-                        "data does not have; use columns of the table (see 'programs' in "
-                        f"{config_path})")
+        raise UserError(
+            f"--programs names column(s) {', '.join(map(repr, missing))} that the "
+            "data does not have; use columns of the table (see 'programs' in "
+            f"{config_path})"
+        )
     return names
 
 
 def _flags(frame: pd.DataFrame, column: str, data_path) -> np.ndarray:
-    values = pd.to_numeric(frame[column].astype("string").str.strip().str.lower()
-                           .replace({"true": "1", "false": "0"}), errors="coerce")
+    values = pd.to_numeric(
+        frame[column].astype("string").str.strip().str.lower().replace({"true": "1", "false": "0"}),
+        errors="coerce",
+    )
     if values.isna().any() or not values.isin([0, 1]).all():
-        raise UserError(f"{data_path}: programme column {column!r} must hold only 0/1 "
-                        "(or true/false); fix the values or leave it out of --programs")
+        raise UserError(
+            f"{data_path}: programme column {column!r} must hold only 0/1 "
+            "(or true/false); fix the values or leave it out of --programs"
+        )
     return values.to_numpy(dtype=bool)
 
 
-def run_targeting(data: Path, config: Path, programs: str | None, ci: float, reps: int,
-                  out: Path, seed: int = 0) -> list[Path]:
+def run_targeting(
+    data: Path, config: Path, programs: str | None, ci: float, reps: int, out: Path, seed: int = 0
+) -> list[Path]:
     """Measure targeting errors and write the two tables; returns the paths written."""
     from konsel_analysis.datasets import load_dataset
 
@@ -63,16 +73,28 @@ def run_targeting(data: Path, config: Path, programs: str | None, ci: float, rep
     flags = {name: _flags(dataset.frame, name, data) for name in names}
     if len(flags) > 1:
         flags = with_any_programme(flags)
-    extreme = (dataset.is_extreme_poor if dataset.is_extreme_poor is not None
-               else np.zeros(dataset.n, bool))
-    design = TargetingDesign(is_poor=dataset.is_poor, is_extreme_poor=extreme,
-                             weight=dataset.weight, area=dataset.area, cluster=dataset.cluster)
+    extreme = (
+        dataset.is_extreme_poor
+        if dataset.is_extreme_poor is not None
+        else np.zeros(dataset.n, bool)
+    )
+    design = TargetingDesign(
+        is_poor=dataset.is_poor,
+        is_extreme_poor=extreme,
+        weight=dataset.weight,
+        area=dataset.area,
+        cluster=dataset.cluster,
+    )
     by_area = measure_targeting(design, flags, ci=ci, reps=reps, seed=seed)
     written = [write_csv_atomic(by_area, out / "targeting_by_area.csv")]
     if dataset.config.cluster:
         by_cluster_design = TargetingDesign(
-            is_poor=dataset.is_poor, is_extreme_poor=extreme, weight=dataset.weight,
-            area=dataset.cluster, cluster=np.arange(dataset.n).astype(str))
+            is_poor=dataset.is_poor,
+            is_extreme_poor=extreme,
+            weight=dataset.weight,
+            area=dataset.cluster,
+            cluster=np.arange(dataset.n).astype(str),
+        )
         by_cluster = measure_targeting(by_cluster_design, flags, ci=ci, reps=reps, seed=seed)
         parent = pd.Series(dataset.area, index=dataset.cluster).groupby(level=0).first()
         by_cluster.insert(2, "parent_area", by_cluster["area"].map(parent).fillna(""))
@@ -86,22 +108,30 @@ def _cmd_targeting(args: argparse.Namespace) -> int:
     if args.reps < 20:
         raise UserError(f"--reps {args.reps} is too few for percentile intervals; use 200 or more")
     out = Path(args.out) if args.out else project_paths().processed / "targeting"
-    written = run_targeting(Path(args.data), Path(args.config), args.programs, args.ci,
-                            args.reps, out)
+    written = run_targeting(
+        Path(args.data), Path(args.config), args.programs, args.ci, args.reps, out
+    )
     for path in written:
         print(f"wrote {path}")
     return 0
 
 
 def register_targeting(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("targeting", help="survey-measured inclusion and exclusion errors "
-                            "by programme and area, with cluster-bootstrap intervals")
+    parser = sub.add_parser(
+        "targeting",
+        help="survey-measured inclusion and exclusion errors "
+        "by programme and area, with cluster-bootstrap intervals",
+    )
     parser.add_argument("--data", required=True, help="household survey (CSV, Parquet or XLSX)")
     parser.add_argument("--config", required=True, help="dataset config YAML")
-    parser.add_argument("--programs", default=None,
-                        help="comma-separated 0/1 programme columns (default: the config's)")
+    parser.add_argument(
+        "--programs",
+        default=None,
+        help="comma-separated 0/1 programme columns (default: the config's)",
+    )
     parser.add_argument("--ci", type=float, default=0.95, help="interval coverage (default 0.95)")
     parser.add_argument("--reps", type=int, default=500, help="bootstrap replicates (default 500)")
-    parser.add_argument("--out", default=None,
-                        help="output folder (default data/processed/targeting)")
+    parser.add_argument(
+        "--out", default=None, help="output folder (default data/processed/targeting)"
+    )
     parser.set_defaults(handler=_cmd_targeting)

@@ -1,0 +1,114 @@
+"""Benchmark: expected targeting errors in the register against the synthetic truth.
+
+For several seeds and register sizes: fit the receipt-aware model on the
+synthetic survey, estimate expected inclusion errors, exclusion errors and
+extreme-poor households not covered per kecamatan (90% intervals), and compare
+with the true counts in ``register_truth``. Reports, per count, the share of
+kecamatan whose true count lies inside its interval, and the regency estimate
+over the true total.
+
+    .venv/bin/python benchmarks/targeting_truth.py [--seeds 1 2 3] [--sizes 83000 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from konsel_analysis.datasets import load_dataset, load_register
+from konsel_analysis.paths import CONFIGS_DIR
+from konsel_analysis.synth import generate_konsel, write_konsel
+from konsel_analysis.targeting.expected import estimate_expected_errors
+from konsel_analysis.targeting.score import register_households, survey_sample
+
+CONFIG = CONFIGS_DIR / "konsel_survey.yml"
+
+
+def true_counts(data, register) -> dict[str, pd.Series]:
+    truth = data.register_truth
+    poor = truth["is_poor"].to_numpy()
+    extreme = truth["is_extreme_poor"].to_numpy()
+    ben = register.is_beneficiary
+    area = register.area
+    return {
+        "expected_inclusion_errors": pd.Series(ben & ~poor).groupby(area).sum(),
+        "expected_exclusion_errors": pd.Series(~ben & poor).groupby(area).sum(),
+        "expected_extreme_poor_not_covered": pd.Series(~ben & extreme).groupby(area).sum(),
+    }
+
+
+def check_against_truth(seed: int, households: int, reps: int, folder: Path) -> list[dict]:
+    data = generate_konsel(households=households, seed=seed)
+    write_konsel(data, folder)
+    dataset = load_dataset(folder / "survey.parquet", CONFIG)
+    register = register_households(load_register(folder / "register.parquet", CONFIG))
+    started = time.perf_counter()
+    result = estimate_expected_errors(
+        survey_sample(dataset),
+        register,
+        dataset.poverty_line,
+        dataset.extreme_poverty_line,
+        squared=dataset.config.squared,
+        reps=reps,
+        ci=0.90,
+    )
+    seconds = time.perf_counter() - started
+    table = result.by_area.set_index("area")
+    rows = []
+    for name, truth in true_counts(data, register).items():
+        areas = table.drop("ALL")
+        inside = (truth >= areas[f"{name}_low"]) & (truth <= areas[f"{name}_high"])
+        total = float(truth.sum())
+        rows.append(
+            {
+                "seed": seed,
+                "households": households,
+                "count": name,
+                "seconds": round(seconds, 1),
+                "kecamatan_inside_90": float(inside.mean()),
+                "regency_estimate": float(table.loc["ALL", name]),
+                "regency_truth": total,
+                "regency_ratio": float(table.loc["ALL", name] / total),
+                "regency_inside_90": bool(
+                    table.loc["ALL", f"{name}_low"] <= total <= table.loc["ALL", f"{name}_high"]
+                ),
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 11)))
+    parser.add_argument("--sizes", type=int, nargs="+", default=[83_000, 20_000])
+    parser.add_argument("--reps", type=int, default=200)
+    parser.add_argument("--out", default=None, help="write the rows as JSON here")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            for seed in args.seeds:
+                rows += check_against_truth(seed, size, args.reps, Path(tmp) / f"{size}-{seed}")
+                print(pd.DataFrame(rows[-3:]).to_string(index=False, header=len(rows) == 3))
+    frame = pd.DataFrame(rows)
+    summary = frame.groupby(["households", "count"]).agg(
+        runs=("seed", "size"),
+        mean_kecamatan_inside_90=("kecamatan_inside_90", "mean"),
+        runs_with_80pct_inside=("kecamatan_inside_90", lambda s: float((s >= 0.8).mean())),
+        runs_regency_within_10pct=("regency_ratio", lambda s: float((abs(s - 1) <= 0.1).mean())),
+        runs_regency_inside_90=("regency_inside_90", "mean"),
+        median_abs_error=("regency_ratio", lambda s: float(np.median(abs(s - 1)))),
+    )
+    print(summary.round(3).to_string())
+    if args.out:
+        Path(args.out).write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Visit lists for field teams: per kecamatan, CSV and XLSX, Bahasa Indonesia headers.
+
+They carry the names and NIK the teams need at the door, so they are written
+only under the restricted folder (git-ignored, never under reports/), with
+owner-only file permissions.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from konsel_analysis.datasets import RegisterTable
+from konsel_analysis.dictionary import PERSONAL_COLUMNS
+from konsel_analysis.geography import load_kecamatan
+
+HEADERS = {
+    "rank_in_area": "Urutan kunjungan",
+    "village": "Desa/kelurahan",
+    "household_id": "ID rumah tangga",
+    "nik_head": "NIK kepala rumah tangga",
+    "name_head": "Nama kepala rumah tangga",
+    "status": "Status bantuan",
+    "check": "Yang perlu diperiksa",
+    "p_error": "Peluang salah sasaran (%)",
+    "reasons": "Alasan (ciri rumah tangga)",
+}
+
+
+def _file_stem(area: str) -> str:
+    names = load_kecamatan().set_index("kecamatan_code")["kecamatan_name"]
+    name = names.get(area)
+    slug = str(name).lower().replace(" ", "-") if name is not None else "area"
+    return f"{area}-{slug}".replace("/", "-")
+
+
+def _atomic(path: Path, write) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def field_list(scores: pd.DataFrame, register: RegisterTable) -> pd.DataFrame:
+    """The households chosen for a visit, ordered by area and priority, with Indonesian headers."""
+    frame = register.frame
+    chosen = scores["is_visited"].to_numpy()
+    out = pd.DataFrame({"area": scores["area"], "rank_in_area": scores["rank_in_area"]})
+    cluster = register.config.cluster
+    out["village"] = frame[cluster].astype(str) if cluster in frame.columns else ""
+    out["household_id"] = scores["household_id"]
+    for column in PERSONAL_COLUMNS:
+        if column in frame.columns:
+            out[column] = frame[column].astype(str)
+    beneficiary = scores["is_beneficiary"].to_numpy()
+    out["status"] = np.where(beneficiary, "Penerima (KPM)", "Bukan penerima")
+    out["check"] = np.where(
+        beneficiary, "Apakah masih layak menerima?", "Apakah miskin dan perlu diusulkan?"
+    )
+    out["p_error"] = (100 * scores["p_error"]).round(0).astype(int)
+    out["reasons"] = scores["reasons"]
+    out = out[chosen].sort_values(["area", "rank_in_area"], kind="stable")
+    return out
+
+
+def write_field_lists(scores: pd.DataFrame, register: RegisterTable, folder: Path) -> list[Path]:
+    """One CSV and one XLSX per area under ``folder/verification_lists``."""
+    target = folder / "verification_lists"
+    target.mkdir(parents=True, exist_ok=True, mode=0o700)
+    lists = field_list(scores, register)
+    written = []
+    for area, rows in lists.groupby("area", sort=True):
+        table = rows.drop(columns="area").rename(columns=HEADERS)
+        stem = _file_stem(str(area))
+        written.append(
+            _atomic(
+                target / f"{stem}.csv",
+                lambda p, t=table: t.to_csv(p, index=False, lineterminator="\n"),
+            )
+        )
+        written.append(
+            _atomic(
+                target / f"{stem}.xlsx",
+                lambda p, t=table: t.to_excel(p, index=False, sheet_name="Daftar kunjungan"),
+            )
+        )
+    return written

@@ -1,0 +1,90 @@
+"""Reason codes a field worker can check at the door.
+
+For the linear PMT index, each proxy's contribution to a household's predicted
+log welfare is ``coef x (value - survey mean)``, summed over the proxy's terms
+(a categorical's dummies, a number and its square). A beneficiary flagged as
+probably not poor is listed with the proxies that push its predicted welfare
+*up* most ("lemari es: ya; lantai keramik"), a non-beneficiary flagged as
+probably poor with those that push it *down* most. The area effect is left out:
+it is not something to check at the door.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from konsel_analysis.dictionary import COLUMNS, Language
+
+N_REASONS = 3
+_YES_NO = {"id": ("ya", "tidak"), "en": ("yes", "no")}
+
+
+def proxy_contributions(
+    Z: np.ndarray, coef: np.ndarray, reference: np.ndarray, feature_names, exclude=()
+) -> tuple[np.ndarray, list[str]]:
+    """Contributions per proxy (n x proxies) and the proxy names, from design-matrix terms.
+
+    ``feature_names`` follow :class:`~konsel_analysis.pmt.features.ProxyFeatures`:
+    ``size``, ``size^2``, ``floor=tile``; terms of one proxy are summed.
+    """
+    names = [str(n) for n in feature_names]
+    proxies = [n.split("=", 1)[0].split("^", 1)[0] for n in names]
+    keep = [p for p in dict.fromkeys(proxies) if p not in set(exclude)]
+    index = {p: i for i, p in enumerate(keep)}
+    membership = np.zeros((len(names), len(keep)))
+    for j, proxy in enumerate(proxies):
+        if proxy in index:
+            membership[j, index[proxy]] = 1.0
+    return ((Z - reference) * coef) @ membership, keep
+
+
+def _describe(proxy: str, value, language: Language) -> str:
+    col = COLUMNS.get(proxy)
+    if col is None:
+        return f"{proxy} = {value}"
+    if col.dtype == "category" and str(value) in col.categories:
+        return col.category_label(str(value), language)
+    label = col.label_id if language == "id" else col.label_en
+    if col.dtype == "bool":
+        yes, no = _YES_NO[language]
+        return f"{label}: {yes if _truthy(value) else no}"
+    number = float(value)
+    text = f"{number:,.0f}" if number == round(number) else f"{number:,.1f}"
+    unit = {"m2": " m²", "ha": " ha", "years": " th" if language == "id" else " years"}.get(
+        col.unit or "", ""
+    )
+    return f"{label}: {text}{unit}"
+
+
+def _truthy(value) -> bool:
+    return str(value).strip().lower() in {"1", "1.0", "true", "yes", "ya"}
+
+
+def reason_texts(
+    contributions: np.ndarray,
+    proxies: list[str],
+    X: pd.DataFrame,
+    push_up: np.ndarray,
+    language: Language = "id",
+    n_reasons: int = N_REASONS,
+) -> np.ndarray:
+    """One text per household: its ``n_reasons`` strongest proxies in the asked direction.
+
+    ``push_up[i]`` True lists what raises household i's predicted welfare most
+    (for beneficiaries likely not poor); False what lowers it most. Only proxies
+    that push the right way are listed.
+    """
+    signed = np.where(push_up[:, None], contributions, -contributions)
+    k = min(n_reasons, signed.shape[1])
+    top = np.argsort(-signed, axis=1, kind="stable")[:, :k]
+    texts = []
+    values = {p: X[p].to_numpy() for p in proxies if p in X.columns}
+    for i, row in enumerate(top):
+        parts = [
+            _describe(proxies[j], values[proxies[j]][i], language)
+            for j in row
+            if signed[i, j] > 0 and proxies[j] in values
+        ]
+        texts.append("; ".join(parts))
+    return np.asarray(texts, dtype=object)

@@ -1,0 +1,276 @@
+"""Score the register: P(poor), expected errors, priorities, the visit allocation, reasons.
+
+``konsel score --survey FILE --register FILE --config DATASET.yml [--budget N] [--out DIR]``
+fits the receipt-aware model (:mod:`.expected`) on the survey and writes to DIR:
+
+- ``register_scores.parquet``: household_id, area, predicted_welfare, p_poor,
+  p_extreme_poor, is_beneficiary, priority, reasons (and p_error, worth,
+  is_visited, rank_in_area);
+- ``expected_errors_by_area.csv``: area, beneficiaries, expected inclusion and
+  exclusion errors and extreme-poor households not covered, each with
+  ``_low``/``_high`` (90% intervals);
+- ``verification_allocation.csv``: the budget split across areas and its
+  expected yield.
+
+Field lists with names and NIK (for the teams who visit) are written only under
+the restricted folder, never under reports/ (see :mod:`.field_lists`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from konsel_analysis.datasets import Dataset, RegisterTable, load_dataset, load_register
+from konsel_analysis.errors import UserError
+from konsel_analysis.parameters import load_parameters
+from konsel_analysis.paths import project_paths
+from konsel_analysis.pipeline import write_csv_atomic
+from konsel_analysis.targeting.expected import (
+    RegisterHouseholds,
+    SurveySample,
+    estimate_expected_errors,
+    fit_receipt_model,
+)
+from konsel_analysis.targeting.reasons import proxy_contributions, reason_texts
+from konsel_analysis.targeting.verification import allocate_visits, priority_scores
+
+
+def survey_sample(dataset: Dataset) -> SurveySample:
+    """The survey as the receipt-aware model needs it (continuous welfare only)."""
+    if dataset.mode != "welfare":
+        raise UserError(
+            f"{dataset.config.path}: expected errors in a register need a "
+            "continuous per-capita 'welfare' column in the survey; this config "
+            "gives a welfare class"
+        )
+    if not dataset.config.programs:
+        raise UserError(
+            f"{dataset.config.path}: list the programme columns under 'programs' "
+            "so that beneficiaries and non-beneficiaries can be told apart"
+        )
+    return SurveySample(
+        X=dataset.X,
+        log_welfare=np.log(dataset.y),
+        weight=dataset.weight,
+        cluster=dataset.cluster,
+        area=dataset.area,
+        programs={p: dataset.programs[p].to_numpy(dtype=bool) for p in dataset.config.programs},
+    )
+
+
+def register_households(register: RegisterTable) -> RegisterHouseholds:
+    return RegisterHouseholds(X=register.X, programs=register.programs, area=register.area)
+
+
+def benefit_worth(frame: pd.DataFrame, programs: dict[str, np.ndarray]) -> np.ndarray:
+    """What correcting a household is worth: Rp per month of benefit moved.
+
+    A beneficiary's own package (the programmes it receives) would be freed; a
+    non-beneficiary would get the package it qualifies for (BPNT, and PKH if it
+    has PKH components). Known Konsel programme columns are valued from
+    parameters.yml; for any other data set every correction is worth 1, so that
+    priorities rank expected corrections.
+    """
+    from konsel_analysis.impact import household_benefit_per_month
+
+    try:
+        amounts = household_benefit_per_month(frame)
+    except KeyError:  # the register lacks the PKH component columns
+        return np.ones(len(frame))
+    known = [p for p in programs if p in amounts]
+    if not known:
+        return np.ones(len(frame))
+    flags = np.column_stack([np.asarray(programs[p], bool) for p in known])
+    values = np.column_stack([amounts[p] for p in known])
+    beneficiary = flags.any(axis=1)
+    return np.where(beneficiary, (values * flags).sum(axis=1), values.sum(axis=1))
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    scores: pd.DataFrame
+    expected_by_area: pd.DataFrame
+    allocation: pd.DataFrame
+
+
+def score_register(
+    dataset: Dataset,
+    register: RegisterTable,
+    *,
+    budget: int,
+    minimum_per_area: int,
+    reps: int = 200,
+    seed: int = 0,
+    language: str = "id",
+) -> ScoreResult:
+    """Everything ``konsel score`` writes, as tables."""
+    sample = survey_sample(dataset)
+    households = register_households(register)
+    squared = dataset.config.squared
+    expected = estimate_expected_errors(
+        sample,
+        households,
+        dataset.poverty_line,
+        dataset.extreme_poverty_line,
+        squared=squared,
+        reps=reps,
+        ci=0.90,
+        seed=seed,
+    )
+    p = expected.probabilities
+    beneficiary = households.is_beneficiary
+    p_extreme = p["p_extreme"].to_numpy() if "p_extreme" in p else np.zeros(register.n)
+    worth = benefit_worth(register.frame, register.programs)
+    p_error, priority = priority_scores(beneficiary, p["p_poor"], p_extreme, worth)
+    allocation = allocate_visits(register.area, priority, p_error, budget, minimum_per_area)
+
+    model = fit_receipt_model(
+        sample, dataset.poverty_line, dataset.extreme_poverty_line, squared=squared, seed=seed
+    )
+    Z = model.features.transform(register.X)
+    Zs = model.features.transform(sample.X)
+    reference = np.average(Zs, axis=0, weights=sample.weight)
+    contributions, proxies = proxy_contributions(
+        Z,
+        model.pmt_beta[1:],
+        reference,
+        model.features.get_feature_names_out(),
+        exclude=(dataset.config.area,),
+    )
+    reasons = reason_texts(
+        contributions, proxies, register.X, push_up=beneficiary, language=language
+    )
+
+    scores = pd.DataFrame(
+        {
+            "household_id": register.household_id,
+            "area": register.area,
+            "predicted_welfare": np.exp(p["log_welfare_index"].to_numpy()).round(0),
+            "p_poor": p["p_poor"].to_numpy(),
+            "p_extreme_poor": p_extreme,
+            "is_beneficiary": beneficiary,
+            "priority": priority,
+            "reasons": reasons,
+            "p_error": p_error,
+            "worth": worth,
+            "is_visited": allocation.is_visited,
+        }
+    )
+    order = np.lexsort((np.arange(register.n), -priority))
+    rank = np.empty(register.n, dtype=np.int64)
+    rank[order] = pd.Series(register.area[order]).groupby(register.area[order]).cumcount() + 1
+    scores["rank_in_area"] = rank
+    return ScoreResult(scores, expected.by_area, allocation.by_area)
+
+
+def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def run_score(
+    survey: Path,
+    register_path: Path,
+    config: Path,
+    *,
+    budget: int | None,
+    minimum_per_area: int | None,
+    reps: int,
+    out: Path,
+    seed: int = 0,
+    restricted: Path | None = None,
+) -> list[Path]:
+    """Run ``konsel score`` and return the files written."""
+    params = load_parameters()
+    budget = int(params.value("verification.budget_visits")) if budget is None else budget
+    minimum = (
+        int(params.value("verification.min_visits_per_kecamatan"))
+        if minimum_per_area is None
+        else minimum_per_area
+    )
+    if budget < 1:
+        raise UserError(f"--budget {budget}: give a positive number of visits, e.g. 3000")
+    dataset = load_dataset(survey, config)
+    register = load_register(register_path, dataset.config)
+    result = score_register(
+        dataset, register, budget=budget, minimum_per_area=minimum, reps=reps, seed=seed
+    )
+    written = [
+        write_parquet_atomic(result.scores, out / "register_scores.parquet"),
+        write_csv_atomic(result.expected_by_area, out / "expected_errors_by_area.csv"),
+        write_csv_atomic(result.allocation, out / "verification_allocation.csv"),
+    ]
+    if restricted is not None:
+        from konsel_analysis.targeting.field_lists import write_field_lists
+
+        written += write_field_lists(result.scores, register, restricted)
+    return written
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    if args.reps < 20:
+        raise UserError(f"--reps {args.reps} is too few for intervals; use 200 or more")
+    paths = project_paths()
+    out = Path(args.out) if args.out else paths.processed / "score"
+    restricted = Path(args.restricted_out) if args.restricted_out else paths.restricted
+    written = run_score(
+        Path(args.survey),
+        Path(args.register),
+        Path(args.config),
+        budget=args.budget,
+        minimum_per_area=args.min_per_area,
+        reps=args.reps,
+        out=out,
+        seed=args.seed,
+        restricted=restricted,
+    )
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def register_score(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "score",
+        help="score the register: P(poor), expected errors, "
+        "priorities and the verification allocation",
+    )
+    parser.add_argument("--survey", required=True, help="survey with welfare (CSV/Parquet/XLSX)")
+    parser.add_argument("--register", required=True, help="register to score (same proxies)")
+    parser.add_argument("--config", required=True, help="dataset config YAML")
+    parser.add_argument(
+        "--budget",
+        type=int,
+        default=None,
+        help="household visits for the whole regency (default parameters.yml)",
+    )
+    parser.add_argument(
+        "--min-per-area",
+        type=int,
+        default=None,
+        help="visits at least in each area (default parameters.yml)",
+    )
+    parser.add_argument("--reps", type=int, default=200, help="bootstrap replicates")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
+    parser.add_argument("--out", default=None, help="output folder (default data/processed/score)")
+    parser.add_argument(
+        "--restricted-out",
+        default=None,
+        help="folder for field lists with names and NIK (default restricted/)",
+    )
+    parser.set_defaults(handler=_cmd_score)
