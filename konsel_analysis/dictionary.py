@@ -592,6 +592,10 @@ PROGRAM_FLAGS = (
     "is_pbi_jk_recipient",
     "is_blt_dd_recipient",
 )
+#: The cash programmes whose beneficiaries (KPM) are re-verified; PBI-JK (health
+#: insurance for a third of households) and BLT-DD (desa only) are left out of
+#: "beneficiary" in the targeting outputs.
+REVERIFIED_PROGRAM_FLAGS = ("is_pkh_recipient", "is_bpnt_recipient")
 _GEOGRAPHY = ("kecamatan_code", "village_code")
 _PROXIES = PROXY_NUMERIC + PROXY_BOOLEAN + PROXY_CATEGORICAL
 

@@ -147,3 +147,121 @@ def simulate_impact(
         row["extreme_poor_added_persons"] = float(group.loc[fallen, "w"].sum())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def cross_fitted_poverty_probabilities(
+    sample, poverty_line: float, extreme_line: float, squared=(), n_folds: int = 5, seed: int = 0
+) -> pd.DataFrame:
+    """P(poor) and P(extreme poor) of each surveyed household from a model that did not see it.
+
+    The receipt-aware model (:mod:`konsel_analysis.targeting.expected`) is refitted
+    on the other folds (grouped by cluster), so a household's own consumption
+    never informs its own probability: the simulation then behaves as a field
+    round would, where consumption is unknown.
+    """
+    from konsel_analysis.targeting.expected import SurveySample, _folds, fit_receipt_model
+
+    out = pd.DataFrame(
+        index=range(len(sample.log_welfare)), columns=["p_poor", "p_extreme"], dtype=float
+    )
+    for train, test in _folds(sample, n_folds, seed):
+        part = SurveySample(
+            sample.X.iloc[train],
+            sample.log_welfare[train],
+            sample.weight[train],
+            sample.cluster[train],
+            sample.area[train],
+            {k: v[train] for k, v in sample.programs.items()},
+        )
+        model = fit_receipt_model(part, poverty_line, extreme_line, squared=squared, seed=seed)
+        p = model.predict(
+            sample.X.iloc[test], {k: v[test] for k, v in sample.programs.items()}, sample.area[test]
+        )
+        out.iloc[test, 0] = p["p_poor"].to_numpy()
+        out.iloc[test, 1] = p["p_extreme"].to_numpy()
+    return out
+
+
+def simulate_correction_round(
+    dataset, budget_visits: int | None = None, seed: int = 0
+) -> pd.DataFrame:
+    """Budget-neutral correction of PKH/BPNT on the survey, two scenarios, per area.
+
+    ``verified`` (what the toolkit proposes): households are visited in
+    priority order (cross-fitted probabilities, :mod:`konsel_analysis.targeting.verification`)
+    until the weighted visits reach the budget; a visit reveals the truth. A
+    visited beneficiary that would stay above the poverty line without its
+    package loses it; the money goes to visited poor non-beneficiaries, extreme
+    poor first, each receiving BPNT and PKH if it has PKH components.
+
+    ``model only`` (for contrast): no visits; every beneficiary whose predicted
+    P(not poor) exceeds one half loses its package and the money goes to the
+    non-beneficiaries the model ranks poorest. Acting on predictions alone
+    pushes some poor beneficiaries below the line.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from konsel_analysis.targeting.score import survey_sample
+    from konsel_analysis.targeting.verification import priority_scores
+
+    params = load_parameters()
+    budget = params.value("verification.budget_visits") if budget_visits is None else budget_visits
+    sample = survey_sample(dataset)
+    frame = dataset.frame
+    amounts = household_benefit_per_month(frame, params)
+    flags = {p: np.asarray(v, bool) for p, v in sample.programs.items() if p in amounts}
+    if not flags:
+        raise KeyError("the survey has none of the PKH/BPNT columns the simulation values")
+    now = np.sum([amounts[p] * flags[p] for p in flags], axis=0)
+    if_given = np.sum([amounts[p] for p in flags], axis=0)
+    with threadpool_limits(limits=1):
+        p = cross_fitted_poverty_probabilities(
+            sample,
+            dataset.poverty_line,
+            dataset.extreme_poverty_line,
+            squared=dataset.config.squared,
+            seed=seed,
+        )
+    p_poor, p_extreme = p["p_poor"].to_numpy(), p["p_extreme"].to_numpy()
+    k = float(params.value("verification.extreme_poor_weight"))
+    need = p_poor + (k - 1) * p_extreme
+    beneficiary = now > 0
+    size = frame["household_size"].to_numpy().astype(float)
+    y, w = np.asarray(dataset.y, float), dataset.weight
+
+    _, priority = priority_scores(
+        beneficiary, p_poor, p_extreme, np.where(beneficiary, now, if_given), params
+    )
+    order = np.argsort(-priority, kind="stable")
+    visited = np.zeros(len(y), bool)
+    visited[order[np.cumsum(w[order]) <= budget]] = True
+    stays_above = (y - now / size) >= dataset.poverty_line
+    truly_poor = y < dataset.poverty_line
+    verified = reallocate(
+        now,
+        np.where(visited & truly_poor, if_given, 0.0),
+        w,
+        (visited & beneficiary & stays_above).astype(float),
+        need + 10 * (y < dataset.extreme_poverty_line),
+    )
+    model_only = reallocate(now, if_given, w, 1 - p_poor, need)
+    tables = []
+    for name, realloc in (("verified", verified), ("model only", model_only)):
+        table = simulate_impact(
+            y,
+            size,
+            w,
+            dataset.area,
+            realloc,
+            now,
+            if_given,
+            dataset.poverty_line,
+            dataset.extreme_poverty_line,
+        )
+        table.insert(0, "scenario", name)
+        table["budget_rp_per_month"] = realloc.budget_freed
+        table["budget_given_rp_per_month"] = realloc.budget_given
+        table["households_removed"] = float(np.sum(w * realloc.removed))
+        table["households_added"] = float(np.sum(w * realloc.added))
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)

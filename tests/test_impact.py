@@ -74,3 +74,26 @@ def test_simulated_impact_by_hand():
     assert regency["extreme_poor_lifted_persons"] == 2  # 40 -> 70, 55 -> 85
     assert regency["extreme_poor_added_persons"] == 1  # 150 -> 50
     assert table.loc["b", "poverty_fgt1_after"] == pytest.approx((1 - 85 / 100) / 2)
+
+
+def test_verified_correction_round_on_the_synthetic_survey(tmp_path):
+    from konsel_analysis.datasets import load_dataset
+    from konsel_analysis.impact import simulate_correction_round
+    from konsel_analysis.paths import CONFIGS_DIR
+    from konsel_analysis.synth import generate_konsel, write_konsel
+
+    write_konsel(generate_konsel(households=20_000, seed=8), tmp_path)
+    dataset = load_dataset(tmp_path / "survey.parquet", CONFIGS_DIR / "konsel_survey.yml")
+    table = simulate_correction_round(dataset, budget_visits=1_000)
+    regency = table[table["area"] == "ALL"].set_index("scenario")
+    verified = regency.loc["verified"]
+    # Budget neutral, and a visit only removes benefits from households that stay
+    # above the line without them: nobody is pushed into extreme poverty.
+    assert verified["budget_given_rp_per_month"] == pytest.approx(verified["budget_rp_per_month"])
+    assert verified["extreme_poor_added_persons"] == 0
+    assert verified["extreme_fgt0_after"] <= verified["extreme_fgt0_before"]
+    assert verified["poverty_fgt1_after"] < verified["poverty_fgt1_before"]
+    assert verified["households_removed"] > 0
+    # Acting on predictions alone removes benefits from some who need them.
+    assert regency.loc["model only", "extreme_poor_added_persons"] > 0
+    assert set(table["area"]) == {"ALL", *dataset.area}

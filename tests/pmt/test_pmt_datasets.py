@@ -14,10 +14,10 @@ from konsel_analysis.datasets import (
     parse_dataset_config,
 )
 from konsel_analysis.dictionary import (
-    PROGRAM_FLAGS,
     PROXY_BOOLEAN,
     PROXY_CATEGORICAL,
     PROXY_NUMERIC,
+    REVERIFIED_PROGRAM_FLAGS,
 )
 from konsel_analysis.errors import UserError
 from konsel_analysis.parameters import load_parameters
@@ -59,7 +59,7 @@ def test_konsel_config_matches_the_dictionary(konsel_config):
     # The config lists exactly the dictionary's proxies and programmes, nothing typed twice.
     assert set(konsel_config.numeric) == set(PROXY_NUMERIC + PROXY_BOOLEAN)
     assert set(konsel_config.categorical) == set(PROXY_CATEGORICAL)
-    assert set(konsel_config.programs) == set(PROGRAM_FLAGS)
+    assert set(konsel_config.programs) == set(REVERIFIED_PROGRAM_FLAGS)
     assert konsel_config.welfare == "consumption_pc_month_idr"
     assert konsel_config.poverty_line.kind == "parameter"
 
