@@ -46,7 +46,13 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 def _cmd_reports(args: argparse.Namespace) -> int:
     from konsel_analysis.pipeline import run_pipeline
 
-    return run_pipeline(project_paths(), language=args.language)
+    return run_pipeline(
+        project_paths(),
+        language=args.language,
+        only=args.only,
+        jobs=args.jobs,
+        engine=args.engine,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,12 +82,33 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--force", action="store_true", help="replace existing raw data")
     synth.set_defaults(handler=_cmd_synth)
 
-    reports = sub.add_parser("reports", help="run the main job on data/raw")
+    reports = sub.add_parser(
+        "reports", help="run the main job on data/raw: shared tables, then the HTML reports"
+    )
     reports.add_argument(
         "--language",
         choices=["id", "en"],
         default="id",
         help="report language (default Bahasa Indonesia)",
+    )
+    reports.add_argument(
+        "--only",
+        nargs="+",
+        metavar="CODE",
+        default=None,
+        help="build only these kecamatan (Kemendagri codes, e.g. 74.05.01), plus the regency",
+    )
+    reports.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        help="notebooks executed in parallel (default 2: one per core of the 2-core machine)",
+    )
+    reports.add_argument(
+        "--engine",
+        choices=["local", "dask"],
+        default="local",
+        help="local worker processes (default); dask is not built yet (issue 7)",
     )
     reports.set_defaults(handler=_cmd_reports)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,14 +71,28 @@ STEPS: list[Step] = [
 ]
 
 NOT_YET_BUILT = [
-    "kecamatan and regency HTML reports (issue: parameterized notebooks and report pipeline)",
+    "report sections that need the PMT (issue 3) and the targeting-error model (issue 4): "
+    "priority households, verification allocation, impact simulation, PMT model card; "
+    "the reports show them as 'belum tersedia / not yet available'",
 ]
 
 
-def run_pipeline(paths: ProjectPaths, language: str = "id") -> int:
-    """Run every step on data/raw and say what each produced; returns the exit code."""
-    from konsel_analysis.cli import UserError
+def run_pipeline(
+    paths: ProjectPaths,
+    language: str = "id",
+    only: Sequence[str] | None = None,
+    jobs: int = 2,
+    engine: str = "local",
+) -> int:
+    """Run every step on data/raw and say what each produced; returns the exit code.
 
+    The last step builds the HTML reports (all 25 kecamatan, or ``only`` those, and
+    the regency); it exits 1 when any report failed, after building the others.
+    """
+    from konsel_analysis.errors import UserError
+    from konsel_analysis.reports.runner import build_reports, check_options, summarise_outcome
+
+    check_options(only, jobs, language, engine)  # bad options stop before any step runs
     if not has_raw_data(paths.raw):
         raise UserError(
             f"{paths.raw} has no {TABLE_FILES['register']} and {TABLE_FILES['survey']}; "
@@ -90,6 +104,19 @@ def run_pipeline(paths: ProjectPaths, language: str = "id") -> int:
         print(f"  [done] {step.name}")
         for path in produced:
             print(f"         wrote {path.relative_to(paths.root)}")
+    print("  [running] HTML reports (papermill; one line per finished report)", flush=True)
+    outcome = build_reports(
+        paths,
+        only=only,
+        jobs=jobs,
+        language=language,
+        engine=engine,
+        echo=lambda line: print(line, flush=True),
+    )
+    status = "done" if not outcome.failures else f"{len(outcome.failures)} FAILED"
+    print(f"  [{status}] HTML reports")
+    for line in summarise_outcome(outcome, paths):
+        print(line)
     for missing in NOT_YET_BUILT:
         print(f"  [not built yet] {missing}")
-    return 0
+    return 1 if outcome.failures else 0

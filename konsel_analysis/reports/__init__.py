@@ -1,0 +1,11 @@
+"""Rendering the reports: shared tables once, then one notebook per report.
+
+- ``inputs``    the shared computation, cached in data/processed/report_inputs;
+- ``text``      the reports' words in Bahasa Indonesia and English, number formats;
+- ``charts``    matplotlib/seaborn figures drawn from the cached tables;
+- ``sections``  one function per report section: what the notebooks call;
+- ``html``      notebook to self-contained HTML, the index page;
+- ``runner``    papermill in parallel, failures collected, progress shown.
+
+Notebooks import :mod:`konsel_analysis.reports.sections` only.
+"""

@@ -1,0 +1,99 @@
+"""The reports' words and number formats, in Bahasa Indonesia (default) and English.
+
+Each phrase is written in both languages side by side with :func:`tr`, so a
+translator sees the pair in context. Numbers follow each language's habit:
+``11,8%`` and ``Rp 462.710`` in Indonesian, ``11.8%`` and ``Rp 462,710`` in English.
+
+>>> percent(0.1183, "id"), percent(0.1183, "en")
+('11,8%', '11.8%')
+>>> rupiah(462710, "id")
+'Rp 462.710'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+Language = Literal["id", "en"]
+LANGUAGES = ("id", "en")
+
+#: Written in place of a number that is hidden (built from fewer than 5 households).
+SUPPRESSED = "–"
+
+
+def check_language(language: str) -> Language:
+    if language not in LANGUAGES:
+        raise ValueError(f"language {language!r} is not supported: use 'id' or 'en'")
+    return language  # type: ignore[return-value]
+
+
+def tr(language: str, id_text: str, en_text: str) -> str:
+    """The Indonesian or the English text."""
+    return id_text if check_language(language) == "id" else en_text
+
+
+def _swap_separators(text: str) -> str:
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def number(value: float, language: str, decimals: int = 0) -> str:
+    """A number with the language's thousands and decimal separators.
+
+    >>> number(83000, "id"), number(83000, "en"), number(2.5, "id", 1)
+    ('83.000', '83,000', '2,5')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return SUPPRESSED
+    text = f"{value:,.{decimals}f}"
+    return _swap_separators(text) if language == "id" else text
+
+
+def percent(share: float, language: str, decimals: int = 1) -> str:
+    """A share in [0, 1] as a percentage; a dash when it is missing or suppressed."""
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return SUPPRESSED
+    return f"{number(100 * share, language, decimals)}%"
+
+
+def rupiah(amount: float, language: str) -> str:
+    """An amount in Rp, without decimals."""
+    return f"Rp {number(amount, language)}"
+
+
+def points(difference: float, language: str) -> str:
+    """A difference of two shares in percentage points."""
+    return f"{number(100 * abs(difference), language, 1)} {tr(language, 'poin', 'points')}"
+
+
+PROGRAMME_NAMES = {
+    "pkh": ("PKH", "PKH"),
+    "bpnt": ("BPNT", "BPNT"),
+    "pkh_or_bpnt": ("PKH atau BPNT", "PKH or BPNT"),
+    "pbi_jk": ("PBI-JK", "PBI-JK"),
+    "blt_dd": ("BLT-DD", "BLT-DD"),
+}
+
+
+def programme_name(code: str, language: str) -> str:
+    id_text, en_text = PROGRAMME_NAMES[code]
+    return tr(language, id_text, en_text)
+
+
+def sample_size_words(n: int, language: str, small: int) -> str:
+    """How far a rate from ``n`` sample households can be trusted, in plain words."""
+    if n == 0:
+        return tr(language, "tidak ada rumah tangga sampel", "no sample households")
+    if n < small:
+        return tr(
+            language,
+            f"hanya {number(n, language)} rumah tangga sampel: sampel kecil, "
+            "anggap angka ini petunjuk kasar saja",
+            f"only {number(n, language)} sample households: a small sample, "
+            "take this figure as a rough indication only",
+        )
+    return tr(
+        language,
+        f"{number(n, language)} rumah tangga sampel",
+        f"{number(n, language)} sample households",
+    )
