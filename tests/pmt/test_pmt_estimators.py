@@ -9,7 +9,12 @@ import statsmodels.api as sm
 from pmt_helpers import rng_table
 from sklearn.base import clone
 
-from konsel_analysis.pmt.classifiers import BinaryPMT, BoostedClassPMT, MultinomialPMT
+from konsel_analysis.pmt.classifiers import (
+    ALPHA_GRID,
+    BinaryPMT,
+    BoostedClassPMT,
+    MultinomialPMT,
+)
 from konsel_analysis.pmt.estimators import (
     GradientBoostingPMT,
     LinearPMT,
@@ -221,10 +226,32 @@ def test_binary_pmt_definitions_of_poor_agree():
 def test_binary_probit_and_chosen_penalty():
     X, y = rng_table(600, seed=18)
     model = BinaryPMT(link="probit", poverty_line=float(np.quantile(y, 0.3)), min_count=1).fit(X, y)
-    assert model.alpha_ in (1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
+    assert model.alpha_ in ALPHA_GRID
     # Probit index: a bigger household is more likely poor, a car less.
     names = list(model.feature_names_)
     assert model.coef_[names.index("size")] > 0 > model.coef_[names.index("car")]
+
+
+@pytest.mark.parametrize("estimator", [BinaryPMT(), MultinomialPMT()], ids=["logit", "multinomial"])
+def test_penalty_on_numeric_proxies_per_sd_and_on_dummies_per_unit(estimator):
+    # rooms: weighted mean 2, SD 2. floor=earth: 1 row in 4, a dummy left as 0/1.
+    X = pd.DataFrame({"rooms": [0.0, 4.0, 0.0, 4.0] * 5, "floor": ["tile"] * 15 + ["earth"] * 5})
+    y = np.array([1, 4, 2, 3] * 5)
+    model = clone(estimator).set_params(poor_classes=[1, 2], alpha=0.1, min_count=1).fit(X, y)
+    assert list(model.feature_names_) == ["rooms", "floor=earth"]
+    assert model.mean_.tolist() == pytest.approx([2.0, 0.25])
+    assert model.scale_.tolist() == pytest.approx([2.0, 1.0])
+
+
+@pytest.mark.parametrize("estimator", [BinaryPMT(), MultinomialPMT()], ids=["logit", "multinomial"])
+def test_penalty_search_can_shrink_a_model_without_signal(estimator):
+    """20 proxies of pure noise: the chosen penalty goes past 0.1, where the old grid ended."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(200, 20)), columns=[f"x{i}" for i in range(20)])
+    y = rng.integers(1, 5, 200)
+    model = clone(estimator).set_params(poor_classes=[1, 2]).fit(X, y)
+    assert model.alpha_ in ALPHA_GRID
+    assert model.alpha_ > 0.1
 
 
 @pytest.mark.parametrize("estimator", [MultinomialPMT(), BoostedClassPMT(max_iter=50)])
