@@ -16,6 +16,7 @@ import pandas as pd
 from konsel_analysis.paths import REFERENCE_DIR
 
 VILLAGES_FILE = REFERENCE_DIR / "villages.csv"
+REGENCY_CODE = "74.05"  # Kemendagri code of Kabupaten Konawe Selatan (facts: The regency)
 
 
 @cache

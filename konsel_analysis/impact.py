@@ -123,7 +123,9 @@ def simulate_impact(
     """FGT 0/1/2 for both lines before and after, per area and ``ALL``, plus extreme poor lifted.
 
     Welfare is per capita per month; benefits are per household per month and
-    are divided by household size.
+    are divided by household size. The ``sampled_*`` columns count the sample
+    households behind each area's figures (all, those whose consumption
+    changes, extreme poor lifted above the line, households pushed below it).
     """
     y = np.asarray(welfare, dtype=float)
     size = np.asarray(household_size, dtype=float)
@@ -145,6 +147,12 @@ def simulate_impact(
         fallen = (group["before"] >= extreme_line) & (group["after"] < extreme_line)
         row["extreme_poor_lifted_persons"] = float(group.loc[lifted, "w"].sum())
         row["extreme_poor_added_persons"] = float(group.loc[fallen, "w"].sum())
+        # Sample counts behind each figure: published tables hide figures resting on
+        # fewer than five sample households (issue 6).
+        row["sampled_households"] = len(group)
+        row["sampled_households_changed"] = int((group["after"] != group["before"]).sum())
+        row["sampled_extreme_poor_lifted"] = int(lifted.sum())
+        row["sampled_extreme_poor_added"] = int(fallen.sum())
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -30,6 +30,26 @@ class ProjectPaths:
         return self.root / "data" / "processed"
 
     @property
+    def pmt(self) -> Path:
+        """PMT validation: validation.json, model_card.json/.md, scorecard.csv, curves."""
+        return self.processed / "pmt"
+
+    @property
+    def targeting(self) -> Path:
+        """Survey-measured targeting errors: targeting_by_area.csv, targeting_by_cluster.csv."""
+        return self.processed / "targeting"
+
+    @property
+    def score(self) -> Path:
+        """Register scores, expected errors in the register, the verification allocation."""
+        return self.processed / "score"
+
+    @property
+    def impact(self) -> Path:
+        """The impact simulation of a correction round: impact_by_area.csv."""
+        return self.processed / "impact"
+
+    @property
     def reports(self) -> Path:
         return self.root / "reports"
 
@@ -37,6 +57,11 @@ class ProjectPaths:
     def restricted(self) -> Path:
         """Outputs that carry names and NIK for field teams; git-ignored, never published."""
         return self.root / "restricted"
+
+    @property
+    def verification_lists(self) -> Path:
+        """Field lists with names and NIK: one CSV and one XLSX per kecamatan (restricted)."""
+        return self.restricted / "verification_lists"
 
     @property
     def notebooks(self) -> Path:

@@ -73,6 +73,11 @@ def test_simulated_impact_by_hand():
     assert regency["extreme_fgt0_after"] == pytest.approx(1 / 4)  # 50 (was 150)
     assert regency["extreme_poor_lifted_persons"] == 2  # 40 -> 70, 55 -> 85
     assert regency["extreme_poor_added_persons"] == 1  # 150 -> 50
+    # The sample counts behind them (what published tables suppress below five).
+    assert regency["sampled_households"] == 4
+    assert regency["sampled_households_changed"] == 4
+    assert (regency["sampled_extreme_poor_lifted"], regency["sampled_extreme_poor_added"]) == (2, 1)
+    assert table.loc["a", "sampled_households_changed"] == 2
     assert table.loc["b", "poverty_fgt1_after"] == pytest.approx((1 - 85 / 100) / 2)
 
 

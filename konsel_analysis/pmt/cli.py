@@ -109,15 +109,23 @@ def _summary(result, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def _cmd_validate_pmt(args: argparse.Namespace) -> int:
+def run_validate_pmt(data: Path, config: Path, folds: int, seed: int, out: Path):
+    """Cross-validate the PMT estimators on ``data`` and write every output file to ``out``.
+
+    Returns the validation result and the paths written.
+    """
     from konsel_analysis.datasets import load_dataset
     from konsel_analysis.pmt.validation import validate_pmt
 
-    out = Path(args.out) if args.out else project_paths().processed / "pmt"
+    dataset = load_dataset(data, config)
+    result = validate_pmt(dataset, folds=folds, seed=seed)
+    return result, write_outputs(validation_files(result), out)
+
+
+def _cmd_validate_pmt(args: argparse.Namespace) -> int:
+    out = Path(args.out) if args.out else project_paths().pmt
     started = time.perf_counter()
-    dataset = load_dataset(args.data, args.config)
-    result = validate_pmt(dataset, folds=args.folds, seed=args.seed)
-    written = write_outputs(validation_files(result), out)
+    result, written = run_validate_pmt(args.data, args.config, args.folds, args.seed, out)
     print(_summary(result, time.perf_counter() - started))
     for path in written:
         print(f"  wrote {path}")

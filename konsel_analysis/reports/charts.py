@@ -56,8 +56,8 @@ def use_report_style() -> None:
     )
 
 
-def _percent_axis(axis, language: str) -> None:
-    axis.set_major_formatter(FuncFormatter(lambda v, _: percent(v, language, 0)))
+def _percent_axis(axis, language: str, decimals: int = 0) -> None:
+    axis.set_major_formatter(FuncFormatter(lambda v, _: percent(v, language, decimals)))
 
 
 def figure_html(fig: Figure, alt: str, caption: str = "") -> str:
@@ -79,14 +79,19 @@ def plot_errors_by_kecamatan(
 ) -> Figure:
     """Inclusion and exclusion error of PKH and BPNT in every kecamatan, regency as lines.
 
-    ``errors`` is the ``targeting_errors`` table; ``names`` maps area code to name
-    (the regency's code included); ``highlight`` is the kecamatan to shade.
+    ``errors`` is the ``targeting_intervals`` table (estimates with ``_low`` and
+    ``_high``; shrunk estimates drawn hollow) or, without intervals, the
+    ``targeting_errors`` table; ``names`` maps area code to name (the regency's
+    code included); ``highlight`` is the kecamatan to shade.
     """
     regency_code = names.index[-1]
     kec_codes = [c for c in names.index if c != regency_code]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 7.6), sharey=True)
+    has_ci = "inclusion_error_low" in errors
+    fig, axes = plt.subplots(1, 2, figsize=(10, 8.2 if has_ci else 7.6), sharey=True)
     # Fixed margins (no layout engine): as readable, and a third of the drawing time.
-    fig.subplots_adjust(left=0.16, right=0.98, top=0.95, bottom=0.15, wspace=0.08)
+    fig.subplots_adjust(
+        left=0.16, right=0.98, top=0.95, bottom=0.17 if has_ci else 0.15, wspace=0.08
+    )
     y = np.arange(len(kec_codes))[::-1]
     panels = (
         (
@@ -109,18 +114,33 @@ def plot_errors_by_kecamatan(
             row = y[kec_codes.index(highlight)]
             ax.axhspan(row - 0.5, row + 0.5, color=COLOURS["highlight"], zorder=0)
         for offset, programme, marker in ((0.17, "pkh", "o"), (-0.17, "bpnt", "D")):
-            table = errors[errors["programme"] == programme].set_index("area_code")[measure]
-            ax.scatter(
-                table.reindex(kec_codes).to_numpy(),
-                y + offset,
-                marker=marker,
-                s=38,
-                color=COLOURS[programme],
-                label=programme_name(programme, language),
-                zorder=3,
-            )
-            regency_value = table.get(regency_code, np.nan)
-            ax.axvline(regency_value, color=COLOURS[programme], linestyle="--", linewidth=1.2)
+            table = errors[errors["programme"] == programme].set_index("area_code")
+            table = table.reindex([*kec_codes, regency_code])
+            value = table[measure].to_numpy(dtype=float)[:-1]
+            colour = COLOURS[programme]
+            if has_ci:
+                low = table[f"{measure}_low"].to_numpy(dtype=float)[:-1]
+                high = table[f"{measure}_high"].to_numpy(dtype=float)[:-1]
+                ax.hlines(y + offset, low, high, color=colour, linewidth=1.2, alpha=0.7, zorder=2)
+                kind = "inclusion" if measure == "inclusion_error" else "exclusion"
+                shrunk = table[f"is_shrunk_{kind}"].fillna(False).to_numpy(bool)[:-1]
+            else:
+                shrunk = np.zeros(len(kec_codes), bool)
+            for hollow in (False, True):
+                chosen = shrunk == hollow
+                ax.scatter(
+                    value[chosen],
+                    (y + offset)[chosen],
+                    marker=marker,
+                    s=38,
+                    facecolor="white" if hollow else colour,
+                    edgecolor=colour,
+                    linewidth=1.4,
+                    label=programme_name(programme, language) if not hollow else None,
+                    zorder=3,
+                )
+            regency_value = float(table[measure].iloc[-1])
+            ax.axvline(regency_value, color=colour, linestyle="--", linewidth=1.2)
         ax.set_xlim(-0.03, 1.03)
         _percent_axis(ax.xaxis, language)
         ax.set_title(title)
@@ -134,7 +154,214 @@ def plot_errors_by_kecamatan(
     handles, labels = axes[0].get_legend_handles_labels()
     handles.append(plt.Line2D([], [], color=COLOURS["regency"], linestyle="--"))
     labels.append(tr(language, "Kabupaten (garis putus-putus)", "Regency (dashed line)"))
+    if has_ci:
+        handles.append(plt.Line2D([], [], color=COLOURS["regency"], linewidth=1.2))
+        labels.append(tr(language, "Rentang 95%", "95% range"))
+        handles.append(
+            plt.Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                markerfacecolor="white",
+                markeredgecolor=COLOURS["regency"],
+            )
+        )
+        labels.append(
+            tr(
+                language,
+                "Titik kosong: ditarik ke angka kabupaten (sampel kecil)",
+                "Hollow: pulled towards the regency (small sample)",
+            )
+        )
     fig.legend(handles, labels, loc="lower center", ncol=3, bbox_to_anchor=(0.5, 0.0))
+    return fig
+
+
+def _kecamatan_axis(ax, codes: list[str], names: pd.Series, highlight: str | None) -> np.ndarray:
+    """Kecamatan down the y axis (first at the top), the highlighted one shaded and bold."""
+    y = np.arange(len(codes))[::-1]
+    if highlight in codes:
+        row = y[codes.index(highlight)]
+        ax.axhspan(row - 0.5, row + 0.5, color=COLOURS["highlight"], zorder=0)
+    ax.set_yticks(y, [str(names.get(c, c)) for c in codes])
+    ax.set_ylim(-0.7, len(codes) - 0.3)
+    labels = ax.get_yticklabels()  # empty on the right panel of a shared axis
+    if highlight in codes and labels:
+        labels[codes.index(highlight)].set_fontweight("bold")
+    ax.grid(axis="y", visible=False)
+    return y
+
+
+def plot_expected_errors(
+    expected: pd.DataFrame, names: pd.Series, language: str, highlight: str | None = None
+) -> Figure:
+    """Expected inclusion and exclusion errors in the register per kecamatan, 90% ranges.
+
+    ``expected`` is the ``expected_errors`` table; ``names`` maps kecamatan codes
+    to names (the regency's code, if present, is left out).
+    """
+    table = expected[expected["area_code"].isin(names.index)].set_index("area_code")
+    codes = [c for c in names.index if c in table.index]
+    table = table.loc[codes]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 7.8), sharey=True)
+    fig.subplots_adjust(left=0.16, right=0.97, top=0.93, bottom=0.15, wspace=0.08)
+    panels = (
+        (
+            "expected_inclusion_errors",
+            COLOURS["pkh"],
+            tr(
+                language,
+                "Penerima yang kemungkinan tidak miskin",
+                "Beneficiaries probably not poor",
+            ),
+        ),
+        (
+            "expected_exclusion_errors",
+            COLOURS["bpnt"],
+            tr(
+                language,
+                "Rumah tangga miskin yang tidak menerima",
+                "Poor households not receiving",
+            ),
+        ),
+    )
+    for ax, (measure, colour, title) in zip(axes, panels, strict=True):
+        y = _kecamatan_axis(ax, codes, names, highlight)
+        ax.hlines(
+            y,
+            table[f"{measure}_low"],
+            table[f"{measure}_high"],
+            color=colour,
+            linewidth=2.2,
+            alpha=0.45,
+            zorder=2,
+        )
+        ax.scatter(table[measure], y, color=colour, s=36, zorder=3)
+        ax.set_title(title)
+        ax.set_xlabel(tr(language, "rumah tangga di register", "households in the register"))
+        ax.set_xlim(0, None)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, language)))
+    handles = [
+        plt.Line2D([], [], marker="o", linestyle="", color=COLOURS["regency"]),
+        plt.Line2D([], [], color=COLOURS["regency"], linewidth=2.2, alpha=0.45),
+    ]
+    labels = [
+        tr(language, "Perkiraan", "Estimate"),
+        tr(language, "Rentang 90% (kemungkinan besar di sini)", "90% range (most likely in here)"),
+    ]
+    fig.legend(handles, labels, loc="lower center", ncol=2, bbox_to_anchor=(0.5, 0.0))
+    return fig
+
+
+def plot_allocation(
+    allocation: pd.DataFrame, names: pd.Series, language: str, highlight: str | None = None
+) -> Figure:
+    """Verification visits per kecamatan, with the corrections they are expected to find.
+
+    ``allocation`` is the ``verification_allocation`` table; ``names`` maps
+    kecamatan codes to names. With ``highlight``, only that kecamatan's bar is
+    labelled with its numbers.
+    """
+    table = allocation[allocation["area_code"].isin(names.index)].set_index("area_code")
+    codes = [c for c in names.index if c in table.index]
+    table = table.loc[codes]
+    fig, ax = plt.subplots(figsize=(9.5, 8))
+    fig.subplots_adjust(left=0.18, right=0.97, top=0.95, bottom=0.12)
+    y = _kecamatan_axis(ax, codes, names, highlight)
+    ax.barh(y, table["visits"], color="#9ECAE1", label=tr(language, "Kunjungan", "Visits"))
+    ax.barh(
+        y,
+        table["expected_corrections"],
+        height=0.45,
+        color="#08519C",
+        label=tr(
+            language,
+            "Kunjungan yang diperkirakan menemukan salah sasaran",
+            "Visits expected to find a targeting error",
+        ),
+    )
+    for yi, (code, row) in zip(y, table.iterrows(), strict=True):
+        if highlight is not None and code != highlight:
+            continue  # a kecamatan report labels its own bar; the regency report, every bar
+        ax.annotate(
+            f"{number(row['visits'], language)}  ({number(row['expected_corrections'], language)})",
+            (row["visits"], yi),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=9,
+        )
+    ax.set_xlim(0, float(table["visits"].max()) * 1.22)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, language)))
+    ax.set_xlabel(
+        tr(
+            language,
+            "kunjungan verifikasi (dalam kurung: perkiraan salah sasaran yang ditemukan)",
+            "verification visits (in brackets: expected targeting errors found)",
+        )
+    )
+    fig.legend(loc="lower center", ncol=2, bbox_to_anchor=(0.5, 0.0))
+    return fig
+
+
+def plot_impact(rows: pd.DataFrame, language: str, area_label: str) -> Figure:
+    """Poverty and extreme-poverty headcount now and after each correction scenario.
+
+    ``rows`` holds one area's rows of ``impact_simulation`` (one per scenario).
+    """
+    by = rows.set_index("scenario")
+    bars = [
+        (tr(language, "Sekarang", "Now"), "verified", "before", "#999999"),
+        (
+            tr(language, "Setelah verifikasi lapangan", "After field verification"),
+            "verified",
+            "after",
+            "#009E73",
+        ),
+        (
+            tr(
+                language,
+                "Setelah mencoret menurut\nmodel saja (tanpa kunjungan)",
+                "After acting on the model\nalone (no visits)",
+            ),
+            "model only",
+            "after",
+            "#D55E00",
+        ),
+    ]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6))
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.84, bottom=0.2, wspace=0.25)
+    for ax, (line, title) in zip(
+        axes,
+        (
+            ("poverty", tr(language, "Penduduk miskin", "Poor people")),
+            ("extreme", tr(language, "Penduduk miskin ekstrem", "Extremely poor people")),
+        ),
+        strict=True,
+    ):
+        values = [float(by.loc[s, f"{line}_fgt0_{when}"]) for _, s, when, _ in bars]
+        x = np.arange(len(bars))
+        ax.bar(x, np.nan_to_num(values), color=[c for *_, c in bars], width=0.62)
+        for xi, v in zip(x, values, strict=True):
+            ax.annotate(
+                "*" if np.isnan(v) else percent(v, language, 2),
+                (xi, 0 if np.isnan(v) else v),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                fontsize=10,
+            )
+        ax.set_xticks(x, ["" for _ in bars])
+        ax.set_title(f"{title} ({area_label})")
+        top = np.nanmax([*values, 0.01])
+        ax.set_ylim(0, top * 1.25)
+        # Whole percent ticks repeat themselves ("2%, 2%, 2%") below about five percent.
+        _percent_axis(ax.yaxis, language, 0 if top >= 0.05 else 1 if top >= 0.005 else 2)
+        ax.set_ylabel(tr(language, "% penduduk", "% of people"))
+        ax.grid(axis="x", visible=False)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for *_, c in bars]
+    fig.legend(handles, [b[0] for b in bars], loc="lower center", ncol=3, bbox_to_anchor=(0.5, 0.0))
     return fig
 
 
@@ -212,13 +439,18 @@ def plot_welfare_bands(bands: pd.DataFrame, settings: ReportSettings, language: 
 
 
 def plot_coverage(
-    points: pd.DataFrame, errors: pd.DataFrame, poor_share: float, language: str
+    points: pd.DataFrame,
+    errors: pd.DataFrame,
+    poor_share: float,
+    language: str,
+    pmt_curve: pd.DataFrame | None = None,
 ) -> Figure:
     """Share of poor households reached against share of all households reached.
 
     ``points`` and ``errors`` hold one area's rows of ``coverage_points`` and
     ``targeting_errors``; ``poor_share`` is the area's share of poor households,
-    which fixes the line of perfect targeting.
+    which fixes the line of perfect targeting. ``pmt_curve`` (regency only) adds
+    the chosen PMT's out-of-sample curve.
     """
     fig, ax = plt.subplots(figsize=(8, 6.2))
     fig.subplots_adjust(left=0.11, right=0.97, top=0.97, bottom=0.1)
@@ -251,6 +483,19 @@ def plot_coverage(
             language, "Menurut jumlah program yang diterima", "By number of programmes received"
         ),
     )
+    if pmt_curve is not None and len(pmt_curve):
+        ax.plot(
+            np.r_[0, pmt_curve["share_households"].to_numpy()],
+            np.r_[0, pmt_curve["share_poor"].to_numpy()],
+            color="#CC79A7",
+            linewidth=2,
+            linestyle="-.",
+            label=tr(
+                language,
+                "Menurut skor PMT (di luar sampel)",
+                "By PMT score (out of sample)",
+            ),
+        )
     for _, row in shown.iterrows():
         ax.annotate(
             f"≥ {int(row['min_programmes'])} "

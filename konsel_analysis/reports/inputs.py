@@ -23,9 +23,23 @@ Tables (CSV, one row per area, where the regency is the area ``74.05``):
 ``desa_composition``
     households and programme shares per desa (register), small cells suppressed.
 
-Sections that need the PMT or the targeting-error model read tables those steps
-will add to :data:`TABLE_BUILDERS` (e.g. ``priority_households``); until then
-the reports say those sections are not yet available.
+From the outputs of the pipeline steps (:mod:`.step_tables`; data/processed/pmt,
+targeting, score and impact, written by ``konsel reports`` before the notebooks run):
+
+``targeting_intervals``
+    measured errors with cluster-bootstrap intervals, small areas shrunk and flagged.
+``expected_errors``, ``desa_expected_errors``
+    expected inclusion and exclusion errors in the register (90% intervals per area).
+``verification_allocation``, ``priority_households``
+    the split of the visit budget; the first households to visit, by pseudonymous key.
+``impact_simulation``
+    poverty and extreme poverty before and after a correction round, two scenarios.
+``pmt_estimators``, ``pmt_summary``, ``pmt_curve``
+    the PMT model card: every estimator's out-of-sample accuracy, the chosen one,
+    and its coverage of the poor for each share of households selected.
+
+A table whose step has not run, or ran on other data or other poverty lines, is
+left out and the manifest says why (``unavailable``); its section says so.
 """
 
 from __future__ import annotations
@@ -35,21 +49,22 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from konsel_analysis import __version__
+from konsel_analysis.cache import code_files, compute_key, file_digest
 from konsel_analysis.dictionary import PERSONAL_COLUMNS, PROGRAM_FLAGS
 from konsel_analysis.errors import UserError
-from konsel_analysis.geography import load_kecamatan, load_villages
-from konsel_analysis.parameters import DEFAULT_PARAMETERS_FILE, load_parameters
-from konsel_analysis.paths import PACKAGE_DIR, ProjectPaths, project_paths
+from konsel_analysis.geography import REGENCY_CODE, load_kecamatan, load_villages
+from konsel_analysis.parameters import load_parameters
+from konsel_analysis.paths import ProjectPaths, project_paths
+from konsel_analysis.reports import step_tables
+from konsel_analysis.reports.step_tables import StepFiles, locate_step_outputs
 from konsel_analysis.synth import MANIFEST_FILE, TABLE_FILES
 
-REGENCY_CODE = "74.05"  # Kemendagri code of Kabupaten Konawe Selatan (facts: The regency)
 INPUTS_DIRNAME = "report_inputs"
 MANIFEST_NAME = "manifest.json"
 
@@ -63,7 +78,14 @@ SMALL_SAMPLE_HOUSEHOLDS = 30
 #: Programmes whose targeting the reports measure; "pkh_or_bpnt" is either one.
 MEASURED_PROGRAMMES = ("pkh", "bpnt", "pkh_or_bpnt")
 
-_REGISTER_COLUMNS = ["kecamatan_code", "village_code", "household_size", *PROGRAM_FLAGS, "desil"]
+_REGISTER_COLUMNS = [
+    "household_id",  # joins the register scores to their desa; never published
+    "kecamatan_code",
+    "village_code",
+    "household_size",
+    *PROGRAM_FLAGS,
+    "desil",
+]
 _SURVEY_COLUMNS = [
     "kecamatan_code",
     "village_code",
@@ -83,6 +105,7 @@ class ReportSettings:
     extreme_poverty_line_idr: float
     verification_budget_visits: int
     eligible_desil_max: int
+    min_visits_per_kecamatan: int
 
 
 def resolve_settings(
@@ -109,6 +132,7 @@ def resolve_settings(
             else params.value("verification.budget_visits")
         ),
         eligible_desil_max=int(params.value("social_assistance.eligible_desil_max")),
+        min_visits_per_kecamatan=int(params.value("verification.min_visits_per_kecamatan")),
     )
     if not 0 < settings.extreme_poverty_line_idr <= settings.poverty_line_idr:
         raise UserError(
@@ -146,6 +170,10 @@ class ReportSources:
                     "run `konsel synth` for the default data or give the path of the file"
                 )
 
+    def digests(self) -> dict[str, str]:
+        """sha256 of each raw file (the pipeline steps record the same for theirs)."""
+        return {"register": file_digest(self.register), "survey": file_digest(self.survey)}
+
 
 @dataclass(frozen=True)
 class ReportInputs:
@@ -157,10 +185,15 @@ class ReportInputs:
     reused: bool
     is_synthetic: bool
     tables: tuple[str, ...]
+    unavailable: dict[str, str] = field(default_factory=dict)  # table -> why it is missing
 
     def has(self, name: str) -> bool:
-        """Whether a table was computed (sections waiting for the PMT check this)."""
+        """Whether a table was computed (sections drawn from pipeline steps check this)."""
         return name in self.tables and (self.folder / f"{name}.csv").is_file()
+
+    def why_missing(self, name: str) -> str:
+        """Why a table is missing: ``missing``, ``other_data`` or ``other_settings``."""
+        return self.unavailable.get(name, step_tables.MISSING)
 
     def read(self, name: str) -> pd.DataFrame:
         """One cached table, with area and village codes kept as text."""
@@ -412,17 +445,47 @@ def compose_desa(register: pd.DataFrame, settings: ReportSettings) -> pd.DataFra
     return table.drop(columns=share_columns).reset_index()
 
 
-TableBuilder = Callable[[pd.DataFrame, pd.DataFrame, ReportSettings], pd.DataFrame]
+@dataclass(frozen=True)
+class ReportData:
+    """What the report tables are computed from: raw tables, settings, step outputs."""
 
-#: name -> function(register, survey, settings) -> table. The PMT and targeting
-#: steps add their tables here (``priority_households``, ``verification_allocation``,
-#: ``impact_simulation``, ``pmt_model_card``); report sections test ``inputs.has(name)``.
-TABLE_BUILDERS: dict[str, TableBuilder] = {
-    "area_summary": summarise_areas,
-    "targeting_errors": lambda register, survey, settings: measure_targeting_errors(survey),
-    "welfare_bands": lambda register, survey, settings: tabulate_welfare_bands(survey, settings),
-    "coverage_points": lambda register, survey, settings: tabulate_coverage(survey),
-    "desa_composition": lambda register, survey, settings: compose_desa(register, settings),
+    register: pd.DataFrame
+    survey: pd.DataFrame
+    settings: ReportSettings
+    steps: StepFiles
+    root: Path  # the project, whose secret key makes the pseudonyms
+
+    def pseudonym_key(self) -> bytes:
+        from konsel_analysis.privacy import load_or_create_secret_key
+
+        return load_or_create_secret_key(self.root)
+
+
+@dataclass(frozen=True)
+class Table:
+    """How one report table is built, and the pipeline steps whose outputs it reads."""
+
+    build: Callable[[ReportData], pd.DataFrame]
+    needs: tuple[str, ...] = ()
+
+
+#: name -> how to build it. Tables from raw data first, then those from the
+#: pipeline steps' outputs; report sections test ``inputs.has(name)``.
+TABLE_BUILDERS: dict[str, Table] = {
+    "area_summary": Table(lambda d: summarise_areas(d.register, d.survey, d.settings)),
+    "targeting_errors": Table(lambda d: measure_targeting_errors(d.survey)),
+    "welfare_bands": Table(lambda d: tabulate_welfare_bands(d.survey, d.settings)),
+    "coverage_points": Table(lambda d: tabulate_coverage(d.survey)),
+    "desa_composition": Table(lambda d: compose_desa(d.register, d.settings)),
+    "targeting_intervals": Table(step_tables.tabulate_targeting_intervals, ("targeting",)),
+    "expected_errors": Table(step_tables.tabulate_expected_errors, ("score",)),
+    "desa_expected_errors": Table(step_tables.tabulate_desa_expected_errors, ("score",)),
+    "verification_allocation": Table(step_tables.tabulate_verification_allocation, ("score",)),
+    "priority_households": Table(step_tables.list_priority_households, ("score",)),
+    "impact_simulation": Table(step_tables.tabulate_impact, ("impact",)),
+    "pmt_estimators": Table(step_tables.tabulate_pmt_estimators, ("pmt",)),
+    "pmt_summary": Table(step_tables.summarise_pmt, ("pmt",)),
+    "pmt_curve": Table(step_tables.tabulate_pmt_curve, ("pmt",)),
 }
 
 
@@ -431,35 +494,21 @@ TABLE_BUILDERS: dict[str, TableBuilder] = {
 # --------------------------------------------------------------------------------------
 
 
-def _code_files() -> list[Path]:
-    """Source files whose code decides the tables: this module, the modules it reads
-    definitions from, and the module (or whole sub-package) of every table builder."""
-    import inspect
-    import sys
-
-    files = {Path(__file__).resolve()}
-    for name in ("dictionary", "geography", "parameters", "synth", "errors", "paths"):
-        files.add(PACKAGE_DIR / f"{name}.py")
-    for build in TABLE_BUILDERS.values():
-        module = inspect.getmodule(build) or sys.modules[__name__]
-        source = Path(module.__file__).resolve()
-        if source.parent != PACKAGE_DIR and source.parent != Path(__file__).resolve().parent:
-            files.update(source.parent.glob("*.py"))  # a step's whole sub-package (e.g. pmt/)
-        else:
-            files.add(source)
-    files.update(f for f in (PACKAGE_DIR / "reference").glob("*") if f.is_file())
-    return sorted(files)
-
-
-def compute_cache_key(sources: ReportSources, settings: ReportSettings) -> str:
-    """sha256 of the input files, the settings, parameters.yml and the computing code."""
-    digest = hashlib.sha256()
-    for path in (sources.register, sources.survey, DEFAULT_PARAMETERS_FILE, *_code_files()):
-        digest.update(path.name.encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    digest.update(json.dumps(asdict(settings), sort_keys=True).encode())
-    digest.update(__version__.encode())
-    return digest.hexdigest()
+def compute_cache_key(
+    sources: ReportSources,
+    settings: ReportSettings,
+    steps: StepFiles | None = None,
+    pseudonym_key_digest: str = "",
+) -> str:
+    """sha256 of the raw files, the settings, the reference files, the computing code
+    (this module and every package module it imports), the step outputs read and a
+    digest of the pseudonymisation key (the priority lists carry pseudonyms)."""
+    step_part = {} if steps is None else {"files": steps.digests(), "missing": steps.unavailable}
+    return compute_key(
+        [sources.register, sources.survey],
+        code_files(__name__),
+        {"settings": asdict(settings), "steps": step_part, "pseudonyms": pseudonym_key_digest},
+    )
 
 
 def _write_atomic(path: Path, write: Callable[[str], None]) -> None:
@@ -518,7 +567,8 @@ def prepare_report_inputs(
     sources.check()
     settings = settings or resolve_settings()
     folder = Path(inputs_dir) if inputs_dir else paths.processed / INPUTS_DIRNAME
-    key = compute_cache_key(sources, settings)
+    steps = locate_step_outputs(paths, sources.digests(), settings)
+    key = compute_cache_key(sources, settings, steps, _pseudonym_key_digest(paths, steps))
     manifest = _read_manifest(folder)
     is_synthetic = (sources.register.parent / MANIFEST_FILE).is_file()
     if (
@@ -527,20 +577,37 @@ def prepare_report_inputs(
         and manifest.get("key") == key
         and all((folder / f"{name}.csv").is_file() for name in manifest.get("tables", []))
     ):
-        return ReportInputs(folder, key, settings, True, is_synthetic, tuple(manifest["tables"]))
+        return ReportInputs(
+            folder,
+            key,
+            settings,
+            True,
+            is_synthetic,
+            tuple(manifest["tables"]),
+            dict(manifest.get("unavailable", {})),
+        )
 
     register, survey = _load_sources(sources)
     survey = _prepare_survey(survey, settings)
+    data = ReportData(register, survey, settings, steps, paths.root)
     folder.mkdir(parents=True, exist_ok=True)
-    for name, build in TABLE_BUILDERS.items():
-        table = build(register, survey, settings)
+    built, unavailable = [], {}
+    for name, table_spec in TABLE_BUILDERS.items():
+        missing = [s for s in table_spec.needs if not steps.has(s)]
+        if missing:
+            unavailable[name] = steps.unavailable[missing[0]]
+            (folder / f"{name}.csv").unlink(missing_ok=True)  # never an earlier run's table
+            continue
+        table = table_spec.build(data)
         _write_atomic(
             folder / f"{name}.csv",
             lambda tmp, t=table: t.to_csv(tmp, index=False, lineterminator="\n"),
         )
+        built.append(name)
     manifest = {
         "key": key,
-        "tables": list(TABLE_BUILDERS),
+        "tables": built,
+        "unavailable": unavailable,
         "settings": asdict(settings),
         "sources": {"register": sources.register.name, "survey": sources.survey.name},
         "is_synthetic": is_synthetic,
@@ -549,4 +616,13 @@ def prepare_report_inputs(
         folder / MANIFEST_NAME,
         lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8"),
     )
-    return ReportInputs(folder, key, settings, False, is_synthetic, tuple(TABLE_BUILDERS))
+    return ReportInputs(folder, key, settings, False, is_synthetic, tuple(built), unavailable)
+
+
+def _pseudonym_key_digest(paths: ProjectPaths, steps: StepFiles) -> str:
+    """A digest of the project's pseudonymisation key when the priority lists need it."""
+    if not steps.has("score"):
+        return ""
+    from konsel_analysis.privacy import load_or_create_secret_key
+
+    return hashlib.sha256(load_or_create_secret_key(paths.root)).hexdigest()

@@ -64,6 +64,7 @@ class ReportResult:
     task: ReportTask
     seconds: float
     error: str | None = None
+    reused: bool = False  # the page of an earlier build, still current
 
     @property
     def ok(self) -> bool:
@@ -78,6 +79,10 @@ class BuildOutcome:
     index: Path
     seconds: float
     inputs_reused: bool
+
+    @property
+    def reused(self) -> list[ReportResult]:
+        return [r for r in self.results if r.reused]
 
     @property
     def failures(self) -> list[ReportResult]:
@@ -305,16 +310,56 @@ def run_tasks(
     return [done[i] for i in range(len(tasks))]
 
 
+def _optional(inputs, name: str):
+    """A step table indexed by area code, or ``None`` when the step's outputs were missing."""
+    return inputs.read(name).set_index("area_code") if inputs.has(name) else None
+
+
+def _step_figures(code: str, intervals, expected, allocation) -> dict:
+    """The index's figures from the pipeline steps for one area (empty without them)."""
+    figures: dict = {}
+    if intervals is not None and code in intervals.index:
+        m = intervals.loc[code]
+        figures.update(
+            inclusion_error=m["inclusion_error"],
+            exclusion_error=m["exclusion_error"],
+            inclusion_range=(m["inclusion_error_low"], m["inclusion_error_high"]),
+            exclusion_range=(m["exclusion_error_low"], m["exclusion_error_high"]),
+            is_shrunk=bool(m["is_shrunk_inclusion"] or m["is_shrunk_exclusion"]),
+        )
+    if expected is not None and code in expected.index:
+        e = expected.loc[code]
+        figures.update(
+            {
+                f"expected_{kind}": tuple(
+                    float(e[f"expected_{kind}_errors{suffix}"]) for suffix in ("", "_low", "_high")
+                )
+                for kind in ("inclusion", "exclusion")
+            }
+        )
+    if allocation is not None and code in allocation.index:
+        figures["visits"] = float(allocation.loc[code, "visits"])
+    return figures
+
+
 def _index_rows(results: Iterable[ReportResult], inputs, index_dir: Path):
     from konsel_analysis.reports.html import IndexRow
 
     summary = inputs.read("area_summary").set_index("area_code")
     errors = inputs.read("targeting_errors")
     pkh = errors[errors["programme"] == "pkh"].set_index("area_code")
+    intervals = _optional(inputs, "targeting_intervals")
+    if intervals is not None:
+        intervals = intervals[intervals["programme"] == "pkh"]
+    expected = _optional(inputs, "expected_errors")
+    allocation = _optional(inputs, "verification_allocation")
     rows, regency = [], None
     for r in results:
         t = r.task
         s, e = summary.loc[t.code], pkh.loc[t.code]
+        figures = {"inclusion_error": e["inclusion_error"], "exclusion_error": e["exclusion_error"]}
+        # The same estimates as the reports: with intervals, shrunk where the sample is small.
+        figures.update(_step_figures(t.code, intervals, expected, allocation))
         row = IndexRow(
             code=t.code,
             name=t.name,
@@ -322,10 +367,9 @@ def _index_rows(results: Iterable[ReportResult], inputs, index_dir: Path):
             households=s["households"],
             survey_households=s["survey_households"],
             poverty_rate=s["poverty_rate_persons"],
-            inclusion_error=e["inclusion_error"],
-            exclusion_error=e["exclusion_error"],
             error=r.error,
             executed_href=os.path.relpath(t.executed, index_dir) if t.executed.exists() else None,
+            **figures,
         )
         if t.kind == "regency":
             regency = row
@@ -416,7 +460,12 @@ def build_reports(
     check_options(only, jobs, language, engine)
     parameters = {"language": language, "project_root": str(paths.root)}
     tasks = plan_reports(paths, only, language, parameters)  # checks --only before any work
-    pool = start_pool(min(jobs, len(tasks)), paths.reports / "executed" / "kernels.log")
+    log = paths.reports / "executed" / "kernels.log"
+    previous = _read_render_keys(paths)
+    # Start the workers now (they import papermill while the tables are computed) unless
+    # every page of this build exists already and may well still be current.
+    could_reuse = bool(previous) and all(t.html.is_file() for t in tasks)
+    pool = None if could_reuse else start_pool(min(jobs, len(tasks)), log)
     try:
         inputs = prepare_report_inputs(paths)
         echo(
@@ -424,19 +473,86 @@ def build_reports(
             f"({_shown(inputs.folder, paths)}, "
             f"key {inputs.key[:12]})"
         )
-        echo(f"  {len(tasks)} reports, {min(jobs, len(tasks))} in parallel:")
-        results = run_tasks(pool, tasks, render_report, echo)
+        code = report_code_files()
+        keys = [render_key(t, inputs.key, code) for t in tasks]
+        is_current = [_is_current(t, k, previous, paths) for t, k in zip(tasks, keys, strict=True)]
+        current = [t for t, keep in zip(tasks, is_current, strict=True) if keep]
+        todo = [t for t, keep in zip(tasks, is_current, strict=True) if not keep]
+        if current:
+            echo(
+                f"  [reused] {len(current)} of {len(tasks)} reports: their tables, notebook "
+                "and report code are unchanged"
+            )
+        built: list[ReportResult] = []
+        if todo:
+            pool = pool or start_pool(min(jobs, len(todo)), log)
+            echo(f"  {len(todo)} reports, {min(jobs, len(todo))} in parallel:")
+            built = run_tasks(pool, todo, render_report, echo)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    fresh = iter(built)  # run_tasks keeps the order of ``todo``
+    results = [
+        ReportResult(t, 0.0, reused=True) if keep else next(fresh)
+        for t, keep in zip(tasks, is_current, strict=True)
+    ]
+    _write_render_keys(paths, previous, results, keys)
     index = write_index(paths, results, inputs, language)
     return BuildOutcome(results, index, time.perf_counter() - started, inputs.reused)
+
+
+RENDER_KEYS = "render_keys.json"
+
+
+def report_code_files() -> list[Path]:
+    """The code a page depends on: sections, charts, words and the HTML export, with
+    every package module they import (:func:`konsel_analysis.cache.code_files`)."""
+    from konsel_analysis.cache import code_files
+
+    return code_files("konsel_analysis.reports.sections", "konsel_analysis.reports.html")
+
+
+def render_key(task: ReportTask, inputs_key: str, code: Sequence[Path]) -> str:
+    """What a page depends on: the report tables' key, the notebook, the report code, the task."""
+    from konsel_analysis.cache import compute_key
+
+    task_fields = {k: str(v) for k, v in sorted(vars(task).items())}
+    return compute_key([task.notebook], code, {"inputs": inputs_key, "task": task_fields})
+
+
+def _read_render_keys(paths: ProjectPaths) -> dict[str, str]:
+    from konsel_analysis.cache import read_manifest
+
+    return read_manifest(paths.reports / "executed" / RENDER_KEYS) or {}
+
+
+def _is_current(task: ReportTask, key: str, previous: dict[str, str], paths: ProjectPaths) -> bool:
+    name = str(task.html.relative_to(paths.reports))
+    return previous.get(name) == key and task.html.is_file() and task.executed.is_file()
+
+
+def _write_render_keys(
+    paths: ProjectPaths, previous: dict[str, str], results: list[ReportResult], keys: list[str]
+) -> None:
+    """Remember the key of every page built or kept; forget failed ones; keep other builds'."""
+    from konsel_analysis.cache import write_manifest
+
+    merged = dict(previous)
+    for result, key in zip(results, keys, strict=True):
+        name = str(result.task.html.relative_to(paths.reports))
+        if result.ok:
+            merged[name] = key
+        else:
+            merged.pop(name, None)
+    write_manifest(paths.reports / "executed" / RENDER_KEYS, dict(sorted(merged.items())))
 
 
 def summarise_outcome(outcome: BuildOutcome, paths: ProjectPaths) -> list[str]:
     """Closing lines for the terminal: counts, time, the index, each failure."""
     n, failed = len(outcome.results), outcome.failures
+    reused = f" ({len(outcome.reused)} unchanged, reused)" if outcome.reused else ""
     lines = [
-        f"  {n - len(failed)} of {n} reports built in {outcome.seconds:.1f} s; "
+        f"  {n - len(failed)} of {n} reports built in {outcome.seconds:.1f} s{reused}; "
         f"index: {outcome.index.relative_to(paths.root)}"
     ]
     for r in failed:

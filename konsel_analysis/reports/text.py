@@ -97,3 +97,50 @@ def sample_size_words(n: int, language: str, small: int) -> str:
         f"{number(n, language)} rumah tangga sampel",
         f"{number(n, language)} sample households",
     )
+
+
+def span(low: float, high: float, language: str, kind: str = "percent") -> str:
+    """A range in words' shortest form: ``19–48%`` or ``74–214``; a dash when unknown.
+
+    >>> span(0.185, 0.482, "id"), span(74.4, 213.9, "en", "count")
+    ('18,5–48,2%', '74–214')
+    """
+    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in (low, high)):
+        return SUPPRESSED
+    if kind == "percent":
+        return f"{number(100 * low, language, 1)}–{percent(high, language)}"
+    return f"{number(low, language)}–{number(high, language)}"
+
+
+def likely_between(low: float, high: float, language: str, kind: str = "percent") -> str:
+    """Plain words for an interval: "kemungkinan besar antara 19% dan 48%".
+
+    >>> likely_between(74.4, 213.9, "en", "count")
+    'most likely between 74 and 214'
+    """
+    fmt = percent if kind == "percent" else number
+    return tr(
+        language,
+        f"kemungkinan besar antara {fmt(low, language)} dan {fmt(high, language)}",
+        f"most likely between {fmt(low, language)} and {fmt(high, language)}",
+    )
+
+
+ESTIMATOR_NAMES = {
+    "wls": ("regresi linear tertimbang (WLS)", "weighted linear regression (WLS)"),
+    "wls_stepwise": ("WLS, variabel dipilih bertahap", "WLS, stepwise selection"),
+    "wls_lasso": ("WLS dengan lasso", "WLS with lasso"),
+    "quantile": ("regresi kuantil", "quantile regression"),
+    "poverty_weighted": ("WLS berbobot sekitar garis kemiskinan", "poverty-weighted WLS"),
+    "logit": ("logit (peluang miskin)", "logit (probability of being poor)"),
+    "probit": ("probit (peluang miskin)", "probit (probability of being poor)"),
+    "multinomial_logit": ("logit multinomial", "multinomial logit"),
+    "gradient_boosting": ("gradient boosting (pohon keputusan)", "gradient boosting (trees)"),
+    "random_forest": ("random forest (pohon keputusan)", "random forest (trees)"),
+}
+
+
+def estimator_name(code: str, language: str) -> str:
+    """The PMT estimator's name for a reader; its code when it has none."""
+    id_text, en_text = ESTIMATOR_NAMES.get(code, (code, code))
+    return tr(language, id_text, en_text)

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from konsel_analysis.errors import UserError
+from konsel_analysis.files import write_csv_atomic
 from konsel_analysis.paths import project_paths
-from konsel_analysis.pipeline import write_csv_atomic
 from konsel_analysis.targeting.measured import (
     TargetingDesign,
     measure_targeting,
@@ -107,7 +107,7 @@ def _cmd_targeting(args: argparse.Namespace) -> int:
         raise UserError(f"--ci {args.ci} must lie between 0 and 1, e.g. 0.95")
     if args.reps < 20:
         raise UserError(f"--reps {args.reps} is too few for percentile intervals; use 200 or more")
-    out = Path(args.out) if args.out else project_paths().processed / "targeting"
+    out = Path(args.out) if args.out else project_paths().targeting
     written = run_targeting(
         Path(args.data), Path(args.config), args.programs, args.ci, args.reps, out
     )

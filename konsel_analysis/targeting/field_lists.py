@@ -2,13 +2,14 @@
 
 They carry the names and NIK the teams need at the door, so they are written
 only under the restricted folder (git-ignored, never under reports/), with
-owner-only file permissions.
+owner-only file permissions. Given the project's pseudonymisation key, each row
+also carries the household's pseudonymous key (``RT-...``), the only household
+identifier the published reports show, so that authorised staff can find a
+report's household in the list.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,9 @@ import pandas as pd
 
 from konsel_analysis.datasets import RegisterTable
 from konsel_analysis.dictionary import PERSONAL_COLUMNS
+from konsel_analysis.files import write_atomic
 from konsel_analysis.geography import load_kecamatan
+from konsel_analysis.privacy import pseudonymize
 
 HEADERS = {
     "rank_in_area": "Urutan kunjungan",
@@ -28,10 +31,12 @@ HEADERS = {
     "check": "Yang perlu diperiksa",
     "p_error": "Peluang salah sasaran (%)",
     "reasons": "Alasan (ciri rumah tangga)",
+    "pseudonym": "Kode samaran (di laporan)",
 }
 
 
-def _file_stem(area: str) -> str:
+def field_list_stem(area: str) -> str:
+    """File name (without suffix) of an area's field list: ``74.05.01-tinanggea``."""
     names = load_kecamatan().set_index("kecamatan_code")["kecamatan_name"]
     name = names.get(area)
     slug = str(name).lower().replace(" ", "-") if name is not None else "area"
@@ -39,20 +44,16 @@ def _file_stem(area: str) -> str:
 
 
 def _atomic(path: Path, write) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, write, mode=0o600)  # names and NIK: owner only
 
 
-def field_list(scores: pd.DataFrame, register: RegisterTable) -> pd.DataFrame:
-    """The households chosen for a visit, ordered by area and priority, with Indonesian headers."""
+def field_list(
+    scores: pd.DataFrame, register: RegisterTable, pseudonym_key: bytes | None = None
+) -> pd.DataFrame:
+    """The households chosen for a visit, ordered by area and priority (English column names).
+
+    With ``pseudonym_key``, a last column holds each household's pseudonymous key.
+    """
     frame = register.frame
     chosen = scores["is_visited"].to_numpy()
     out = pd.DataFrame({"area": scores["area"], "rank_in_area": scores["rank_in_area"]})
@@ -69,19 +70,26 @@ def field_list(scores: pd.DataFrame, register: RegisterTable) -> pd.DataFrame:
     )
     out["p_error"] = (100 * scores["p_error"]).round(0).astype(int)
     out["reasons"] = scores["reasons"]
+    if pseudonym_key is not None:
+        out["pseudonym"] = pseudonymize(scores["household_id"], pseudonym_key)
     out = out[chosen].sort_values(["area", "rank_in_area"], kind="stable")
     return out
 
 
-def write_field_lists(scores: pd.DataFrame, register: RegisterTable, folder: Path) -> list[Path]:
-    """One CSV and one XLSX per area under ``folder/verification_lists``."""
+def write_field_lists(
+    scores: pd.DataFrame,
+    register: RegisterTable,
+    folder: Path,
+    pseudonym_key: bytes | None = None,
+) -> list[Path]:
+    """One CSV and one XLSX per area under ``folder/verification_lists``, Indonesian headers."""
     target = folder / "verification_lists"
     target.mkdir(parents=True, exist_ok=True, mode=0o700)
-    lists = field_list(scores, register)
+    lists = field_list(scores, register, pseudonym_key)
     written = []
     for area, rows in lists.groupby("area", sort=True):
         table = rows.drop(columns="area").rename(columns=HEADERS)
-        stem = _file_stem(str(area))
+        stem = field_list_stem(str(area))
         written.append(
             _atomic(
                 target / f"{stem}.csv",

@@ -45,6 +45,9 @@ INDICATORS = (
     "cgh",
 )
 ALL_AREAS = "ALL"
+#: An area whose estimate rests on fewer sampled households than this is shrunk
+#: towards the regency value (the usual rule of thumb of 30 observations).
+SHRINK_BELOW_HOUSEHOLDS = 30
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -245,7 +248,7 @@ def measure_targeting(
     *,
     ci: float = 0.95,
     reps: int = 500,
-    min_households: int = 30,
+    min_households: int = SHRINK_BELOW_HOUSEHOLDS,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Survey-weighted targeting errors per programme and area, with bootstrap intervals.

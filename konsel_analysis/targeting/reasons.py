@@ -11,6 +11,8 @@ it is not something to check at the door.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -43,18 +45,35 @@ def _describe(proxy: str, value, language: Language) -> str:
     col = COLUMNS.get(proxy)
     if col is None:
         return f"{proxy} = {value}"
-    if col.dtype == "category" and str(value) in col.categories:
-        return col.category_label(str(value), language)
     label = col.label_id if language == "id" else col.label_en
+    if col.dtype == "category" and str(value) in col.categories:
+        text = col.category_label(str(value), language)
+        # "lantai tanah" says what it is; "tidak ada" (toilet) or "milik sendiri"
+        # (toilet or dwelling?) needs the proxy's name in front.
+        return text if _names_its_proxy(text, label) else f"{label}: {text}"
     if col.dtype == "bool":
         yes, no = _YES_NO[language]
         return f"{label}: {yes if _truthy(value) else no}"
     number = float(value)
     text = f"{number:,.0f}" if number == round(number) else f"{number:,.1f}"
+    if language == "id":  # 1.234,5 in Indonesian
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     unit = {"m2": " m²", "ha": " ha", "years": " th" if language == "id" else " years"}.get(
         col.unit or "", ""
     )
     return f"{label}: {text}{unit}"
+
+
+def _names_its_proxy(text: str, label: str) -> bool:
+    """Whether a category's text already holds a word (3+ letters) of the proxy's label.
+
+    >>> _names_its_proxy("lantai tanah", "Jenis lantai")
+    True
+    >>> _names_its_proxy("tidak ada", "Fasilitas BAB")
+    False
+    """
+    words = set(re.findall(r"[a-z]{3,}", label.lower()))
+    return any(w in words or w.rstrip("s") in words for w in re.findall(r"[a-z]+", text.lower()))
 
 
 def _truthy(value) -> bool:

@@ -4,7 +4,7 @@
 fits the receipt-aware model (:mod:`.expected`) on the survey and writes to DIR:
 
 - ``register_scores.parquet``: household_id, area, predicted_welfare, p_poor,
-  p_extreme_poor, is_beneficiary, priority, reasons (and p_error, worth,
+  p_extreme_poor, is_beneficiary, priority, reasons (and reasons_en, p_error, worth,
   is_visited, rank_in_area);
 - ``expected_errors_by_area.csv``: area, beneficiaries, expected inclusion and
   exclusion errors and extreme-poor households not covered, each with
@@ -19,8 +19,6 @@ the restricted folder, never under reports/ (see :mod:`.field_lists`).
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,9 +27,9 @@ import pandas as pd
 
 from konsel_analysis.datasets import Dataset, RegisterTable, load_dataset, load_register
 from konsel_analysis.errors import UserError
+from konsel_analysis.files import write_csv_atomic, write_parquet_atomic
 from konsel_analysis.parameters import load_parameters
 from konsel_analysis.paths import project_paths
-from konsel_analysis.pipeline import write_csv_atomic
 from konsel_analysis.targeting.expected import (
     RegisterHouseholds,
     SurveySample,
@@ -144,9 +142,10 @@ def score_register(
         model.features.get_feature_names_out(),
         exclude=(dataset.config.area,),
     )
-    reasons = reason_texts(
-        contributions, proxies, register.X, push_up=beneficiary, language=language
-    )
+    reasons = {
+        lang: reason_texts(contributions, proxies, register.X, push_up=beneficiary, language=lang)
+        for lang in dict.fromkeys((language, "en"))
+    }
 
     scores = pd.DataFrame(
         {
@@ -157,7 +156,9 @@ def score_register(
             "p_extreme_poor": p_extreme,
             "is_beneficiary": beneficiary,
             "priority": priority,
-            "reasons": reasons,
+            "reasons": reasons[language],
+            # English too, for reports in English (the field lists keep ``language``).
+            "reasons_en": reasons["en"],
             "p_error": p_error,
             "worth": worth,
             "is_visited": allocation.is_visited,
@@ -168,19 +169,6 @@ def score_register(
     rank[order] = pd.Series(register.area[order]).groupby(register.area[order]).cumcount() + 1
     scores["rank_in_area"] = rank
     return ScoreResult(scores, expected.by_area, allocation.by_area)
-
-
-def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def run_score(
@@ -194,8 +182,13 @@ def run_score(
     out: Path,
     seed: int = 0,
     restricted: Path | None = None,
+    pseudonym_key: bytes | None = None,
 ) -> list[Path]:
-    """Run ``konsel score`` and return the files written."""
+    """Run ``konsel score`` and return the files written.
+
+    Field lists go under ``restricted`` when given; with ``pseudonym_key`` they
+    also carry the pseudonymous key the reports show for each household.
+    """
     params = load_parameters()
     budget = int(params.value("verification.budget_visits")) if budget is None else budget
     minimum = (
@@ -218,7 +211,7 @@ def run_score(
     if restricted is not None:
         from konsel_analysis.targeting.field_lists import write_field_lists
 
-        written += write_field_lists(result.scores, register, restricted)
+        written += write_field_lists(result.scores, register, restricted, pseudonym_key)
     return written
 
 
@@ -226,7 +219,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     if args.reps < 20:
         raise UserError(f"--reps {args.reps} is too few for intervals; use 200 or more")
     paths = project_paths()
-    out = Path(args.out) if args.out else paths.processed / "score"
+    out = Path(args.out) if args.out else paths.score
     restricted = Path(args.restricted_out) if args.restricted_out else paths.restricted
     written = run_score(
         Path(args.survey),

@@ -1,7 +1,9 @@
 """A small synthetic regency, its report build, and helpers shared by the report tests.
 
-The build runs once per test session (two kecamatan and the regency, about
-15 seconds on the 2-core machine); the tests then read what it left behind.
+The build runs once per test session: the pipeline steps on the whole small
+regency (PMT validation, targeting errors, register scoring, impact) with fewer
+replicates than the defaults, then two kecamatan reports and the regency report;
+about 25 seconds on the 2-core machine. The tests then read what it left behind.
 """
 
 from __future__ import annotations
@@ -15,11 +17,16 @@ import pandas as pd
 import pytest
 
 from konsel_analysis.cli import main
+from konsel_analysis.paths import ProjectPaths
+from konsel_analysis.pipeline import PipelineSettings, run_pipeline
 from konsel_analysis.synth import generate_konsel, write_konsel
 
 SMALL_HOUSEHOLDS = 4_000
 SEED = 11
 BUILT_CODES = ("74.05.01", "74.05.11")  # Tinanggea (inland south) and Laonti (coastal, remote)
+# The steps' defaults (5 folds, 500 and 200 replicates) are for real runs; the tests check
+# the wiring and the numbers' path into the reports, which fewer replicates show as well.
+FAST = PipelineSettings(pmt_folds=3, targeting_reps=100, score_reps=40)
 
 
 @dataclass(frozen=True)
@@ -51,11 +58,25 @@ def run_konsel(root: Path, args: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def run_reports(
+    root: Path, only=BUILT_CODES, language: str = "id", settings: PipelineSettings = FAST
+) -> tuple[int, str, str]:
+    """What `konsel reports --only ...` runs, with the tests' settings; code, stdout, stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KONSEL_PROJECT_ROOT", str(root))
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = run_pipeline(
+                ProjectPaths(root), language=language, only=list(only), settings=settings
+            )
+    return code, out.getvalue(), err.getvalue()
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Build:
     """`konsel reports --only 74.05.01 74.05.11` on a 4,000-household synthetic regency."""
     root = make_project(tmp_path_factory.mktemp("konsel-reports"))
-    code, out, err = run_konsel(root, ["reports", "--only", *BUILT_CODES])
+    code, out, err = run_reports(root)
     return Build(root, code, out, err)
 
 
@@ -69,7 +90,25 @@ def register_identities(built) -> tuple[set[str], set[str]]:
 
 
 @pytest.fixture(scope="session")
+def register_household_ids(built) -> set[str]:
+    """Every household id of the register the build read."""
+    return set(pd.read_parquet(built.root / "data/raw/register.parquet")["household_id"])
+
+
+@pytest.fixture(scope="session")
 def konsel_project():
     """make_project(root, households, seed) and run_konsel(root, args), for tests that need
     a project of their own."""
     return make_project, run_konsel
+
+
+@pytest.fixture(scope="session")
+def reports_runner():
+    """run_reports(root, only, language, settings): the main job with the tests' settings."""
+    return run_reports
+
+
+@pytest.fixture(scope="session")
+def pipeline_settings() -> PipelineSettings:
+    """The settings the session's build ran with (fewer replicates than the defaults)."""
+    return FAST

@@ -75,7 +75,10 @@ def test_every_page_renders_offline_with_all_its_images(built, browser):
         )
         assert all(w > 0 for w in widths), f"{page.name}: an image did not load ({widths})"
         if page.parent.name == "kecamatan":
-            assert len(widths) == 3
+            # expected errors, targeting errors, welfare, coverage, visits
+            assert len(widths) == 5
+        elif page.name == "regency.html":
+            assert len(widths) == 7  # and poverty by kecamatan, and the impact
         urls = _requested_urls(browser)
         assert urls, f"{page.name}: the performance log saw no request at all"
         outside = [u for u in urls if not u.startswith(("file:", "data:"))]

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -52,13 +53,25 @@ def find_identities(folder: Path, niks: set[str], names: set[str]) -> list[str]:
     return found
 
 
+STEP_LINES = (
+    ("[done] register summary by kecamatan", "wrote data/processed/register_summary_by_kecamatan"),
+    ("[done] PMT validation", "wrote data/processed/pmt/"),
+    ("[done] survey-measured targeting errors", "wrote data/processed/targeting/targeting_by_area"),
+    ("[done] register scoring", "wrote data/processed/score/expected_errors_by_area.csv"),
+    ("[done] impact simulation", "wrote data/processed/impact/impact_by_area.csv"),
+    ("shared report tables: computed", "3 of 3 reports built"),
+)
+
+
 def test_the_build_succeeds_and_shows_progress(built):
     assert built.exit_code == 0, built.stdout + built.stderr
-    assert "shared report tables: computed" in built.stdout
     for i in (1, 2, 3):
         assert f"[{i}/3]" in built.stdout
-    assert "3 of 3 reports built" in built.stdout
-    assert "[not built yet]" in built.stdout
+    # Every step, in order, says what it wrote; nothing is left "not built yet".
+    positions = [built.stdout.index(line) for pair in STEP_LINES for line in pair]
+    assert positions == sorted(positions)
+    assert "wrote restricted/verification_lists/ (50 files: CSV, XLSX)" in built.stdout
+    assert "not built yet" not in built.stdout
 
 
 def test_every_report_and_executed_notebook_exists(built):
@@ -128,11 +141,20 @@ def test_pages_show_outputs_not_code(built):
     assert "rs.show_" not in page and "open_kecamatan_report" not in page
     assert "Kecamatan Tinanggea (74.05.01)" in page
     images = [v for tag, key, v in _parse(path).refs if tag == "img"]
-    assert len(images) == 3 and all(v.startswith("data:image/png;base64,") for v in images)
-    for heading in ("Ringkasan", "Kesalahan penargetan", "Rincian per desa", "Catatan metode"):
+    assert len(images) == 5 and all(v.startswith("data:image/png;base64,") for v in images)
+    for heading in (
+        "Ringkasan",
+        "Perkiraan salah sasaran di register",
+        "Kesalahan penargetan",
+        "Rincian per desa",
+        "Alokasi verifikasi",
+        "Rumah tangga prioritas verifikasi",
+        "Simulasi dampak",
+        "Catatan metode",
+    ):
         assert f"<h2>{heading}</h2>" in page
-    # The sections that need the PMT say so, and show no number.
-    assert page.count("Belum tersedia") == 3
+    # Every section is drawn now: none waits for a model.
+    assert "Belum tersedia" not in page
     # Notebook-only bilingual headings stay in the notebook.
     assert "Ringkasan · Summary" not in page
 
@@ -151,11 +173,36 @@ def test_the_identity_scan_finds_a_planted_nik_and_name(tmp_path, register_ident
     assert len(find_identities(tmp_path, niks, names)) == 2
 
 
-def test_a_second_build_reuses_the_shared_tables(built, konsel_project):
-    _, run_konsel = konsel_project
-    code, out, _ = run_konsel(built.root, ["reports", "--only", "74.05.01"])
+def test_a_second_build_reuses_every_step_and_the_shared_tables(built, reports_runner):
+    processed = built.root / "data" / "processed"
+    outputs = sorted(
+        p for p in processed.rglob("*") if p.is_file() and "report_inputs" not in p.parts
+    )
+    pages = [built.reports / "regency.html", built.reports / "kecamatan/74.05.01-tinanggea.html"]
+    before = {p: p.stat().st_mtime_ns for p in [*outputs, *pages]}
+    code, out, _ = reports_runner(built.root, only=["74.05.01"])
     assert code == 0
+    assert out.count("[reused]") == 6 and "[done] PMT" not in out  # five steps, the pages
     assert "shared report tables: reused" in out
+    assert "[reused] 2 of 2 reports" in out and "(2 unchanged, reused)" in out
+    assert {p: p.stat().st_mtime_ns for p in [*outputs, *pages]} == before
+    # The page of the kecamatan left out of this build keeps its key: a later full build
+    # reuses it too.
+    keys = json.loads((built.reports / "executed/render_keys.json").read_text())
+    assert "kecamatan/74.05.11-laonti.html" in keys
+
+
+def test_a_step_reruns_when_its_settings_change(built, pipeline_settings):
+    from konsel_analysis.paths import ProjectPaths
+    from konsel_analysis.pipeline import STEPS, StepContext, run_step
+
+    impact = next(s for s in STEPS if s.name.startswith("impact"))
+    ctx = StepContext(ProjectPaths(built.root), pipeline_settings)
+    assert run_step(impact, ctx).reused
+    other = StepContext(ProjectPaths(built.root), replace(pipeline_settings, seed=1))
+    assert not run_step(impact, other).reused
+    assert not run_step(impact, ctx).reused  # back to the build's seed: recomputed again
+    assert run_step(impact, ctx).reused
 
 
 def test_the_statisticians_notebook_runs_on_the_small_regency(built, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import pandas as pd
@@ -11,17 +12,15 @@ BROKEN, HEALTHY = "74.05.02", "74.05.11"
 
 
 @pytest.fixture(scope="module")
-def broken_build(tmp_path_factory, konsel_project):
+def broken_build(tmp_path_factory, konsel_project, reports_runner):
     """A register in which Angata (74.05.02) has no household, built in English."""
-    make_project, run_konsel = konsel_project
+    make_project, _ = konsel_project
     root = make_project(tmp_path_factory.mktemp("konsel-broken"))
     for table in ("register", "survey"):
         path = root / "data" / "raw" / f"{table}.parquet"
         frame = pd.read_parquet(path)
         frame[frame["kecamatan_code"] != BROKEN].to_parquet(path)
-    code, out, err = run_konsel(
-        root, ["reports", "--only", BROKEN, HEALTHY, "--language", "en", "--jobs", "2"]
-    )
+    code, out, err = reports_runner(root, only=[BROKEN, HEALTHY], language="en")
     return root, code, out, err
 
 
@@ -61,5 +60,21 @@ def test_english_reports_are_in_english(broken_build):
     root, *_ = broken_build
     page = (root / "reports/kecamatan/74.05.11-laonti.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in page
-    assert "<h2>Summary</h2>" in page and "Not yet available" in page
+    assert "<h2>Summary</h2>" in page and "<h2>Households to verify first</h2>" in page
+    assert "Expected targeting errors in the register" in page and "most likely between" in page
+    assert "Not yet available" not in page
     assert "Ringkasan" not in page and "Belum tersedia" not in page
+    # Reason codes in English too (the field lists keep Bahasa Indonesia).
+    priority = pd.read_csv(root / "data/processed/report_inputs/priority_households.csv", dtype=str)
+    first = priority[priority["area_code"] == HEALTHY].iloc[0]
+    assert html.escape(first["reasons_en"]) in page
+    assert html.escape(first["reasons_id"]) not in page
+
+
+def test_the_pipeline_runs_without_the_missing_kecamatan(broken_build):
+    root, _, out, _ = broken_build
+    assert "[done] register scoring" in out
+    expected = pd.read_csv(root / "data/processed/score/expected_errors_by_area.csv", dtype=str)
+    assert BROKEN not in set(expected["area"]) and HEALTHY in set(expected["area"])
+    index = (root / "reports/index.html").read_text(encoding="utf-8")
+    assert "Register: beneficiaries probably not poor" in index

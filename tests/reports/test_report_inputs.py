@@ -129,3 +129,33 @@ def test_missing_raw_data_is_a_user_error(tmp_path):
 
     with pytest.raises(UserError, match="register.parquet not found.*konsel synth"):
         ri.prepare_report_inputs(ProjectPaths(tmp_path))
+
+
+def test_tables_of_steps_that_have_not_run_are_left_out_with_the_reason(tmp_path, konsel_small):
+    from konsel_analysis.synth import write_konsel
+
+    write_konsel(konsel_small, tmp_path / "data" / "raw")
+    inputs = ri.prepare_report_inputs(ProjectPaths(tmp_path))
+    assert "area_summary" in inputs.tables
+    for name in ("expected_errors", "priority_households", "impact_simulation", "pmt_summary"):
+        assert name not in inputs.tables and inputs.why_missing(name) == "missing"
+    # No pseudonymisation key is made for a report that lists no household.
+    assert not (tmp_path / ".konsel_secret_key").exists()
+
+
+def test_step_outputs_from_other_data_or_other_lines_are_not_used(built, tmp_path):
+    paths = ProjectPaths(built.root)
+    survey = pd.read_parquet(built.root / "data/raw/survey.parquet")
+    survey.iloc[:-1].to_parquet(tmp_path / "survey.parquet")
+    other_data = ri.prepare_report_inputs(
+        paths, survey_path=tmp_path / "survey.parquet", inputs_dir=tmp_path / "a"
+    )
+    assert other_data.why_missing("targeting_intervals") == "other_data"
+    assert other_data.why_missing("expected_errors") == "other_data"
+    other_line = ri.prepare_report_inputs(
+        paths, inputs_dir=tmp_path / "b", settings=ri.resolve_settings(500_000)
+    )
+    assert other_line.why_missing("pmt_summary") == "other_settings"
+    assert set(other_line.tables) | set(other_line.unavailable) == set(ri.TABLE_BUILDERS)
+    same = ri.prepare_report_inputs(paths, inputs_dir=tmp_path / "c")
+    assert set(same.tables) == set(ri.TABLE_BUILDERS) and same.unavailable == {}

@@ -1,0 +1,162 @@
+"""Reusing derived tables while what they are computed from is unchanged.
+
+A derived table is a function of input files, policy numbers, settings and code.
+Its cache key is a sha256 of all of them:
+
+- the input files (raw tables, the dataset config), by content;
+- every reference file (``parameters.yml``, the village list, ...), by content;
+- the source of every module of the package the computation imports, followed
+  from the named entry modules through their imports (function-level imports
+  included), so that editing a step's code recomputes that step and nothing else;
+- the settings (JSON) and the package version.
+
+The key is written with the list of outputs to a ``manifest.json``; a later run
+with the same key, and every output still in place, reuses the outputs.
+
+>>> sorted(p.name for p in code_files("konsel_analysis.errors"))
+['__init__.py', 'errors.py']
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+from konsel_analysis import __version__
+from konsel_analysis.files import write_text_atomic
+from konsel_analysis.paths import PACKAGE_DIR, REFERENCE_DIR
+
+PACKAGE = "konsel_analysis"
+
+
+@cache
+def _file_sha256(path: Path, size: int, mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes (remembered per size and modification time within a process)."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    return _file_sha256(path, stat.st_size, stat.st_mtime_ns)
+
+
+def module_file(name: str) -> Path | None:
+    """The source file of a module of this package, or ``None`` for anything else."""
+    if name != PACKAGE and not name.startswith(PACKAGE + "."):
+        return None
+    parts = name.split(".")[1:]
+    base = PACKAGE_DIR.joinpath(*parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _module_name(path: Path) -> str:
+    relative = path.relative_to(PACKAGE_DIR.parent).with_suffix("")
+    parts = list(relative.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Names of the package's modules that ``path`` imports, anywhere in the file."""
+    stat = path.stat()
+    return _parsed_imports(path, stat.st_size, stat.st_mtime_ns)
+
+
+def _statements(body: list[ast.stmt]):
+    """Every statement, nested ones included (imports are statements: no need to visit
+    expressions, which make up most of a module's tree)."""
+    for node in body:
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            yield from _statements(getattr(node, field, None) or [])
+
+
+@cache
+def _parsed_imports(path: Path, size: int, mtime_ns: int) -> frozenset[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    own = _module_name(path)
+    package = own if path.name == "__init__.py" else own.rpartition(".")[0]
+    found: set[str] = set()
+    for node in _statements(tree.body):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            else:
+                base = node.module or ""
+            found.add(base)
+            # `from konsel_analysis.pmt import validation` imports a module, too.
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return frozenset(name for name in found if module_file(name) is not None)
+
+
+def code_files(*modules: str) -> list[Path]:
+    """Source files of ``modules`` and of every package module they import, transitively.
+
+    Parent packages' ``__init__.py`` are included: importing a module runs them.
+    """
+    seen: set[Path] = set()
+    queue = [name for name in modules]
+    while queue:
+        name = queue.pop()
+        parts = name.split(".")
+        for i in range(1, len(parts) + 1):
+            path = module_file(".".join(parts[:i]))
+            if path is None or path in seen:
+                continue
+            seen.add(path)
+            queue.extend(_imports(path))
+    return sorted(seen)
+
+
+def reference_files() -> list[Path]:
+    """Every reference file (parameters.yml, the village list, ...)."""
+    return sorted(p for p in REFERENCE_DIR.rglob("*") if p.is_file())
+
+
+def compute_key(inputs: Iterable[Path], code: Iterable[Path], settings: dict) -> str:
+    """sha256 over input files, reference files, code files, settings and version."""
+    digest = hashlib.sha256()
+    for path in [*inputs, *reference_files()]:
+        digest.update(Path(path).name.encode())
+        digest.update(file_digest(path).encode())
+    for path in code:
+        digest.update(str(Path(path).relative_to(PACKAGE_DIR)).encode())
+        digest.update(file_digest(path).encode())
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    digest.update(__version__.encode())
+    return digest.hexdigest()
+
+
+def read_manifest(path: Path) -> dict | None:
+    """The manifest at ``path``, or ``None`` when it is missing or unreadable."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_current(manifest: dict | None, key: str, root: Path) -> bool:
+    """Whether a manifest holds ``key`` and every output it lists still exists."""
+    return (
+        manifest is not None
+        and manifest.get("key") == key
+        and all((root / name).is_file() for name in manifest.get("outputs", []))
+    )
+
+
+def write_manifest(path: Path, manifest: dict) -> Path:
+    """Write a manifest (JSON) atomically."""
+    return write_text_atomic(path, json.dumps(manifest, indent=2, default=str) + "\n")
