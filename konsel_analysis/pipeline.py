@@ -419,7 +419,12 @@ def run_pipeline(
     after building the others. ``settings`` sets seed, folds and replicates.
     """
     from konsel_analysis.errors import UserError
-    from konsel_analysis.reports.runner import build_reports, check_options, summarise_outcome
+    from konsel_analysis.reports.runner import (
+        build_reports,
+        check_options,
+        start_workers,
+        summarise_outcome,
+    )
 
     check_options(only, jobs, language, engine)  # bad options stop before any step runs
     if not has_raw_data(paths.raw):
@@ -428,7 +433,13 @@ def run_pipeline(
             "run `konsel synth` (or `make reports`, which does) to create the default data"
         )
     print(f"konsel reports: data from {paths.raw} (language: {language})", flush=True)
-    run_steps(paths, settings, echo=lambda line: print(line, flush=True))
+    pool = start_workers(paths, only, jobs, language)  # they import papermill meanwhile
+    try:
+        run_steps(paths, settings, echo=lambda line: print(line, flush=True))
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
     print("  [running] HTML reports (papermill; one line per finished report)", flush=True)
     outcome = build_reports(
         paths,
@@ -437,6 +448,7 @@ def run_pipeline(
         language=language,
         engine=engine,
         echo=lambda line: print(line, flush=True),
+        pool=pool,
     )
     status = "done" if not outcome.failures else f"{len(outcome.failures)} FAILED"
     print(f"  [{status}] HTML reports")

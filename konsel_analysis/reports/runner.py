@@ -447,25 +447,25 @@ def build_reports(
     language: str = "id",
     engine: str = "local",
     echo: Callable[[str], None] = print,
+    pool: ProcessPoolExecutor | None = None,
 ) -> BuildOutcome:
     """Build the regency report and the kecamatan reports (all, or ``only`` those).
 
     Runs the shared computation once (reusing its cache), executes the notebooks
-    with ``jobs`` papermill workers, writes the HTML pages and the index, and
-    returns every result; failures are collected, never raised.
+    with ``jobs`` papermill workers (``pool``, from :func:`start_workers`, or
+    started here; shut down at the end), writes the HTML pages and the index,
+    and returns every result; failures are collected, never raised. A page whose
+    tables, notebook and report code are unchanged is kept, not rebuilt.
     """
     from konsel_analysis.reports.inputs import prepare_report_inputs
 
     started = time.perf_counter()
     check_options(only, jobs, language, engine)
-    parameters = {"language": language, "project_root": str(paths.root)}
-    tasks = plan_reports(paths, only, language, parameters)  # checks --only before any work
+    tasks = plan_reports(paths, only, language, _parameters(paths, language))
     log = paths.reports / "executed" / "kernels.log"
     previous = _read_render_keys(paths)
-    # Start the workers now (they import papermill while the tables are computed) unless
-    # every page of this build exists already and may well still be current.
-    could_reuse = bool(previous) and all(t.html.is_file() for t in tasks)
-    pool = None if could_reuse else start_pool(min(jobs, len(tasks)), log)
+    if pool is None and not _may_be_current(tasks, previous):
+        pool = start_pool(min(jobs, len(tasks)), log)  # warms up while the tables are made
     try:
         inputs = prepare_report_inputs(paths)
         echo(
@@ -502,6 +502,26 @@ def build_reports(
 
 
 RENDER_KEYS = "render_keys.json"
+
+
+def _parameters(paths: ProjectPaths, language: str) -> dict:
+    return {"language": language, "project_root": str(paths.root)}
+
+
+def _may_be_current(tasks: Sequence[ReportTask], previous: dict[str, str]) -> bool:
+    """Every page of this build exists from an earlier one (its key decides if it is kept)."""
+    return bool(previous) and all(t.html.is_file() for t in tasks)
+
+
+def start_workers(
+    paths: ProjectPaths, only: Sequence[str] | None, jobs: int, language: str
+) -> ProcessPoolExecutor | None:
+    """The notebook workers, started before the pipeline steps so that they import
+    papermill meanwhile; ``None`` when every page may still be current (no work likely)."""
+    tasks = plan_reports(paths, only, language, _parameters(paths, language))
+    if _may_be_current(tasks, _read_render_keys(paths)):
+        return None
+    return start_pool(min(jobs, len(tasks)), paths.reports / "executed" / "kernels.log")
 
 
 def report_code_files() -> list[Path]:
