@@ -26,8 +26,6 @@ Everything is vectorised with NumPy, so 2,000,000 households take seconds.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -37,6 +35,7 @@ import pandas as pd
 import yaml
 
 from konsel_analysis.dictionary import COLUMNS, TABLES
+from konsel_analysis.files import write_atomic
 from konsel_analysis.geography import load_villages
 from konsel_analysis.parameters import load_parameters
 from konsel_analysis.paths import REFERENCE_DIR
@@ -752,25 +751,20 @@ def _ids(prefix: str, n: int) -> np.ndarray:
     ).astype(object)
 
 
-def _write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
-    """Write to a temporary name in the same folder, then rename: never a half-written file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_konsel(data: SyntheticKonsel, raw_dir: Path) -> list[Path]:
     """Write the three tables and a manifest to ``raw_dir``; returns the paths written."""
     raw_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for table, frame in data.tables().items():
         path = raw_dir / TABLE_FILES[table]
-        _write_parquet_atomic(frame, path)
+        # Raw data carries (synthetic) NIK and names: owner-only, as personal data.
+        write_atomic(
+            path,
+            lambda tmp, f=frame: f.to_parquet(
+                tmp, index=False, engine="pyarrow", compression="zstd"
+            ),
+            mode=0o600,
+        )
         written.append(path)
     manifest = {
         "generator": "konsel_analysis.synth",

@@ -11,15 +11,14 @@ headings statisticians see in JupyterLab) and warnings written to stderr.
 from __future__ import annotations
 
 import html
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from konsel_analysis.files import write_text_atomic
 from konsel_analysis.reports.text import SUPPRESSED, number, percent, span, tr
 
 if TYPE_CHECKING:  # pragma: no cover - nbformat is imported where notebooks are read
@@ -113,21 +112,6 @@ def notebook_body_html(nb: nbformat.NotebookNode) -> str:
     """The report's content as HTML: outputs and markdown only, no code."""
     body, _ = _exporter().from_notebook_node(_presentable(nb))
     return body
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write under a temporary name in the same folder, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are for reading
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def export_report(

@@ -46,8 +46,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -58,6 +56,7 @@ import pandas as pd
 from konsel_analysis.cache import code_files, compute_key, file_digest
 from konsel_analysis.dictionary import PERSONAL_COLUMNS, PROGRAM_FLAGS
 from konsel_analysis.errors import UserError
+from konsel_analysis.files import write_atomic
 from konsel_analysis.geography import REGENCY_CODE, load_kecamatan, load_villages
 from konsel_analysis.parameters import load_parameters
 from konsel_analysis.paths import ProjectPaths, project_paths
@@ -511,18 +510,6 @@ def compute_cache_key(
     )
 
 
-def _write_atomic(path: Path, write: Callable[[str], None]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the tables are for reading
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _read_manifest(folder: Path) -> dict | None:
     try:
         return json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
@@ -599,7 +586,7 @@ def prepare_report_inputs(
             (folder / f"{name}.csv").unlink(missing_ok=True)  # never an earlier run's table
             continue
         table = table_spec.build(data)
-        _write_atomic(
+        write_atomic(
             folder / f"{name}.csv",
             lambda tmp, t=table: t.to_csv(tmp, index=False, lineterminator="\n"),
         )
@@ -612,7 +599,7 @@ def prepare_report_inputs(
         "sources": {"register": sources.register.name, "survey": sources.survey.name},
         "is_synthetic": is_synthetic,
     }
-    _write_atomic(
+    write_atomic(
         folder / MANIFEST_NAME,
         lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8"),
     )
