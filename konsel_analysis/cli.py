@@ -44,7 +44,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
-    from konsel_analysis.pipeline import run_pipeline
+    from konsel_analysis.pipeline import PipelineSettings, run_pipeline
 
     return run_pipeline(
         project_paths(),
@@ -52,6 +52,7 @@ def _cmd_reports(args: argparse.Namespace) -> int:
         only=args.only,
         jobs=args.jobs,
         engine=args.engine,
+        settings=PipelineSettings(pmt_left_out=()) if args.all_pmt_estimators else None,
     )
 
 
@@ -109,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["local", "dask"],
         default="local",
         help="local worker processes (default); dask is not built yet (issue 7)",
+    )
+    reports.add_argument(
+        "--all-pmt-estimators",
+        action="store_true",
+        help="validate every PMT estimator, as konsel validate-pmt does (default: leave out "
+        "the three slowest, quantile regression, gradient boosting and random forest)",
     )
     reports.set_defaults(handler=_cmd_reports)
 

@@ -1,6 +1,7 @@
 """``konsel validate-pmt``: cross-validate the PMT estimators on any described household table.
 
     konsel validate-pmt --data FILE --config DATASET.yml [--folds 5] [--out DIR]
+                        [--leave-out NAME,NAME]
 
 writes, in DIR (default ``data/processed/pmt``):
 
@@ -23,7 +24,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from konsel_analysis.paths import project_paths
@@ -104,28 +105,49 @@ def _summary(result, seconds: float) -> str:
             f"  {name:<18} {r2} {e['auc']:6.3f} {e['at_line']['exclusion_error']:9.3f}"
             f" {e['at_rate']['exclusion_error']:9.3f}"
         )
+    if result.left_out:
+        lines.append(f"  not compared (--leave-out): {', '.join(result.left_out)}")
     lines.append(f"  best: {result.best_reason}")
     lines += [f"  failed: {k}: {v}" for k, v in result.failures.items()]
     return "\n".join(lines)
 
 
-def run_validate_pmt(data: Path, config: Path, folds: int, seed: int, out: Path):
+def run_validate_pmt(
+    data: Path,
+    config: Path,
+    folds: int,
+    seed: int,
+    out: Path,
+    left_out: Sequence[str] = (),
+    strict: bool = False,
+):
     """Cross-validate the PMT estimators on ``data`` and write every output file to ``out``.
 
-    Returns the validation result and the paths written.
+    Estimators named in ``left_out`` are not compared (the model card lists them);
+    with ``strict`` a name that is not an estimator for this data is an error,
+    without it such a name is ignored. Returns the validation result and the paths written.
     """
-    from konsel_analysis.datasets import load_dataset
-    from konsel_analysis.pmt.validation import validate_pmt
+    from konsel_analysis.datasets import DatasetError, load_dataset
+    from konsel_analysis.pmt.validation import default_estimators, validate_pmt
 
     dataset = load_dataset(data, config)
-    result = validate_pmt(dataset, folds=folds, seed=seed)
+    unknown = sorted(set(left_out) - set(default_estimators(dataset)))
+    if strict and unknown:
+        raise DatasetError(
+            f"--leave-out {','.join(unknown)}: not an estimator for {dataset.data_path.name}; "
+            f"use names among {', '.join(default_estimators(dataset))}"
+        )
+    result = validate_pmt(dataset, folds=folds, seed=seed, left_out=left_out)
     return result, write_outputs(validation_files(result), out)
 
 
 def _cmd_validate_pmt(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else project_paths().pmt
     started = time.perf_counter()
-    result, written = run_validate_pmt(args.data, args.config, args.folds, args.seed, out)
+    left_out = [name.strip() for name in args.leave_out.split(",") if name.strip()]
+    result, written = run_validate_pmt(
+        args.data, args.config, args.folds, args.seed, out, left_out, strict=True
+    )
     print(_summary(result, time.perf_counter() - started))
     for path in written:
         print(f"  wrote {path}")
@@ -149,5 +171,12 @@ def register_validate_pmt(sub) -> None:
         type=int,
         default=0,
         help="seed of the fold assignment and the estimators (default 0)",
+    )
+    parser.add_argument(
+        "--leave-out",
+        default="",
+        metavar="NAME,NAME",
+        help="estimators not to compare, e.g. quantile,gradient_boosting,random_forest "
+        "(the slowest; default: compare every estimator)",
     )
     parser.set_defaults(handler=_cmd_validate_pmt)

@@ -137,6 +137,8 @@ def build_model_card(result: ValidationResult) -> dict:
         },
         "estimators": estimators,
         "failed_estimators": result.failures,
+        # Estimators of ``konsel validate-pmt`` that this run did not compare (a setting).
+        "left_out_estimators": result.left_out,
         "best": {
             "name": best,
             "reason": result.best_reason,
@@ -257,6 +259,13 @@ def render_markdown(card: dict) -> str:
         lines += [
             "Estimators that failed: "
             + "; ".join(f"{k} ({v})" for k, v in card["failed_estimators"].items()),
+            "",
+        ]
+    if card.get("left_out_estimators"):
+        lines += [
+            "Not compared in this run (left out by a setting, for speed): "
+            + ", ".join(card["left_out_estimators"])
+            + "; `konsel validate-pmt` compares every estimator.",
             "",
         ]
     lines += ["## Chosen model", "", f"**{best['name']}**: {best['reason']}."]

@@ -22,6 +22,7 @@ the winner's lead is larger than sampling noise.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -96,6 +97,25 @@ def default_estimators(dataset: Dataset, random_state: int = 0) -> dict[str, Bas
         ),
         "random_forest": RandomForestPMT(squared=squared, random_state=random_state, **lines),
     }
+
+
+def select_estimators(
+    estimators: dict[str, BaseEstimator], left_out: Sequence[str] = ()
+) -> tuple[dict[str, BaseEstimator], list[str]]:
+    """The estimators to compare without those named in ``left_out``, and the names left out.
+
+    Names in ``left_out`` that are not among ``estimators`` (e.g. ``quantile`` for a
+    dataset with welfare classes) are ignored.
+
+    >>> chosen, skipped = select_estimators({"wls": None, "quantile": None}, ["quantile"])
+    >>> list(chosen), skipped
+    (['wls'], ['quantile'])
+    """
+    skipped = [name for name in estimators if name in set(left_out)]
+    chosen = {name: e for name, e in estimators.items() if name not in skipped}
+    if not chosen:
+        raise DatasetError(f"no PMT estimator left to compare after leaving out {skipped}")
+    return chosen, skipped
 
 
 def grouped_folds(
@@ -293,6 +313,7 @@ class ValidationResult:
     reliability: pd.DataFrame
     linear_model: LinearPMT | None
     failures: dict[str, str] = field(default_factory=dict)
+    left_out: list[str] = field(default_factory=list)  # default estimators not compared
 
     def validation_json(self) -> dict:
         """The stable contract: n, poverty_line, poverty_rate, folds, estimators, best."""
@@ -374,14 +395,18 @@ def validate_pmt(
     folds: int = 5,
     seed: int = 0,
     estimators: dict[str, BaseEstimator] | None = None,
+    left_out: Sequence[str] = (),
 ) -> ValidationResult:
     """Cross-validate every estimator on a dataset and choose the best.
 
-    An estimator that fails on a fold (e.g. a fold without poor households) is
+    ``estimators`` defaults to :func:`default_estimators`; those named in
+    ``left_out`` are not compared, and the result says which they were. An
+    estimator that fails on a fold (e.g. a fold without poor households) is
     left out and reported in ``failures``; it is an error if all fail.
     """
     _check_folds(dataset, folds)
     estimators = estimators if estimators is not None else default_estimators(dataset, seed)
+    estimators, skipped = select_estimators(estimators, left_out)
     fold = grouped_folds(dataset.is_poor, dataset.cluster, folds, seed)
     predictions, failures = {}, {}
     # Small matrices: threaded BLAS only contends for cores (RF uses its own n_jobs).
@@ -422,4 +447,5 @@ def validate_pmt(
         reliability=reliability,
         linear_model=linear,
         failures=failures,
+        left_out=skipped,
     )

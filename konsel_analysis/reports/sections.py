@@ -1567,6 +1567,20 @@ def _table_or_note(report: Report) -> str:
     return _impact_table(report, report.area_code) + note
 
 
+def _left_out_words(report: Report, summary: pd.Series) -> str:
+    """HTML: the estimators this run did not compare, when a setting left some out."""
+    names = summary.get("left_out_estimators")
+    if not isinstance(names, str) or not names:
+        return ""
+    shown = ", ".join(estimator_name(n, report.language) for n in names.split(","))
+    words = report.tr(
+        f"Agar proses otomatis tetap cepat, cara berikut tidak diuji kali ini: {shown} (",
+        f"To keep the unattended run fast, these were not tested this time: {shown} (",
+    )
+    rest = report.tr(" menguji semuanya).", " tests them all).")
+    return " " + html.escape(words) + _code("konsel validate-pmt") + html.escape(rest)
+
+
 def show_pmt_model_card(report: Report) -> None:
     """The PMT's model card: every estimator out of sample, the chosen one and why."""
     lang = report.language
@@ -1677,9 +1691,10 @@ def show_pmt_model_card(report: Report) -> None:
         f"model explains; {SUPPRESSED} for models that predict the chance of being poor, not "
         "spending. The full model card (coefficients, calibration): ",
     )
+    left_out = _left_out_words(report, s)
     _show(
         heading,
-        _p(html.escape(intro)),
+        _p(html.escape(intro) + left_out),
         _p(chosen),
         _table(header, rows),
         _p(html.escape(caption) + _code("data/processed/pmt/model_card.md") + ".", "konsel-note"),

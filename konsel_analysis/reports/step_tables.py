@@ -386,6 +386,8 @@ def summarise_pmt(data: ReportData) -> pd.DataFrame:
         "linear_r2_in_sample": linear.get("r2_in_sample"),
         "linear_terms": linear.get("n_terms"),
         "failed_estimators": len(card.get("failed_estimators") or {}),
+        # Estimators of `konsel validate-pmt` that this run did not compare (a setting).
+        "left_out_estimators": ",".join(card.get("left_out_estimators") or []),
     }
     return pd.DataFrame([row])
 

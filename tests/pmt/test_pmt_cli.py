@@ -249,3 +249,18 @@ def test_outputs_are_all_or_nothing(tmp_path):
     with pytest.raises(OSError):
         write_outputs({"a.json": good, "b.csv": bad}, tmp_path)
     assert (tmp_path / "a.json").read_text() == "old"
+
+
+def test_leave_out_names_what_was_not_compared(tmp_path, capsys, small_survey):
+    small_survey.to_parquet(tmp_path / "survey.parquet")
+    common = ["--data", tmp_path / "survey.parquet", "--config", KONSEL_CONFIG, "--folds", "3"]
+    code, out, _ = run(capsys, *common, "--out", tmp_path / "pmt", "--leave-out", "quantile")
+    assert code == 0
+    assert "not compared (--leave-out): quantile" in out
+    card = json.loads((tmp_path / "pmt" / "model_card.json").read_text(encoding="utf-8"))
+    assert card["left_out_estimators"] == ["quantile"]
+    assert "quantile" not in check_contract(tmp_path / "pmt", len(small_survey), 3)["estimators"]
+    # A name that is no estimator is a typo, said in one line, before any fit.
+    code, _, err = run(capsys, *common, "--out", tmp_path / "bad", "--leave-out", "quantil")
+    assert code == 2 and "--leave-out quantil: not an estimator" in err
+    assert not (tmp_path / "bad").exists()

@@ -8,6 +8,7 @@ import pytest
 from pmt_helpers import KONSEL_CONFIG, rng_table
 
 from konsel_analysis.datasets import DatasetError, load_dataset
+from konsel_analysis.pmt import SLOW_ESTIMATORS
 from konsel_analysis.pmt.estimators import LinearPMT
 from konsel_analysis.pmt.model_card import build_model_card, render_markdown
 from konsel_analysis.pmt.scorecard import apply_scorecard, scorecard_table
@@ -141,3 +142,22 @@ def test_model_card_sections(survey_result):
     text = render_markdown(card)
     assert f"**{survey_result.best}**" in text
     assert "| intercept |" in text
+
+
+def test_leaving_out_estimators_keeps_the_others_numbers(survey_result, survey_dataset):
+    # Each estimator is fitted on the same folds with its own seed: leaving the slow ones
+    # out (the main job's default) changes nothing for the estimators still compared.
+    fast = validate_pmt(survey_dataset, folds=3, seed=1, left_out=SLOW_ESTIMATORS)
+    assert fast.left_out == list(SLOW_ESTIMATORS)
+    assert set(fast.results) == set(survey_result.results) - set(SLOW_ESTIMATORS)
+    for name, entry in fast.results.items():
+        assert entry == survey_result.results[name], name
+    card = build_model_card(fast)
+    assert card["left_out_estimators"] == list(SLOW_ESTIMATORS)
+    assert "Not compared in this run" in render_markdown(card)
+    assert "Not compared" not in render_markdown(build_model_card(survey_result))
+
+
+def test_leaving_out_every_estimator_is_a_user_error(survey_dataset):
+    with pytest.raises(DatasetError, match="no PMT estimator left"):
+        validate_pmt(survey_dataset, folds=3, left_out=list(default_estimators(survey_dataset)))

@@ -171,6 +171,11 @@ def test_the_pmt_model_card_matches_model_card_json(built):
     assert f">{scores['auc']:.3f}<".replace(".", ",") in row
     assert f"{card['data']['n']:,}".replace(",", ".") in section
     assert section.count("</tr>") >= len(card["estimators"])
+    # The main job leaves the slowest estimators out by default: the page names them.
+    assert card["left_out_estimators"] == ["quantile", "gradient_boosting", "random_forest"]
+    intro = section[: section.index("(dipilih)")]
+    assert "tidak diuji kali ini: regresi kuantil, gradient boosting" in intro
+    assert "<code>konsel validate-pmt</code> menguji semuanya" in intro
 
 
 @pytest.fixture
