@@ -9,7 +9,9 @@
 5. impact simulation of a correction round -> data/processed/impact/;
 6. the report tables and the HTML reports (:mod:`konsel_analysis.reports`).
 
-Each step reads data/raw (never writes it) and says what it wrote. A step whose
+Each step reads data/raw (never writes it) and says what it wrote; no step reads
+another's outputs, so ``konsel reports`` runs them side by side in its report
+workers (idle until the notebooks can start), the longest first. A step whose
 inputs are unchanged is not recomputed: its cache key (:mod:`konsel_analysis.cache`:
 input files, the dataset config, parameters.yml, the code the step runs, its
 settings) is kept in a ``manifest.json`` beside its outputs, so a second
@@ -23,6 +25,7 @@ import hashlib
 import inspect
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -94,6 +97,8 @@ class Step:
     run: Callable[[StepContext], list[Path]]
     uses_config: bool = True
     headline: Callable[[StepContext], str] | None = None  # one line on what it found
+    # Rough CPU seconds on the default data: with worker processes, the longest start first.
+    cost: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -271,6 +276,7 @@ STEPS: list[Step] = [
         },
         run=_validate_pmt,
         headline=_pmt_headline,
+        cost=5.0,
     ),
     Step(
         "survey-measured targeting errors",
@@ -284,6 +290,7 @@ STEPS: list[Step] = [
         },
         run=_measure_targeting,
         headline=_targeting_headline,
+        cost=1.0,
     ),
     Step(
         "register scoring (expected errors, priorities, visit allocation, field lists)",
@@ -297,6 +304,7 @@ STEPS: list[Step] = [
         },
         run=_score_register,
         headline=_score_headline,
+        cost=10.0,
     ),
     Step(
         "impact simulation (verified round vs acting on predictions alone)",
@@ -306,6 +314,7 @@ STEPS: list[Step] = [
         settings=lambda ctx: {"seed": ctx.settings.seed},
         run=_simulate_impact,
         headline=_impact_headline,
+        cost=0.5,
     ),
 ]
 
@@ -395,19 +404,65 @@ def describe_outcome(outcome: StepOutcome, root: Path) -> list[str]:
     return lines
 
 
+def _run_step_at(index: int, ctx: StepContext) -> tuple[int, list[Path], bool, float, str]:
+    """:func:`run_step` of ``STEPS[index]`` in a worker process; plain values come back
+    (a :class:`Step` holds lambdas, which do not travel between processes)."""
+    o = run_step(STEPS[index], ctx)
+    return index, o.written, o.reused, o.seconds, o.headline
+
+
+def _run_in_pool(pool: Executor, ctx: StepContext, echo: Callable[[str], None]) -> list:
+    """Every step in the worker processes at once, the longest first; each reads only
+    data/raw, so none waits for another. Says what each wrote, in step order, as soon as
+    it and the steps before it are done; the first failure (in step order) is raised
+    once the running steps have stopped."""
+    order = sorted(range(len(STEPS)), key=lambda i: -STEPS[i].cost)
+    futures = {pool.submit(_run_step_at, i, ctx): i for i in order}
+    outcomes: dict[int, StepOutcome] = {}
+    failures: dict[int, BaseException] = {}
+    shown = 0  # steps said so far, in order
+    for future in as_completed(futures):
+        if future.cancelled():  # after a failure: not started, nothing to say
+            continue
+        try:
+            index, written, reused, seconds, headline = future.result()
+        except BaseException as err:  # noqa: BLE001 - re-raised below, after the others
+            failures[futures[future]] = err
+            for other in futures:
+                other.cancel()
+            continue
+        outcomes[index] = StepOutcome(STEPS[index], written, reused, seconds, headline)
+        while shown in outcomes:
+            for line in describe_outcome(outcomes[shown], ctx.paths.root):
+                echo(line)
+            shown += 1
+    if failures:
+        raise failures[min(failures)]
+    return [outcomes[i] for i in range(len(STEPS))]
+
+
 def run_steps(
     paths: ProjectPaths,
     settings: PipelineSettings | None = None,
     echo: Callable[[str], None] = print,
+    pool: Executor | None = None,
 ) -> list[StepOutcome]:
-    """Every shared step in order, each computed or reused; says what each wrote."""
+    """Every shared step, each computed or reused; says what each wrote.
+
+    With ``pool`` (the report workers, idle until the steps are done) the steps run
+    side by side in its processes; without, one after the other here.
+    """
     ctx = StepContext(paths, settings or PipelineSettings())
-    outcomes = []
-    for step in STEPS:
-        outcome = run_step(step, ctx)
-        for line in describe_outcome(outcome, paths.root):
-            echo(line)
-        outcomes.append(outcome)
+    if pool is not None:
+        echo(f"  [running] {len(STEPS)} analysis steps side by side in the report workers")
+        outcomes = _run_in_pool(pool, ctx, echo)
+    else:
+        outcomes = []
+        for step in STEPS:
+            outcome = run_step(step, ctx)
+            for line in describe_outcome(outcome, paths.root):
+                echo(line)
+            outcomes.append(outcome)
     if paths.restricted.is_dir():
         echo(
             f"  field lists with names and NIK: {_shown(paths.restricted, paths.root)}/ "
@@ -446,9 +501,10 @@ def run_pipeline(
             "run `konsel synth` (or `make reports`, which does) to create the default data"
         )
     print(f"konsel reports: data from {paths.raw} (language: {language})", flush=True)
-    pool = start_workers(paths, only, jobs, language)  # they import papermill meanwhile
+    # The report workers, started first: they run the steps side by side, then the notebooks.
+    pool = start_workers(paths, only, jobs, language)
     try:
-        run_steps(paths, settings, echo=lambda line: print(line, flush=True))
+        run_steps(paths, settings, echo=lambda line: print(line, flush=True), pool=pool)
     except BaseException:
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
