@@ -77,3 +77,20 @@ def test_reports_summarises_without_touching_raw_data(project_root, capsys):
     assert find_personal_data(project_root / "data/processed", niks, names) == []
     assert find_personal_data(project_root / "reports", niks, names) == []
     assert find_personal_data(project_root / "restricted", niks, names)
+
+
+@pytest.mark.parametrize(
+    ("flags", "left_out"),
+    [
+        ([], ("quantile", "gradient_boosting", "random_forest")),  # the main job's default
+        (["--all-pmt-estimators"], ()),
+    ],
+)
+def test_reports_says_which_pmt_estimators_to_leave_out(monkeypatch, flags, left_out):
+    from konsel_analysis import pipeline
+
+    seen = {}
+    monkeypatch.setattr(pipeline, "run_pipeline", lambda paths, **kw: seen.update(kw) or 0)
+    assert main(["reports", *flags]) == 0
+    settings = seen["settings"] or pipeline.PipelineSettings()
+    assert settings.pmt_left_out == left_out
