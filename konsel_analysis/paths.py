@@ -30,6 +30,16 @@ class ProjectPaths:
         return self.root / "data" / "processed"
 
     @property
+    def intake(self) -> Path:
+        """What the row checks found: intake_summary.csv, comparability.csv."""
+        return self.processed / "intake"
+
+    @property
+    def rejected(self) -> Path:
+        """Rows set aside by the row checks, one CSV per raw table, with the reason per row."""
+        return self.processed / "rejected"
+
+    @property
     def pmt(self) -> Path:
         """PMT validation: validation.json, model_card.json/.md, scorecard.csv, curves."""
         return self.processed / "pmt"

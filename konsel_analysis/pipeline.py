@@ -1,6 +1,9 @@
 """The main job behind ``make reports``: every step of the work, in order.
 
-1. register summary by kecamatan (register only);
+0. validated inputs: the row checks on the survey and the register (rejected rows
+   -> data/processed/rejected/, counts -> data/processed/intake/), and how far the
+   register's proxies differ from the survey's;
+1. register summary by kecamatan (accepted register rows);
 2. PMT validation: every estimator cross-validated on the survey -> data/processed/pmt/;
 3. survey-measured targeting errors with bootstrap intervals -> data/processed/targeting/;
 4. register scoring: expected errors in the register, priorities, the verification
@@ -103,12 +106,57 @@ class StepOutcome:
 # --------------------------------------------------------------------------------------
 
 
-def summarise_register(paths: ProjectPaths) -> list[Path]:
-    """Households, persons and programme shares per kecamatan, from the register only."""
-    register = pd.read_parquet(
-        paths.raw / TABLE_FILES["register"],
-        columns=["kecamatan_code", "village_code", "household_size", *PROGRAM_FLAGS],
+def check_inputs(ctx: StepContext) -> list[Path]:
+    """The row checks on both raw tables, their counts, and survey-register comparability."""
+    from konsel_analysis.datasets import load_dataset, load_register, write_rejected
+    from konsel_analysis.intake.comparability import compare_survey_register
+
+    paths = ctx.paths
+    survey = load_dataset(ctx.survey, ctx.settings.config, rejected_dir=paths.rejected)
+    register = load_register(ctx.register, survey.config, rejected_dir=paths.rejected)
+    summary = pd.DataFrame(
+        [
+            {
+                "table": table,
+                "file": report.data_path.name,
+                "rows_read": report.rows_read,
+                "accepted": report.accepted,
+                "rejected": report.rejected,
+                "most_common_reason": report.reason_counts.index[0] if report.rejected else "",
+            }
+            for table, report in (("survey", survey.intake), ("register", register.intake))
+        ]
     )
+    written = [write_rejected(survey.intake), write_rejected(register.intake)]
+    written.append(write_csv_atomic(summary, paths.intake / "intake_summary.csv"))
+    comparability = compare_survey_register(survey, register)
+    written.append(write_csv_atomic(comparability.round(4), paths.intake / "comparability.csv"))
+    return written
+
+
+def _intake_headline(ctx: StepContext) -> str:
+    from konsel_analysis.intake.comparability import comparability_warning
+
+    summary = pd.read_csv(ctx.paths.intake / "intake_summary.csv")
+    counts = "; ".join(
+        f"{r.table}: {r.accepted:,} of {r.rows_read:,} rows accepted"
+        + (f" ({r.rejected:,} rejected, most often {r.most_common_reason})" if r.rejected else "")
+        for r in summary.itertuples()
+    )
+    comparability = pd.read_csv(
+        ctx.paths.intake / "comparability.csv", keep_default_na=False, dtype={"level": str}
+    )
+    warning = comparability_warning(comparability)
+    return counts + (f"\n         warning: {warning}" if warning else "")
+
+
+def summarise_register(paths: ProjectPaths, config_path: Path = DEFAULT_CONFIG) -> list[Path]:
+    """Households, persons and programme shares per kecamatan, from the accepted register rows."""
+    from konsel_analysis.datasets import load_dataset_config, read_checked
+
+    config = load_dataset_config(config_path)
+    register, _ = read_checked(paths.raw / TABLE_FILES["register"], config, "register")
+    register = register[["kecamatan_code", "village_code", "household_size", *PROGRAM_FLAGS]]
     grouped = register.groupby("kecamatan_code")
     summary = (
         grouped.agg(
@@ -240,15 +288,23 @@ def _impact_headline(ctx: StepContext) -> str:
 
 STEPS: list[Step] = [
     Step(
+        "validated inputs (row checks, survey-register comparability)",
+        manifest=lambda p: p.intake / MANIFEST_NAME,
+        inputs=("survey", "register"),
+        modules=("konsel_analysis.datasets", "konsel_analysis.intake.comparability"),
+        settings=lambda ctx: {},
+        run=check_inputs,
+        headline=_intake_headline,
+    ),
+    Step(
         "register summary by kecamatan",
         manifest=lambda p: p.processed / "register_summary_by_kecamatan.manifest.json",
         inputs=("register",),
-        modules=("konsel_analysis.geography", "konsel_analysis.dictionary"),
+        modules=("konsel_analysis.geography", "konsel_analysis.datasets"),
         settings=lambda ctx: {
             "code": hashlib.sha256(inspect.getsource(summarise_register).encode()).hexdigest()
         },
-        run=lambda ctx: summarise_register(ctx.paths),
-        uses_config=False,
+        run=lambda ctx: summarise_register(ctx.paths, ctx.settings.config),
     ),
     Step(
         "PMT validation",

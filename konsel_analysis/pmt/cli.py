@@ -109,23 +109,30 @@ def _summary(result, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def run_validate_pmt(data: Path, config: Path, folds: int, seed: int, out: Path):
+def run_validate_pmt(
+    data: Path, config: Path, folds: int, seed: int, out: Path, rejected_dir: Path | None = None
+):
     """Cross-validate the PMT estimators on ``data`` and write every output file to ``out``.
 
+    Rows that fail the row checks go to ``rejected_dir`` (the command: ``out/rejected``).
     Returns the validation result and the paths written.
     """
-    from konsel_analysis.datasets import load_dataset
+    from konsel_analysis.datasets import load_dataset, write_rejected
     from konsel_analysis.pmt.validation import validate_pmt
 
-    dataset = load_dataset(data, config)
+    dataset = load_dataset(data, config, rejected_dir)
     result = validate_pmt(dataset, folds=folds, seed=seed)
-    return result, write_outputs(validation_files(result), out)
+    written = write_outputs(validation_files(result), out)
+    rejected = write_rejected(dataset.intake)
+    return result, written + ([rejected] if rejected else [])
 
 
 def _cmd_validate_pmt(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else project_paths().pmt
     started = time.perf_counter()
-    result, written = run_validate_pmt(args.data, args.config, args.folds, args.seed, out)
+    result, written = run_validate_pmt(
+        args.data, args.config, args.folds, args.seed, out, rejected_dir=out / "rejected"
+    )
     print(_summary(result, time.perf_counter() - started))
     for path in written:
         print(f"  wrote {path}")

@@ -25,7 +25,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from konsel_analysis.datasets import Dataset, RegisterTable, load_dataset, load_register
+from konsel_analysis.datasets import (
+    Dataset,
+    RegisterTable,
+    load_dataset,
+    load_register,
+    write_rejected,
+)
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_csv_atomic, write_parquet_atomic
 from konsel_analysis.parameters import load_parameters
@@ -183,8 +189,12 @@ def run_score(
     seed: int = 0,
     restricted: Path | None = None,
     pseudonym_key: bytes | None = None,
+    rejected_dir: Path | None = None,
 ) -> list[Path]:
     """Run ``konsel score`` and return the files written.
+
+    Rows of the survey or register that fail the row checks go to ``rejected_dir``
+    (the command: ``out/rejected``).
 
     Field lists go under ``restricted`` when given; with ``pseudonym_key`` they
     also carry the pseudonymous key the reports show for each household.
@@ -198,8 +208,8 @@ def run_score(
     )
     if budget < 1:
         raise UserError(f"--budget {budget}: give a positive number of visits, e.g. 3000")
-    dataset = load_dataset(survey, config)
-    register = load_register(register_path, dataset.config)
+    dataset = load_dataset(survey, config, rejected_dir)
+    register = load_register(register_path, dataset.config, rejected_dir)
     result = score_register(
         dataset, register, budget=budget, minimum_per_area=minimum, reps=reps, seed=seed
     )
@@ -212,6 +222,9 @@ def run_score(
         from konsel_analysis.targeting.field_lists import write_field_lists
 
         written += write_field_lists(result.scores, register, restricted, pseudonym_key)
+    for intake in (dataset.intake, register.intake):
+        rejected = write_rejected(intake)
+        written += [rejected] if rejected else []
     return written
 
 
@@ -231,6 +244,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         out=out,
         seed=args.seed,
         restricted=restricted,
+        rejected_dir=out / "rejected",
     )
     for path in written:
         print(f"wrote {path}")
