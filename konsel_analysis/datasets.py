@@ -795,7 +795,9 @@ def _proxy_frame(frame: pd.DataFrame, config: DatasetConfig) -> pd.DataFrame:
 
 
 def _programs(frame: pd.DataFrame, config: DatasetConfig) -> pd.DataFrame:
-    return pd.DataFrame({p: frame[p].to_numpy() == 1.0 for p in config.programs}, index=frame.index)
+    return pd.DataFrame(
+        {p: frame[p].to_numpy(dtype=bool) for p in config.programs}, index=frame.index
+    )
 
 
 def _poor_flags(

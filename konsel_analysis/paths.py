@@ -13,6 +13,8 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 REFERENCE_DIR = PACKAGE_DIR / "reference"
 CONFIGS_DIR = PACKAGE_DIR / "configs"
+#: The dataset config of the default data (data/raw/survey.parquet and register.parquet).
+DEFAULT_DATASET_CONFIG = CONFIGS_DIR / "konsel_survey.yml"
 
 
 @dataclass(frozen=True)

@@ -36,13 +36,13 @@ from konsel_analysis.cache import write_manifest as _write_manifest
 from konsel_analysis.dictionary import PROGRAM_FLAGS
 from konsel_analysis.files import write_csv_atomic
 from konsel_analysis.geography import load_kecamatan
-from konsel_analysis.paths import CONFIGS_DIR, ProjectPaths
+from konsel_analysis.paths import DEFAULT_DATASET_CONFIG, ProjectPaths
 from konsel_analysis.synth import TABLE_FILES, has_raw_data
 
 __all__ = ["PipelineSettings", "STEPS", "run_pipeline", "run_steps", "write_csv_atomic"]
 
 #: The dataset config that describes the default data (data/raw/survey.parquet).
-DEFAULT_CONFIG = CONFIGS_DIR / "konsel_survey.yml"
+DEFAULT_CONFIG = DEFAULT_DATASET_CONFIG
 MANIFEST_NAME = "manifest.json"
 
 

@@ -405,8 +405,12 @@ def check_rows(
     rejected.insert(0, "reasons", by_row.reindex(np.flatnonzero(bad)).to_numpy())
     rejected.insert(0, "source_row", raw.source_row[bad])
     counts = label.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+    clean = parsed.loc[~bad].reset_index(drop=True)
+    for rule in ordered:
+        if rule.kind == "flag":  # only 0 and 1 are left: booleans, as the programmes are
+            clean[rule.column] = clean[rule.column].to_numpy() == 1.0
     return RowCheck(
-        clean=parsed.loc[~bad].reset_index(drop=True),
+        clean=clean,
         rejected=rejected.reset_index(drop=True),
         reason_counts=counts,
         rows_read=len(parsed),
