@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -578,6 +578,12 @@ def rejected_path(rejected_dir: Path, data_path: Path) -> Path:
     return Path(rejected_dir) / f"{Path(data_path).stem}.csv"
 
 
+#: The last tables checked in this process, by file (path, size, modification time),
+#: config and role: the main job's steps read the same two files one after another.
+_CHECKED: dict[tuple, tuple[pd.DataFrame, IntakeReport]] = {}
+_CHECKED_KEEP = 4
+
+
 def read_checked(
     data_path: Path | str,
     config: DatasetConfig,
@@ -590,9 +596,29 @@ def read_checked(
     left out) go, ``rejected_dir/<file stem>.csv``; :func:`write_rejected` writes them
     once the caller's own checks pass. More rejected rows than
     :func:`max_rejected_share` allows stop with a :class:`DatasetError`, after
-    writing that file, so that the rows can be fixed.
+    writing that file, so that the rows can be fixed. A file read again unchanged
+    (same size and modification time) with the same config is not checked again.
     """
     data_path = Path(data_path)
+    key = None
+    if data_path.is_file():
+        stat = data_path.stat()
+        key = (data_path.resolve(), stat.st_size, stat.st_mtime_ns, config, role)
+    if key in _CHECKED:
+        frame, report = _CHECKED[key]
+        where = rejected_path(Path(rejected_dir), data_path) if rejected_dir is not None else None
+        return frame.copy(), replace(report, data_path=data_path, rejected_path=where)
+    frame, report = _read_checked(data_path, config, role, rejected_dir)
+    if key is not None:
+        while len(_CHECKED) >= _CHECKED_KEEP:
+            _CHECKED.pop(next(iter(_CHECKED)))
+        _CHECKED[key] = (frame.copy(), report)
+    return frame, report
+
+
+def _read_checked(
+    data_path: Path, config: DatasetConfig, role: Role, rejected_dir: Path | str | None
+) -> tuple[pd.DataFrame, IntakeReport]:
     try:
         table = read_raw_table(data_path, config.read, expect=config.household_id)
     except TableError as err:
