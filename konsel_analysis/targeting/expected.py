@@ -156,8 +156,8 @@ def village_variance(residual: np.ndarray, cluster: np.ndarray) -> float:
     at zero (Searle, Casella & McCulloch 1992, ch. 3).
 
     >>> r = np.array([1.0, 1.2, 0.8, -1.0, -1.2, -0.8])
-    >>> round(village_variance(r, np.array([0, 0, 0, 1, 1, 1])), 4)  # (3 - 0.04) / 3
-    0.9867
+    >>> round(village_variance(r, np.array([0, 0, 0, 1, 1, 1])), 4)  # (6 - 0.04) / 3
+    1.9867
     """
     codes = np.unique(np.asarray(cluster), return_inverse=True)[1]
     sizes = np.bincount(codes).astype(float)
