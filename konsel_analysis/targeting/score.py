@@ -40,7 +40,6 @@ from konsel_analysis.targeting.expected import (
     RegisterHouseholds,
     SurveySample,
     estimate_expected_errors,
-    fit_receipt_model,
 )
 from konsel_analysis.targeting.reasons import proxy_contributions, reason_texts
 from konsel_analysis.targeting.verification import allocate_visits, priority_scores
@@ -70,7 +69,18 @@ def survey_sample(dataset: Dataset) -> SurveySample:
 
 
 def register_households(register: RegisterTable) -> RegisterHouseholds:
-    return RegisterHouseholds(X=register.X, programs=register.programs, area=register.area)
+    """The register as the model needs it, with the village when the register has it."""
+    cluster_column = register.config.cluster
+    cluster = (
+        register.frame[cluster_column].astype(str).to_numpy()
+        if cluster_column
+        and cluster_column in register.frame.columns
+        and register.frame[cluster_column].notna().all()
+        else None
+    )
+    return RegisterHouseholds(
+        X=register.X, programs=register.programs, area=register.area, cluster=cluster
+    )
 
 
 def benefit_worth(frame: pd.DataFrame, programs: dict[str, np.ndarray]) -> np.ndarray:
@@ -135,9 +145,7 @@ def score_register(
     p_error, priority = priority_scores(beneficiary, p["p_poor"], p_extreme, worth)
     allocation = allocate_visits(register.area, priority, p_error, budget, minimum_per_area)
 
-    model = fit_receipt_model(
-        sample, dataset.poverty_line, dataset.extreme_poverty_line, squared=squared, seed=seed
-    )
+    model = expected.model
     Z = model.features.transform(register.X)
     Zs = model.features.transform(sample.X)
     reference = np.average(Zs, axis=0, weights=sample.weight)
