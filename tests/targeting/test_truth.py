@@ -75,3 +75,21 @@ def test_regency_truth_inside_its_interval(truth_rows):
     for name in (EXCLUSION, EXTREME):
         inside = [r["regency_inside_90"] for r in by_count[name]]
         assert sum(inside) >= 3, (name, inside)
+
+
+def test_every_check_holds_together_in_at_least_two_seeds_of_each_size(truth_rows):
+    # The "Done when", read strictly: seeds in which, for all three counts at
+    # once, >= 80% of kecamatan hold the truth in their interval and the regency total
+    # is within 10%. At least two of the four seeds, at both sizes.
+    households, by_count = truth_rows
+    passing = {
+        seed
+        for seed in SEEDS
+        if all(
+            r["kecamatan_inside_90"] >= 0.8 and abs(r["regency_ratio"] - 1) <= 0.10
+            for runs in by_count.values()
+            for r in runs
+            if r["seed"] == seed
+        )
+    }
+    assert len(passing) >= 2, (households, passing)
