@@ -7,7 +7,15 @@ with the true counts in ``register_truth``. Reports, per count, the share of
 kecamatan whose true count lies inside its interval, and the regency estimate
 over the true total.
 
-    .venv/bin/python benchmarks/targeting_truth.py [--seeds 1 2 3] [--sizes 83000 20000]
+Each row also carries the direct survey estimate of the same regency total
+(weighted count of surveyed households in error, over the truth): what the
+survey alone says. ``--oracle`` adds the model fitted on ``register_truth``
+itself (every register household's consumption, weight one): what the model
+can do with no sampling error at all, and the household-chance floor (the
+standard deviation of a sum of independent Bernoulli outcomes with the oracle's
+probabilities, over the truth) that no estimator of expected counts can beat.
+
+    .venv/bin/python benchmarks/targeting_truth.py [--seeds 1 2 3] [--sizes 83000 20000] [--oracle]
 """
 
 from __future__ import annotations
@@ -24,7 +32,11 @@ import pandas as pd
 from konsel_analysis.datasets import load_dataset, load_register
 from konsel_analysis.paths import CONFIGS_DIR
 from konsel_analysis.synth import generate_konsel, write_konsel
-from konsel_analysis.targeting.expected import estimate_expected_errors
+from konsel_analysis.targeting.expected import (
+    SurveySample,
+    estimate_expected_errors,
+    fit_receipt_model,
+)
 from konsel_analysis.targeting.score import register_households, survey_sample
 
 CONFIG = CONFIGS_DIR / "konsel_survey.yml"
@@ -43,7 +55,48 @@ def true_counts(data, register) -> dict[str, pd.Series]:
     }
 
 
-def check_against_truth(seed: int, households: int, reps: int, folder: Path) -> list[dict]:
+def direct_estimates(dataset) -> dict[str, float]:
+    """The survey's own (Horvitz-Thompson) estimates of the regency counts."""
+    sample = survey_sample(dataset)
+    ben = np.logical_or.reduce([np.asarray(v, bool) for v in sample.programs.values()])
+    poor = sample.log_welfare < np.log(dataset.poverty_line)
+    extreme = sample.log_welfare < np.log(dataset.extreme_poverty_line)
+    w = sample.weight
+    return {
+        "expected_inclusion_errors": float(w @ (ben & ~poor)),
+        "expected_exclusion_errors": float(w @ (~ben & poor)),
+        "expected_extreme_poor_not_covered": float(w @ (~ben & extreme)),
+    }
+
+
+def oracle_estimates(data, dataset, register) -> dict[str, tuple[float, float]]:
+    """The model fitted on the register's true consumption: (total, Bernoulli sd) per count."""
+    truth = SurveySample(
+        X=register.X,
+        log_welfare=np.log(data.register_truth["consumption_pc_month_idr"].to_numpy()),
+        weight=np.ones(len(register.area)),
+        cluster=register.cluster,
+        area=register.area,
+        programs=register.programs,
+    )
+    model = fit_receipt_model(
+        truth, dataset.poverty_line, dataset.extreme_poverty_line, squared=dataset.config.squared
+    )
+    p = model.predict(register.X, register.programs, register.area)
+    ben = register.is_beneficiary
+    probabilities = {
+        "expected_inclusion_errors": np.where(ben, 1 - p["p_poor"], 0.0),
+        "expected_exclusion_errors": np.where(~ben, p["p_poor"], 0.0),
+        "expected_extreme_poor_not_covered": np.where(~ben, p["p_extreme"], 0.0),
+    }
+    return {
+        k: (float(q.sum()), float(np.sqrt((q * (1 - q)).sum()))) for k, q in probabilities.items()
+    }
+
+
+def check_against_truth(
+    seed: int, households: int, reps: int, folder: Path, oracle: bool = False
+) -> list[dict]:
     data = generate_konsel(households=households, seed=seed)
     write_konsel(data, folder)
     dataset = load_dataset(folder / "survey.parquet", CONFIG)
@@ -60,6 +113,8 @@ def check_against_truth(seed: int, households: int, reps: int, folder: Path) -> 
     )
     seconds = time.perf_counter() - started
     table = result.by_area.set_index("area")
+    direct = direct_estimates(dataset)
+    oracles = oracle_estimates(data, dataset, register) if oracle else {}
     rows = []
     for name, truth in true_counts(data, register).items():
         areas = table.drop("ALL")
@@ -78,8 +133,12 @@ def check_against_truth(seed: int, households: int, reps: int, folder: Path) -> 
                 "regency_inside_90": bool(
                     table.loc["ALL", f"{name}_low"] <= total <= table.loc["ALL", f"{name}_high"]
                 ),
+                "direct_ratio": direct[name] / total,
             }
         )
+        if oracle:
+            rows[-1]["oracle_ratio"] = oracles[name][0] / total
+            rows[-1]["bernoulli_sd_ratio"] = oracles[name][1] / total
     return rows
 
 
@@ -89,12 +148,16 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[83_000, 20_000])
     parser.add_argument("--reps", type=int, default=200)
     parser.add_argument("--out", default=None, help="write the rows as JSON here")
+    parser.add_argument(
+        "--oracle", action="store_true", help="also fit the model on the register's truth"
+    )
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             for seed in args.seeds:
-                rows += check_against_truth(seed, size, args.reps, Path(tmp) / f"{size}-{seed}")
+                folder = Path(tmp) / f"{size}-{seed}"
+                rows += check_against_truth(seed, size, args.reps, folder, args.oracle)
                 print(pd.DataFrame(rows[-3:]).to_string(index=False, header=len(rows) == 3))
     frame = pd.DataFrame(rows)
     summary = frame.groupby(["households", "count"]).agg(
@@ -104,6 +167,9 @@ def main() -> None:
         runs_regency_within_10pct=("regency_ratio", lambda s: float((abs(s - 1) <= 0.1).mean())),
         runs_regency_inside_90=("regency_inside_90", "mean"),
         median_abs_error=("regency_ratio", lambda s: float(np.median(abs(s - 1)))),
+        mean_ratio=("regency_ratio", "mean"),
+        sd_ratio=("regency_ratio", "std"),
+        direct_sd_ratio=("direct_ratio", "std"),
     )
     print(summary.round(3).to_string())
     if args.out:

@@ -8,6 +8,7 @@ data (NIK, names) never appears in a message.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -133,9 +134,24 @@ def _register_step_commands(sub: argparse._SubParsersAction) -> None:
         register(sub)
 
 
+class _Echo(logging.Handler):
+    """Log records of the package as plain lines on the current stdout (what a command says)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(self.format(record), flush=True)
+
+
+def _echo_package_log() -> None:
+    logger = logging.getLogger("konsel_analysis")
+    logger.setLevel(logging.INFO)
+    if not any(isinstance(h, _Echo) for h in logger.handlers):
+        logger.addHandler(_Echo())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _echo_package_log()
     try:
         return int(args.handler(args) or 0)
     except UserError as err:

@@ -21,17 +21,31 @@ YAML file describes. The keys (the stable contract of ``konsel validate-pmt``)::
                                         # {parameter: poverty_lines.poverty_line}
     extreme_poverty_line: {parameter: poverty_lines.extreme_poverty_line}  # optional
     area_effects: true                  # optional: area dummies in the models (default true)
+    # optional, for real exports (konsel_analysis.intake):
+    read: {sheet: Data, header_row: 4, sep: ";", decimal: ",", thousands: "."}
+    ranges: {household_size: [1, 25]}   # row checks beyond the data dictionary's
+    area_codes: kemendagri              # area/cluster must be Konsel kecamatan/desa codes
+    area_crosswalk: bps_codes.csv       # 7-digit BPS kecamatan codes -> Kemendagri
+    nik: nik_head                       # personal columns (register): checked, never shown
+    names: [name_head]
+    max_rejected_share: 0.05            # more rejected rows than this stops the run
 
 Poor means welfare strictly below the poverty line, or a class in
-``poor_classes``. Every problem a user can cause stops with a
-:class:`DatasetError` whose one sentence names the file, the column or key and
-the fix. Messages never quote cell values, so no NIK or name can leak.
+``poor_classes``. Rows that fail the row checks (:mod:`konsel_analysis.intake.rows`:
+a missing required value, welfare or weight not above zero, a value out of its
+range, an unknown kecamatan or desa code, a duplicated household id, a NIK that is
+not 16 digits) are set aside in ``rejected/<table>.csv`` with the reason per row;
+more than ``max_rejected_share`` of them stops the run. Every problem with a whole
+table or config stops with a :class:`DatasetError` whose one sentence names the
+file, the column or key and the fix. Messages never quote cell values, so no NIK
+or name can leak.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,13 +53,15 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from konsel_analysis.dictionary import COLUMNS
 from konsel_analysis.errors import UserError
+from konsel_analysis.files import write_csv_atomic
+from konsel_analysis.intake.read import ReadOptions, TableError, read_raw_table
+from konsel_analysis.intake.rows import AreaCodes, RowCheck, Rule, check_rows, read_crosswalk
 from konsel_analysis.pmt.metrics import weighted_quantile
 
-TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
 MISSING_LEVEL = "(missing)"
-_TRUE = {"1", "1.0", "true", "yes", "y", "ya"}
-_FALSE = {"0", "0.0", "false", "no", "n", "tidak"}
+log = logging.getLogger(__name__)
 _DOC_KEYS = {"name", "title", "description", "source", "notes", "license", "citation"}
 _KNOWN_KEYS = {
     "household_id",
@@ -61,6 +77,13 @@ _KNOWN_KEYS = {
     "poverty_line",
     "extreme_poverty_line",
     "area_effects",
+    "read",
+    "ranges",
+    "area_codes",
+    "area_crosswalk",
+    "nik",
+    "names",
+    "max_rejected_share",
 } | _DOC_KEYS
 
 
@@ -104,6 +127,18 @@ class DatasetConfig:
     extreme_poverty_line: LineSpec | None = None
     area_effects: bool = True
     name: str | None = None
+    read: ReadOptions = ReadOptions()
+    ranges: tuple[tuple[str, float | None, float | None], ...] = ()
+    area_codes: Literal["kemendagri"] | None = None
+    area_crosswalk: Path | None = None
+    nik: str | None = None
+    names: tuple[str, ...] = ()
+    max_rejected_share: float | None = None  # None: parameters.yml
+
+    @property
+    def personal(self) -> tuple[str, ...]:
+        """Columns with personal data: never in a report, a log, a message or a rejected file."""
+        return ((self.nik,) if self.nik else ()) + self.names
 
     @property
     def mode(self) -> Literal["welfare", "class"]:
@@ -317,7 +352,58 @@ def parse_dataset_config(raw: Any, path: Path | str) -> DatasetConfig:
         area_effects=area_effects,
         name=str(raw["name"]) if raw.get("name") is not None else None,
         **_welfare_keys(raw, path),
+        **_intake_keys(raw, path),
     )
+
+
+def _ranges(value: Any, path: Path) -> tuple[tuple[str, float | None, float | None], ...]:
+    if value is None:
+        return ()
+    example = "e.g. `ranges: {household_size: [1, 25]}` (null for no bound)"
+    if not isinstance(value, Mapping):
+        raise _fail(path, f"'ranges' must map columns to [minimum, maximum], {example}")
+    out = []
+    for column, bounds in value.items():
+        ok = isinstance(bounds, list) and len(bounds) == 2
+        ok = ok and all(
+            b is None or (isinstance(b, int | float) and not isinstance(b, bool)) for b in bounds
+        )
+        if not ok or (None not in bounds and bounds[0] > bounds[1]):
+            raise _fail(path, f"'ranges' of {column!r} must be [minimum, maximum], {example}")
+        out.append((str(column), bounds[0], bounds[1]))
+    return tuple(out)
+
+
+def _intake_keys(raw: Mapping, path: Path) -> dict[str, Any]:
+    """The optional keys for real exports: how to read, extra ranges, codes, personal columns."""
+    try:
+        read = ReadOptions.from_config(raw.get("read"), path)
+    except TableError as err:
+        raise DatasetError(str(err)) from None
+    area_codes = raw.get("area_codes")
+    if area_codes not in (None, "kemendagri"):
+        raise _fail(path, "'area_codes' must be kemendagri (Konsel's Kemendagri codes) or absent")
+    crosswalk = raw.get("area_crosswalk")
+    if crosswalk is not None:
+        if not isinstance(crosswalk, str) or area_codes != "kemendagri":
+            raise _fail(
+                path, "'area_crosswalk' must be a CSV path, and needs `area_codes: kemendagri`"
+            )
+        crosswalk = (path.parent / crosswalk).resolve()
+    share = raw.get("max_rejected_share")
+    if share is not None and (
+        isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1
+    ):
+        raise _fail(path, "'max_rejected_share' must be a share between 0 and 1, e.g. 0.05")
+    return {
+        "read": read,
+        "ranges": _ranges(raw.get("ranges"), path),
+        "area_codes": area_codes,
+        "area_crosswalk": crosswalk,
+        "nik": _column_name(raw, "nik", path, required=False),
+        "names": _column_list(raw.get("names"), "names", path),
+        "max_rejected_share": float(share) if share is not None else None,
+    }
 
 
 def load_dataset_config(path: Path | str) -> DatasetConfig:
@@ -344,39 +430,252 @@ def load_dataset_config(path: Path | str) -> DatasetConfig:
 
 
 # --------------------------------------------------------------------------------------
-# Table
+# Reading and row checks (konsel_analysis.intake), by the config's roles
 # --------------------------------------------------------------------------------------
 
+Role = Literal["survey", "register"]
 
-def read_table(path: Path | str, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Read a CSV, Parquet or XLSX table, by file suffix.
 
-    ``text_columns`` are read as text from CSV and XLSX, so that codes such as
-    ``0042`` keep their leading zeros.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in TABLE_SUFFIXES:
-        raise _fail(
-            path,
-            f"unknown table type {suffix or '(no suffix)'!r}; give a "
-            f"{', '.join(TABLE_SUFFIXES)} file",
+@dataclass(frozen=True)
+class IntakeReport:
+    """What the row checks did to one table: accepted + rejected = read."""
+
+    data_path: Path
+    rows_read: int
+    accepted: int
+    rejected: int
+    reason_counts: pd.Series  # rows per "column: reason"
+    rejected_path: Path | None  # where the rejected rows go, when they are written
+    rejected_rows: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+
+    def describe(self) -> str:
+        """One line for the command's output (names no person)."""
+        line = (
+            f"{self.data_path.name}: {self.rows_read:,} rows read, {self.accepted:,} "
+            f"accepted, {self.rejected:,} rejected"
         )
-    if not path.is_file():
-        raise _fail(path, "data file not found; check the path given to --data")
-    dtype = dict.fromkeys(text_columns, str)
+        if self.rejected and len(self.reason_counts):
+            line += f" (most often {self.reason_counts.index[0]})"
+        if self.rejected_path is not None and self.rejected:
+            line += f"; reasons per row in {self.rejected_path}"
+        return line
+
+
+def _dictionary_bounds(column: str) -> tuple[float | None, float | None]:
+    entry = COLUMNS.get(column)
+    if entry is None:
+        return None, None
+    if entry.dtype == "bool":
+        return 0.0, 1.0
+    return entry.minimum, entry.maximum
+
+
+def _rules(config: DatasetConfig, role: Role, columns: pd.Index) -> list[Rule]:
+    """The row rules of a table, from the config's roles and the data dictionary."""
+    ranges = {c: (lo, hi) for c, lo, hi in config.ranges}
+    code = "code" if config.area_codes else "text"
+
+    def bounded(column: str, key: str, kind, required: bool) -> Rule:
+        lo, hi = ranges.get(column, _dictionary_bounds(column))
+        return Rule(column, key, kind, required, minimum=lo, maximum=hi)
+
+    rules = [
+        Rule(config.area, "area", code, True),
+        Rule(config.household_id, "household_id", "id", True),
+    ]
+    if role == "survey":
+        if config.welfare:
+            rules.append(bounded(config.welfare, "welfare", "positive", True))
+        else:
+            rules.append(Rule(config.welfare_class, "welfare_class", "class", True))
+        if config.weight:
+            rules.append(bounded(config.weight, "weight", "positive", True))
+    if config.cluster and (role == "survey" or config.cluster in columns):
+        rules.append(Rule(config.cluster, "cluster", code, True))
+    rules += [Rule(p, "programs", "flag", True) for p in config.programs]
+    rules += [bounded(c, "proxies.numeric", "number", False) for c in config.numeric]
+    for c in config.categorical:
+        entry = COLUMNS.get(c)
+        allowed = tuple(entry.categories) if entry is not None else ()
+        rules.append(Rule(c, "proxies.categorical", "category", False, allowed=allowed))
+    if role == "register" and config.nik:
+        rules.append(Rule(config.nik, "nik", "nik", True))
+    named = {r.column for r in rules}
+    rules += [
+        bounded(c, "ranges", "number", False) for c in ranges if c not in named and c in columns
+    ]
+    return rules
+
+
+def _required_columns(config: DatasetConfig, role: Role) -> dict[str, str]:
+    if role == "survey":
+        return config.columns()
+    needed = {
+        config.household_id: "household_id",
+        config.area: "area",
+        **{c: "programs" for c in config.programs},
+        **{c: "proxies.numeric" for c in config.numeric},
+        **{c: "proxies.categorical" for c in config.categorical},
+    }
+    for column, key in ((config.nik, "nik"), *((n, "names") for n in config.names)):
+        if column:
+            needed.setdefault(column, key)
+    return needed
+
+
+def _check_columns(frame: pd.DataFrame, config: DatasetConfig, data_path: Path, role: Role) -> None:
+    named = _required_columns(config, role)
+    missing = [c for c in named if c not in frame.columns]
+    if missing:
+        listing = ", ".join(f"{c!r} ({named[c]})" for c in missing[:8])
+        more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+        raise DatasetError(
+            f"{config.path}: names column(s) {listing}{more} that {data_path} does not have; "
+            "correct the config or the table (or its header row: read.header_row)"
+        )
+
+
+def _as_dictionary_types(frame: pd.DataFrame, checked: set[str], config: DatasetConfig) -> None:
+    """Cells read as text become numbers where the dictionary says the column is one."""
+    from konsel_analysis.intake.rows import parse_numbers
+
+    for column in frame.columns:
+        entry = COLUMNS.get(column)
+        if column in checked or entry is None or entry.dtype not in ("int", "float", "bool"):
+            continue
+        if entry.is_personal or frame[column].dtype != object:
+            continue
+        values = parse_numbers(frame[column], config.read)
+        if not (values.isna() & frame[column].notna()).any():
+            frame[column] = values
+
+
+def write_rejected(report: IntakeReport) -> Path | None:
+    """Write the rejected rows where the report says (a header only when none), and say so.
+
+    Commands call it with their other outputs, once every check has passed: a command
+    that stops writes nothing, except this file when too many rejected rows are the
+    reason it stops (so that they can be fixed).
+    """
+    if report.rejected_path is None:
+        return None
+    written = write_csv_atomic(report.rejected_rows, report.rejected_path)
+    log.info(report.describe())
+    return written
+
+
+def max_rejected_share(config: DatasetConfig) -> float:
+    """The config's limit, or parameters.yml's data_quality.max_rejected_share."""
+    if config.max_rejected_share is not None:
+        return config.max_rejected_share
+    from konsel_analysis.parameters import load_parameters
+
+    return float(load_parameters().value("data_quality.max_rejected_share"))
+
+
+def rejected_path(rejected_dir: Path, data_path: Path) -> Path:
+    """Where a table's rejected rows go: ``<rejected_dir>/<file stem>.csv``."""
+    return Path(rejected_dir) / f"{Path(data_path).stem}.csv"
+
+
+#: The last tables checked in this process, by file (path, size, modification time),
+#: config and role: the main job's steps read the same two files one after another.
+_CHECKED: dict[tuple, tuple[pd.DataFrame, IntakeReport]] = {}
+_CHECKED_KEEP = 4
+
+
+def read_checked(
+    data_path: Path | str,
+    config: DatasetConfig,
+    role: Role,
+    rejected_dir: Path | str | None = None,
+) -> tuple[pd.DataFrame, IntakeReport]:
+    """Read a table, apply the row checks, set rejected rows aside; the accepted rows.
+
+    With ``rejected_dir`` the report says where the rejected rows (personal columns
+    left out) go, ``rejected_dir/<file stem>.csv``; :func:`write_rejected` writes them
+    once the caller's own checks pass. More rejected rows than
+    :func:`max_rejected_share` allows stop with a :class:`DatasetError`, after
+    writing that file, so that the rows can be fixed. A file read again unchanged
+    (same size and modification time) with the same config is not checked again.
+    """
+    data_path = Path(data_path)
+    key = None
+    if data_path.is_file():
+        stat = data_path.stat()
+        key = (data_path.resolve(), stat.st_size, stat.st_mtime_ns, config, role)
+    if key in _CHECKED:
+        frame, report = _CHECKED[key]
+        where = rejected_path(Path(rejected_dir), data_path) if rejected_dir is not None else None
+        return frame.copy(), replace(report, data_path=data_path, rejected_path=where)
+    frame, report = _read_checked(data_path, config, role, rejected_dir)
+    if key is not None:
+        while len(_CHECKED) >= _CHECKED_KEEP:
+            _CHECKED.pop(next(iter(_CHECKED)))
+        _CHECKED[key] = (frame.copy(), report)
+    return frame, report
+
+
+def _read_checked(
+    data_path: Path, config: DatasetConfig, role: Role, rejected_dir: Path | str | None
+) -> tuple[pd.DataFrame, IntakeReport]:
     try:
-        if suffix == ".csv":
-            return pd.read_csv(path, dtype=dtype, low_memory=False)
-        if suffix == ".xlsx":
-            return pd.read_excel(path, dtype=dtype)
-        return pd.read_parquet(path)
-    except (ValueError, OSError, ImportError) as err:
-        raise _fail(
-            path,
-            f"cannot read the {suffix} file ({type(err).__name__}); check that "
-            "it is a valid, complete file",
-        ) from None
+        table = read_raw_table(data_path, config.read, expect=config.household_id)
+    except TableError as err:
+        raise DatasetError(str(err)) from None
+    _check_columns(table.frame, config, data_path, role)
+    try:
+        codes = None
+        if config.area_codes:
+            crosswalk = (
+                read_crosswalk(config.area_crosswalk, config.path) if config.area_crosswalk else {}
+            )
+            codes = AreaCodes.konsel(crosswalk)
+        rules = _rules(config, role, table.frame.columns)
+        check: RowCheck = check_rows(
+            table,
+            rules,
+            config.household_id,
+            config.read,
+            codes,
+            area=config.area,
+            personal=config.personal,
+        )
+    except TableError as err:
+        raise DatasetError(str(err)) from None
+    report = IntakeReport(
+        data_path,
+        check.rows_read,
+        check.accepted,
+        len(check.rejected),
+        check.reason_counts,
+        rejected_path(Path(rejected_dir), data_path) if rejected_dir is not None else None,
+        check.rejected,
+    )
+    limit = max_rejected_share(config)
+    if check.rejected_share > limit or check.accepted == 0:
+        written = write_rejected(report)
+        where = (
+            f"the reason for each row is in {written}"
+            if written is not None
+            else "pass rejected_dir (or use a konsel command) to see the reason for each row"
+        )
+        top = f"most often {report.reason_counts.index[0]}, {report.reason_counts.iloc[0]:,} rows"
+        if check.accepted == 0:
+            raise DatasetError(
+                f"{data_path}: every one of its {report.rows_read:,} rows fails the row "
+                f"checks ({top}); {where}: fix the table or its dataset config {config.path}"
+            )
+        raise DatasetError(
+            f"{data_path}: {report.rejected:,} of {report.rows_read:,} rows "
+            f"({check.rejected_share:.1%}) fail the row checks, more than the {limit:.0%} "
+            f"allowed ({top}); {where}: fix those rows, or set max_rejected_share in "
+            f"{config.path}"
+        )
+    frame = check.clean
+    if not table.typed:
+        _as_dictionary_types(frame, {r.column for r in rules}, config)
+    return frame, report
 
 
 # --------------------------------------------------------------------------------------
@@ -407,6 +706,7 @@ class Dataset:
     poverty_line: float | None
     extreme_poverty_line: float | None
     programs: pd.DataFrame
+    intake: IntakeReport | None = None
 
     @property
     def mode(self) -> Literal["welfare", "class"]:
@@ -431,58 +731,6 @@ class Dataset:
     def categorical(self) -> tuple[str, ...]:
         """Categorical columns of ``X`` (proxies, then the area when it is a model effect)."""
         return tuple(c for c in self.X.columns if c not in self.config.numeric)
-
-
-def _check_columns(frame: pd.DataFrame, config: DatasetConfig, data_path: Path) -> None:
-    named = config.columns()
-    missing = [c for c in named if c not in frame.columns]
-    if missing:
-        listing = ", ".join(f"{c!r} ({named[c]})" for c in missing[:8])
-        more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
-        raise DatasetError(
-            f"{config.path}: names column(s) {listing}{more} that {data_path} does not have; "
-            "correct the config or the table"
-        )
-    if len(frame) == 0:
-        raise DatasetError(f"{data_path}: the table has no rows; give a table of households")
-
-
-def _to_number(series: pd.Series) -> pd.Series:
-    """Numbers, booleans and yes/no text as float; anything else becomes NaN."""
-    if pd.api.types.is_bool_dtype(series):
-        return series.astype(float)
-    if pd.api.types.is_numeric_dtype(series):
-        if pd.api.types.is_complex_dtype(series):
-            return pd.Series(np.nan, index=series.index)
-        return series.astype(float)
-    text = series.astype("string").str.strip().str.lower()
-    out = pd.to_numeric(text, errors="coerce").astype(float)
-    out[text.isin(_TRUE)] = 1.0
-    out[text.isin(_FALSE)] = 0.0
-    return out
-
-
-def _numeric_column(
-    frame: pd.DataFrame, column: str, key: str, where: str, allow_missing: bool
-) -> pd.Series:
-    values = _to_number(frame[column])
-    bad = int((values.isna() & frame[column].notna()).sum())
-    if bad:
-        raise DatasetError(
-            f"{where}: column {column!r} ({key}) has {bad:,} value(s) that are not "
-            "numbers; clean them, or list the column as a categorical proxy"
-        )
-    if np.isinf(values).any():
-        raise DatasetError(
-            f"{where}: column {column!r} ({key}) has infinite values; replace them by real numbers"
-        )
-    missing = int(values.isna().sum())
-    if missing and not allow_missing:
-        raise DatasetError(
-            f"{where}: column {column!r} ({key}) has {missing:,} missing "
-            "value(s); fill them or drop those households"
-        )
-    return values
 
 
 def _text_column(series: pd.Series) -> pd.Series:
@@ -548,57 +796,10 @@ def _class_flags(
     return flags
 
 
-def _programs(frame: pd.DataFrame, config: DatasetConfig, data_path: Path) -> pd.DataFrame:
-    out = pd.DataFrame(index=frame.index)
-    for column in config.programs:
-        values = _to_number(frame[column])
-        if values.isna().any() or not values.isin([0.0, 1.0]).all():
-            raise DatasetError(
-                f"{data_path}: programme column {column!r} must hold only 0/1 "
-                f"(or true/false) values; recode it or remove it from 'programs' "
-                f"in {config.path}"
-            )
-        out[column] = values.to_numpy() == 1.0
-    return out
-
-
-def _check_ids(frame: pd.DataFrame, config: DatasetConfig, data_path: Path) -> None:
-    ids = frame[config.household_id]
-    if ids.isna().any():
-        raise DatasetError(
-            f"{data_path}: column {config.household_id!r} (household_id) has "
-            "missing values; every household needs an identifier"
-        )
-    duplicated = int(ids.duplicated().sum())
-    if duplicated:
-        raise DatasetError(
-            f"{data_path}: column {config.household_id!r} (household_id) has "
-            f"{duplicated:,} duplicated value(s); give one row per household"
-        )
-
-
-def _weights(frame: pd.DataFrame, config: DatasetConfig, data_path: Path) -> np.ndarray:
-    if not config.weight:
-        return np.ones(len(frame))
-    w = _numeric_column(frame, config.weight, "weight", str(data_path), allow_missing=False)
-    if (w < 0).any() or w.sum() <= 0:
-        raise DatasetError(
-            f"{data_path}: column {config.weight!r} (weight) must hold "
-            "non-negative weights with a positive total; fix the weights"
-        )
-    return w.to_numpy()
-
-
 def _clusters(frame: pd.DataFrame, config: DatasetConfig, data_path: Path) -> np.ndarray:
     if not config.cluster:
         return frame[config.household_id].astype(str).to_numpy(dtype=object)
-    cluster = frame[config.cluster]
-    if cluster.isna().any():
-        raise DatasetError(
-            f"{data_path}: column {config.cluster!r} (cluster) has missing "
-            "values; fill them or remove 'cluster' from the config"
-        )
-    values = cluster.astype(str).to_numpy(dtype=object)
+    values = frame[config.cluster].astype(str).to_numpy(dtype=object)
     if len(np.unique(values)) < 2:
         raise DatasetError(
             f"{data_path}: column {config.cluster!r} (cluster) holds a single "
@@ -608,28 +809,21 @@ def _clusters(frame: pd.DataFrame, config: DatasetConfig, data_path: Path) -> np
     return values
 
 
-def _welfare(frame: pd.DataFrame, config: DatasetConfig, data_path: Path) -> np.ndarray:
-    y = _numeric_column(frame, config.welfare, "welfare", str(data_path), allow_missing=False)
-    if (y <= 0).any():
-        raise DatasetError(
-            f"{data_path}: column {config.welfare!r} (welfare) has "
-            f"{int((y <= 0).sum()):,} value(s) at or below zero; per-capita "
-            "welfare must be positive (the models work on its logarithm)"
-        )
-    return y.to_numpy()
-
-
-def _proxy_frame(frame: pd.DataFrame, config: DatasetConfig, data_path: Path) -> pd.DataFrame:
+def _proxy_frame(frame: pd.DataFrame, config: DatasetConfig) -> pd.DataFrame:
     X = pd.DataFrame(index=frame.index)
     for column in config.numeric:
-        X[column] = _numeric_column(
-            frame, column, "proxies.numeric", str(data_path), allow_missing=True
-        )
+        X[column] = frame[column].astype(float)
     for column in config.categorical:
         X[column] = _text_column(frame[column])
     if config.area_effects and config.area not in X.columns:
         X[config.area] = _text_column(frame[config.area])
     return X
+
+
+def _programs(frame: pd.DataFrame, config: DatasetConfig) -> pd.DataFrame:
+    return pd.DataFrame(
+        {p: frame[p].to_numpy(dtype=bool) for p in config.programs}, index=frame.index
+    )
 
 
 def _poor_flags(
@@ -675,33 +869,36 @@ def _poor_flags(
     return poor, extreme, line, extreme_line
 
 
-def load_dataset(data_path: Path | str, config_path: Path | str) -> Dataset:
+def load_dataset(
+    data_path: Path | str, config_path: Path | str, rejected_dir: Path | str | None = None
+) -> Dataset:
     """Read a household table and its config, check them and derive what the PMT needs.
 
+    Rows that fail the row checks are left out; with ``rejected_dir``,
+    ``dataset.intake`` says where :func:`write_rejected` puts them
+    (``rejected_dir/<file stem>.csv``); see :func:`read_checked`.
     Raises :class:`DatasetError` with a one-sentence message on any problem a
     user can cause (missing file, unknown suffix, missing key, absent column,
-    non-numeric welfare, no poor household, a single cluster, ...).
+    a number column that holds text, no poor household, a single cluster, too
+    many rejected rows, ...).
     """
-    config = load_dataset_config(config_path)
+    config = (
+        config_path if isinstance(config_path, DatasetConfig) else load_dataset_config(config_path)
+    )
     data_path = Path(data_path)
-    text = tuple(c for c in (config.household_id, config.area, config.cluster) if c)
-    frame = read_table(data_path, text_columns=text + config.categorical)
-    _check_columns(frame, config, data_path)
-    frame = frame.reset_index(drop=True)
-    _check_ids(frame, config, data_path)
-    weight = _weights(frame, config, data_path)
+    frame, report = read_checked(data_path, config, "survey", rejected_dir)
+    weight = frame[config.weight].to_numpy(dtype=float) if config.weight else np.ones(len(frame))
     y = (
-        _welfare(frame, config, data_path)
+        frame[config.welfare].to_numpy(dtype=float)
         if config.mode == "welfare"
         else _class_values(frame, config, data_path)
     )
     poor, extreme, line, extreme_line = _poor_flags(y, weight, config, data_path)
-    programs = _programs(frame, config, data_path)
-    return Dataset(
+    dataset = Dataset(
         frame=frame,
         config=config,
         data_path=data_path,
-        X=_proxy_frame(frame, config, data_path),
+        X=_proxy_frame(frame, config),
         y=y,
         is_poor=poor,
         is_extreme_poor=extreme,
@@ -710,8 +907,10 @@ def load_dataset(data_path: Path | str, config_path: Path | str) -> Dataset:
         area=_text_column(frame[config.area]).to_numpy(dtype=object),
         poverty_line=line,
         extreme_poverty_line=extreme_line,
-        programs=programs,
+        programs=_programs(frame, config),
+        intake=report,
     )
+    return dataset
 
 
 # --------------------------------------------------------------------------------------
@@ -733,48 +932,36 @@ class RegisterTable:
     household_id: np.ndarray
     area: np.ndarray
     programs: dict[str, np.ndarray]
+    intake: IntakeReport | None = None
 
     @property
     def n(self) -> int:
         return len(self.household_id)
 
 
-def load_register(data_path: Path | str, config: DatasetConfig | Path | str) -> RegisterTable:
+def load_register(
+    data_path: Path | str,
+    config: DatasetConfig | Path | str,
+    rejected_dir: Path | str | None = None,
+) -> RegisterTable:
     """Read a register with the proxies, programmes and area a dataset config names.
 
-    Welfare, weight and cluster are survey columns and are not required here.
+    Welfare, weight and cluster are survey columns and are not required here; the
+    NIK and name columns the config names (``nik``, ``names``) are. Rows that fail
+    the row checks are left out, as in :func:`load_dataset`.
     """
     if not isinstance(config, DatasetConfig):
         config = load_dataset_config(config)
     data_path = Path(data_path)
-    text = (config.household_id, config.area)
-    frame = read_table(data_path, text_columns=text + config.categorical)
-    needed = {
-        config.household_id: "household_id",
-        config.area: "area",
-        **{c: "programs" for c in config.programs},
-        **{c: "proxies.numeric" for c in config.numeric},
-        **{c: "proxies.categorical" for c in config.categorical},
-    }
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        listing = ", ".join(f"{c!r} ({needed[c]})" for c in missing[:8])
-        raise DatasetError(
-            f"{config.path}: names column(s) {listing} that the register "
-            f"{data_path} does not have; correct the config or the register"
-        )
-    if len(frame) == 0:
-        raise DatasetError(f"{data_path}: the register has no rows; give a table of households")
-    frame = frame.reset_index(drop=True)
-    _check_ids(frame, config, data_path)
-    return RegisterTable(
+    frame, report = read_checked(data_path, config, "register", rejected_dir)
+    register = RegisterTable(
         frame=frame,
         config=config,
         data_path=data_path,
-        X=_proxy_frame(frame, config, data_path),
+        X=_proxy_frame(frame, config),
         household_id=_text_column(frame[config.household_id]).to_numpy(dtype=object),
         area=_text_column(frame[config.area]).to_numpy(dtype=object),
-        programs={
-            p: v.to_numpy(dtype=bool) for p, v in _programs(frame, config, data_path).items()
-        },
+        programs={p: v.to_numpy(dtype=bool) for p, v in _programs(frame, config).items()},
+        intake=report,
     )
+    return register

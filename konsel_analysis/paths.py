@@ -13,6 +13,8 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 REFERENCE_DIR = PACKAGE_DIR / "reference"
 CONFIGS_DIR = PACKAGE_DIR / "configs"
+#: The dataset config of the default data (data/raw/survey.parquet and register.parquet).
+DEFAULT_DATASET_CONFIG = CONFIGS_DIR / "konsel_survey.yml"
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,16 @@ class ProjectPaths:
     @property
     def processed(self) -> Path:
         return self.root / "data" / "processed"
+
+    @property
+    def intake(self) -> Path:
+        """What the row checks found: intake_summary.csv, comparability.csv."""
+        return self.processed / "intake"
+
+    @property
+    def rejected(self) -> Path:
+        """Rows set aside by the row checks, one CSV per raw table, with the reason per row."""
+        return self.processed / "rejected"
 
     @property
     def pmt(self) -> Path:

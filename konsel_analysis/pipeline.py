@@ -1,6 +1,9 @@
 """The main job behind ``make reports``: every step of the work, in order.
 
-1. register summary by kecamatan (register only);
+0. validated inputs: the row checks on the survey and the register (rejected rows
+   -> data/processed/rejected/, counts -> data/processed/intake/), and how far the
+   register's proxies differ from the survey's;
+1. register summary by kecamatan (accepted register rows);
 2. PMT validation: every estimator cross-validated on the survey -> data/processed/pmt/;
 3. survey-measured targeting errors with bootstrap intervals -> data/processed/targeting/;
 4. register scoring: expected errors in the register, priorities, the verification
@@ -36,14 +39,14 @@ from konsel_analysis.cache import write_manifest as _write_manifest
 from konsel_analysis.dictionary import PROGRAM_FLAGS
 from konsel_analysis.files import write_csv_atomic
 from konsel_analysis.geography import load_kecamatan
-from konsel_analysis.paths import CONFIGS_DIR, ProjectPaths
+from konsel_analysis.paths import DEFAULT_DATASET_CONFIG, ProjectPaths
 from konsel_analysis.pmt import SLOW_ESTIMATORS
 from konsel_analysis.synth import TABLE_FILES, has_raw_data
 
 __all__ = ["PipelineSettings", "STEPS", "run_pipeline", "run_steps", "write_csv_atomic"]
 
 #: The dataset config that describes the default data (data/raw/survey.parquet).
-DEFAULT_CONFIG = CONFIGS_DIR / "konsel_survey.yml"
+DEFAULT_CONFIG = DEFAULT_DATASET_CONFIG
 MANIFEST_NAME = "manifest.json"
 
 
@@ -115,12 +118,57 @@ class StepOutcome:
 # --------------------------------------------------------------------------------------
 
 
-def summarise_register(paths: ProjectPaths) -> list[Path]:
-    """Households, persons and programme shares per kecamatan, from the register only."""
-    register = pd.read_parquet(
-        paths.raw / TABLE_FILES["register"],
-        columns=["kecamatan_code", "village_code", "household_size", *PROGRAM_FLAGS],
+def check_inputs(ctx: StepContext) -> list[Path]:
+    """The row checks on both raw tables, their counts, and survey-register comparability."""
+    from konsel_analysis.datasets import load_dataset, load_register, write_rejected
+    from konsel_analysis.intake.comparability import compare_survey_register
+
+    paths = ctx.paths
+    survey = load_dataset(ctx.survey, ctx.settings.config, rejected_dir=paths.rejected)
+    register = load_register(ctx.register, survey.config, rejected_dir=paths.rejected)
+    summary = pd.DataFrame(
+        [
+            {
+                "table": table,
+                "file": report.data_path.name,
+                "rows_read": report.rows_read,
+                "accepted": report.accepted,
+                "rejected": report.rejected,
+                "most_common_reason": report.reason_counts.index[0] if report.rejected else "",
+            }
+            for table, report in (("survey", survey.intake), ("register", register.intake))
+        ]
     )
+    written = [write_rejected(survey.intake), write_rejected(register.intake)]
+    written.append(write_csv_atomic(summary, paths.intake / "intake_summary.csv"))
+    comparability = compare_survey_register(survey, register)
+    written.append(write_csv_atomic(comparability.round(4), paths.intake / "comparability.csv"))
+    return written
+
+
+def _intake_headline(ctx: StepContext) -> str:
+    from konsel_analysis.intake.comparability import comparability_warning
+
+    summary = pd.read_csv(ctx.paths.intake / "intake_summary.csv")
+    counts = "; ".join(
+        f"{r.table}: {r.accepted:,} of {r.rows_read:,} rows accepted"
+        + (f" ({r.rejected:,} rejected, most often {r.most_common_reason})" if r.rejected else "")
+        for r in summary.itertuples()
+    )
+    comparability = pd.read_csv(
+        ctx.paths.intake / "comparability.csv", keep_default_na=False, dtype={"level": str}
+    )
+    warning = comparability_warning(comparability)
+    return counts + (f"\n         warning: {warning}" if warning else "")
+
+
+def summarise_register(paths: ProjectPaths, config_path: Path = DEFAULT_CONFIG) -> list[Path]:
+    """Households, persons and programme shares per kecamatan, from the accepted register rows."""
+    from konsel_analysis.datasets import load_dataset_config, read_checked
+
+    config = load_dataset_config(config_path)
+    register, _ = read_checked(paths.raw / TABLE_FILES["register"], config, "register")
+    register = register[["kecamatan_code", "village_code", "household_size", *PROGRAM_FLAGS]]
     grouped = register.groupby("kecamatan_code")
     summary = (
         grouped.agg(
@@ -254,15 +302,24 @@ def _impact_headline(ctx: StepContext) -> str:
 
 STEPS: list[Step] = [
     Step(
+        "validated inputs (row checks, survey-register comparability)",
+        manifest=lambda p: p.intake / MANIFEST_NAME,
+        inputs=("survey", "register"),
+        modules=("konsel_analysis.datasets", "konsel_analysis.intake.comparability"),
+        settings=lambda ctx: {},
+        run=check_inputs,
+        headline=_intake_headline,
+        cost=1.5,
+    ),
+    Step(
         "register summary by kecamatan",
         manifest=lambda p: p.processed / "register_summary_by_kecamatan.manifest.json",
         inputs=("register",),
-        modules=("konsel_analysis.geography", "konsel_analysis.dictionary"),
+        modules=("konsel_analysis.geography", "konsel_analysis.datasets"),
         settings=lambda ctx: {
             "code": hashlib.sha256(inspect.getsource(summarise_register).encode()).hexdigest()
         },
-        run=lambda ctx: summarise_register(ctx.paths),
-        uses_config=False,
+        run=lambda ctx: summarise_register(ctx.paths, ctx.settings.config),
     ),
     Step(
         "PMT validation",
@@ -304,7 +361,7 @@ STEPS: list[Step] = [
         },
         run=_score_register,
         headline=_score_headline,
-        cost=10.0,
+        cost=5.0,
     ),
     Step(
         "impact simulation (verified round vs acting on predictions alone)",
@@ -411,13 +468,20 @@ def _run_step_at(index: int, ctx: StepContext) -> tuple[int, list[Path], bool, f
     return index, o.written, o.reused, o.seconds, o.headline
 
 
-def _run_in_pool(pool: Executor, ctx: StepContext, echo: Callable[[str], None]) -> list:
+def _run_in_pool(
+    pool: Executor,
+    ctx: StepContext,
+    echo: Callable[[str], None],
+    meanwhile: Callable[[], None] | None = None,
+) -> list:
     """Every step in the worker processes at once, the longest first; each reads only
-    data/raw, so none waits for another. Says what each wrote, in step order, as soon as
-    it and the steps before it are done; the first failure (in step order) is raised
-    once the running steps have stopped."""
+    data/raw, so none waits for another. ``meanwhile`` runs here while they do. Says
+    what each wrote, in step order, as soon as it and the steps before it are done;
+    the first failure (in step order) is raised once the running steps have stopped."""
     order = sorted(range(len(STEPS)), key=lambda i: -STEPS[i].cost)
     futures = {pool.submit(_run_step_at, i, ctx): i for i in order}
+    if meanwhile is not None:
+        meanwhile()
     outcomes: dict[int, StepOutcome] = {}
     failures: dict[int, BaseException] = {}
     shown = 0  # steps said so far, in order
@@ -446,16 +510,18 @@ def run_steps(
     settings: PipelineSettings | None = None,
     echo: Callable[[str], None] = print,
     pool: Executor | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[StepOutcome]:
     """Every shared step, each computed or reused; says what each wrote.
 
     With ``pool`` (the report workers, idle until the steps are done) the steps run
-    side by side in its processes; without, one after the other here.
+    side by side in its processes, and ``meanwhile`` here; without, one after the
+    other here.
     """
     ctx = StepContext(paths, settings or PipelineSettings())
     if pool is not None:
         echo(f"  [running] {len(STEPS)} analysis steps side by side in the report workers")
-        outcomes = _run_in_pool(pool, ctx, echo)
+        outcomes = _run_in_pool(pool, ctx, echo, meanwhile)
     else:
         outcomes = []
         for step in STEPS:
@@ -487,6 +553,7 @@ def run_pipeline(
     after building the others. ``settings`` sets seed, folds and replicates.
     """
     from konsel_analysis.errors import UserError
+    from konsel_analysis.reports.inputs import check_sources
     from konsel_analysis.reports.runner import (
         build_reports,
         check_options,
@@ -504,7 +571,14 @@ def run_pipeline(
     # The report workers, started first: they run the steps side by side, then the notebooks.
     pool = start_workers(paths, only, jobs, language)
     try:
-        run_steps(paths, settings, echo=lambda line: print(line, flush=True), pool=pool)
+        run_steps(
+            paths,
+            settings,
+            echo=lambda line: print(line, flush=True),
+            pool=pool,
+            # The report tables read the checked raw tables: check them here meanwhile.
+            meanwhile=lambda: check_sources(paths),
+        )
     except BaseException:
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)

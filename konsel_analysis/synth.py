@@ -305,7 +305,10 @@ def _households(village_counts: np.ndarray, rng: np.random.Generator) -> pd.Data
     n_junior = rng.binomial(rest, 0.5)
     n_senior = rng.binomial(rest - n_junior, enrol_senior)
     adults = others - n_children
-    n_70 = rng.binomial(adults, 0.25) + (head_age >= 70)
+    # At most the dictionary's maximum: a register export with more is a data error.
+    n_70 = np.minimum(
+        rng.binomial(adults, 0.25) + (head_age >= 70), COLUMNS["n_members_age_70_plus"].maximum
+    )
     n_disabled = rng.binomial(size, 0.008)
     has_pregnant = is_married & (head_age < 45) & (rng.random(n) < 0.07)
 

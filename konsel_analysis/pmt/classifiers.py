@@ -418,6 +418,10 @@ class _ClassPMT(PovertyModel, ClassifierMixin, BaseEstimator):
         with self._threads():
             learner = self._learner(Zin, y, w, groups)
             self.model_ = learner.fit(Zin, y, sample_weight=self._learner_weights(w))
+        if "n_jobs" in self.model_.get_params():
+            # Predict on one thread: a forest's threads add the trees up in whichever
+            # order they finish, which changes the last bits and so the outputs' bytes.
+            self.model_.set_params(n_jobs=1)
         if hasattr(self.model_, "n_iter_"):
             self.n_iter_ = self.model_.n_iter_
         return self

@@ -118,19 +118,21 @@ def run_validate_pmt(
     folds: int,
     seed: int,
     out: Path,
+    rejected_dir: Path | None = None,
     left_out: Sequence[str] = (),
     strict: bool = False,
 ):
     """Cross-validate the PMT estimators on ``data`` and write every output file to ``out``.
 
+    Rows that fail the row checks go to ``rejected_dir`` (the command: ``out/rejected``).
     Estimators named in ``left_out`` are not compared (the model card lists them);
     with ``strict`` a name that is not an estimator for this data is an error,
     without it such a name is ignored. Returns the validation result and the paths written.
     """
-    from konsel_analysis.datasets import DatasetError, load_dataset
+    from konsel_analysis.datasets import DatasetError, load_dataset, write_rejected
     from konsel_analysis.pmt.validation import default_estimators, validate_pmt
 
-    dataset = load_dataset(data, config)
+    dataset = load_dataset(data, config, rejected_dir)
     unknown = sorted(set(left_out) - set(default_estimators(dataset)))
     if strict and unknown:
         raise DatasetError(
@@ -138,7 +140,9 @@ def run_validate_pmt(
             f"use names among {', '.join(default_estimators(dataset))}"
         )
     result = validate_pmt(dataset, folds=folds, seed=seed, left_out=left_out)
-    return result, write_outputs(validation_files(result), out)
+    written = write_outputs(validation_files(result), out)
+    rejected = write_rejected(dataset.intake)
+    return result, written + ([rejected] if rejected else [])
 
 
 def _cmd_validate_pmt(args: argparse.Namespace) -> int:
@@ -146,7 +150,14 @@ def _cmd_validate_pmt(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     left_out = [name.strip() for name in args.leave_out.split(",") if name.strip()]
     result, written = run_validate_pmt(
-        args.data, args.config, args.folds, args.seed, out, left_out, strict=True
+        args.data,
+        args.config,
+        args.folds,
+        args.seed,
+        out,
+        rejected_dir=out / "rejected",
+        left_out=left_out,
+        strict=True,
     )
     print(_summary(result, time.perf_counter() - started))
     for path in written:

@@ -606,7 +606,10 @@ class RandomForestPMT(_WelfareRegressor):
         )
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Some inputs do not have OOB scores")
-            return model.fit(Z, t, sample_weight=_normalised(w))
+            model.fit(Z, t, sample_weight=_normalised(w))
+        # Predict on one thread: threads add the trees up in whichever order they
+        # finish, which changes the last bits and so the bytes of every output.
+        return model.set_params(n_jobs=1)
 
     def _out_of_fold(self, Z, t, w, groups) -> np.ndarray:
         oob = np.asarray(self.model_.oob_prediction_, dtype=float)

@@ -44,6 +44,7 @@ left out and the manifest says why (``unavailable``); its section says so.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -485,6 +486,8 @@ TABLE_BUILDERS: dict[str, Table] = {
     "pmt_estimators": Table(step_tables.tabulate_pmt_estimators, ("pmt",)),
     "pmt_summary": Table(step_tables.summarise_pmt, ("pmt",)),
     "pmt_curve": Table(step_tables.tabulate_pmt_curve, ("pmt",)),
+    "intake_counts": Table(step_tables.tabulate_intake, ("intake",)),
+    "proxy_differences": Table(step_tables.tabulate_proxy_differences, ("intake",)),
 }
 
 
@@ -518,11 +521,27 @@ def _read_manifest(folder: Path) -> dict | None:
 
 
 def _load_sources(sources: ReportSources) -> tuple[pd.DataFrame, pd.DataFrame]:
-    register = pd.read_parquet(sources.register, columns=_REGISTER_COLUMNS)
-    survey = pd.read_parquet(sources.survey, columns=_SURVEY_COLUMNS)
+    """The raw tables' accepted rows (the row checks of :mod:`konsel_analysis.intake`)."""
+    from konsel_analysis.datasets import load_dataset_config, read_checked
+    from konsel_analysis.paths import DEFAULT_DATASET_CONFIG
+
+    config = load_dataset_config(DEFAULT_DATASET_CONFIG)
+    register = read_checked(sources.register, config, "register")[0][_REGISTER_COLUMNS]
+    survey = read_checked(sources.survey, config, "survey")[0][_SURVEY_COLUMNS]
     # The column lists above name no personal column; keep it that way.
     assert not set(PERSONAL_COLUMNS) & (set(register.columns) | set(survey.columns))
     return register, survey
+
+
+def check_sources(paths: ProjectPaths | None = None) -> None:
+    """Read and check the raw tables now, e.g. while the analysis steps run in other
+    processes: the check is kept in this process (:func:`konsel_analysis.datasets.read_checked`),
+    so :func:`prepare_report_inputs` then finds it done. A table that fails its checks
+    is left for the steps, which say why."""
+    from konsel_analysis.datasets import DatasetError
+
+    with contextlib.suppress(DatasetError):
+        _load_sources(ReportSources.of(paths or project_paths(), None, None))
 
 
 def prepare_report_inputs(

@@ -58,6 +58,8 @@ STEP_TABLES = (
     "pmt_estimators",
     "pmt_summary",
     "pmt_curve",
+    "intake_counts",
+    "proxy_differences",
 )
 
 
@@ -1700,6 +1702,126 @@ def show_pmt_model_card(report: Report) -> None:
         _p(html.escape(caption) + _code("data/processed/pmt/model_card.md") + ".", "konsel-note"),
         _p(html.escape(meaning)),
     )
+
+
+def _proxy_label(proxy: str, level: str, language: str) -> str:
+    """A proxy (and level) as the data dictionary names it in the report's language."""
+    from konsel_analysis.dictionary import COLUMNS
+
+    entry = COLUMNS.get(proxy)
+    name = entry.label(language) if entry is not None else proxy
+    if not level:
+        return name
+    if entry is not None and level in entry.categories:
+        level = entry.category_label(level, language)
+    return f"{name}: {level}"
+
+
+def _intake_words(report: Report, counts: pd.DataFrame) -> str:
+    lang = report.language
+    parts = []
+    for r in counts.itertuples():
+        table = report.tr("Register" if r.table == "register" else "Survei", r.table.capitalize())
+        words = report.tr(
+            f"{table}: {number(r.rows_read, lang)} baris dibaca, {number(r.accepted, lang)} "
+            f"dipakai, {number(r.rejected, lang)} disisihkan",
+            f"{table}: {number(r.rows_read, lang)} rows read, {number(r.accepted, lang)} used, "
+            f"{number(r.rejected, lang)} set aside",
+        )
+        if r.rejected:
+            words += report.tr(
+                f" (alasan terbanyak: {r.most_common_reason})",
+                f" (most often: {r.most_common_reason})",
+            )
+        parts.append(words + ".")
+    return " ".join(parts)
+
+
+def show_data_quality(report: Report) -> None:
+    """Rows the row checks set aside, and whether the register looks like the survey."""
+    counts, differences = report.table("intake_counts"), report.table("proxy_differences")
+    if counts is None or differences is None:
+        _unavailable(report, "intake_counts", "pemeriksaan data masukan", "the input checks")
+        return
+    parts = [
+        _p(html.escape(_intake_words(report, counts))),
+        _p(
+            html.escape(
+                report.tr(
+                    "Baris yang disisihkan (nilai wajib kosong, pengeluaran atau penimbang tidak "
+                    "positif, kode wilayah yang tidak dikenal, rumah tangga ganda, NIK bukan 16 "
+                    "digit, ...) tidak dipakai dalam laporan ini; alasannya per baris ada di ",
+                    "Rows set aside (a required value missing, spending or weight not above zero, "
+                    "an unknown area code, a duplicated household, a NIK that is not 16 digits, "
+                    "...) are left out of this report; the reason for each row is in ",
+                )
+            )
+            + _code("data/processed/rejected/")
+            + html.escape(report.tr(" (tanpa nama dan NIK).", " (without names and NIK).")),
+            "konsel-note",
+        ),
+    ]
+    differing = differences[differences["differs"].astype(str).str.lower() == "true"]
+    if differing.empty:
+        parts.append(
+            _p(
+                html.escape(
+                    report.tr(
+                        "Register dan survei sebanding: tidak satu pun proksi berbeda lebih dari "
+                        "0,1 simpangan baku antara keduanya, jadi PMT yang dipasang pada survei "
+                        "berlaku untuk rumah tangga register.",
+                        "Register and survey are comparable: no proxy differs by more than 0.1 "
+                        "standard deviations between them, so the PMT fitted on the survey "
+                        "applies to the register's households.",
+                    )
+                )
+            )
+        )
+        _show(*parts)
+        return
+    worst = (
+        differing.assign(size=differing["std_difference"].astype(float).abs())
+        .sort_values("size", ascending=False)
+        .head(10)
+    )
+    lang = report.language
+    parts.append(
+        _p(
+            "<strong>"
+            + html.escape(
+                report.tr(
+                    f"Peringatan: register berbeda dari survei tempat PMT dipasang pada "
+                    f"{number(differing['proxy'].nunique(), lang)} proksi (lebih dari 0,1 "
+                    "simpangan baku). Perkiraan untuk rumah tangga seperti itu bertumpu pada "
+                    "sedikit rumah tangga survei yang sebanding; periksa data register.",
+                    f"Warning: the register differs from the survey the PMT was fitted on in "
+                    f"{number(differing['proxy'].nunique(), lang)} proxies (by more than 0.1 "
+                    "standard deviations). Predictions for such households rest on few "
+                    "comparable survey households; check the register data.",
+                )
+            )
+            + "</strong>"
+        )
+    )
+    rows = [
+        [
+            _proxy_label(r.proxy, r.level, lang),
+            number(float(r.survey_mean), lang, 2),
+            number(float(r.register_mean), lang, 2),
+            number(float(r.std_difference), lang, 2),
+        ]
+        for r in worst.itertuples()
+    ]
+    header = report.tr(
+        "Proksi|Rata-rata survei|Rata-rata register|Selisih baku",
+        "Proxy|Survey mean|Register mean|Standardised difference",
+    ).split("|")
+    caption = report.tr(
+        "Proksi yang paling berbeda (untuk kategori: proporsi rumah tangga)",
+        "Proxies that differ most (for categories: share of households)",
+    )
+    parts.append(_table(header, rows, caption))
+    _show(*parts)
 
 
 def show_methods_note(report: Report) -> None:

@@ -37,6 +37,7 @@ PRIORITY_LIST_LENGTH = 20
 
 #: The output files of each step that the reports read (the steps' stable contracts).
 STEP_OUTPUTS = {
+    "intake": ("intake_summary.csv", "comparability.csv"),
     "pmt": ("model_card.json", "error_curves.csv"),
     "targeting": ("targeting_by_area.csv",),
     "score": (
@@ -49,6 +50,7 @@ STEP_OUTPUTS = {
 #: Policy numbers that must match between a step and the report (the budget decides
 #: who is visited, so only the steps that choose visits depend on it).
 _POLICY_CHECKED = {
+    "intake": (),
     "pmt": ("poverty_line_idr", "extreme_poverty_line_idr"),
     "targeting": ("poverty_line_idr", "extreme_poverty_line_idr"),
     "score": ("poverty_line_idr", "extreme_poverty_line_idr", "verification_budget_visits"),
@@ -108,6 +110,7 @@ def locate_step_outputs(
     files the report reads; a step computed from other files is not used.
     """
     folders = {
+        "intake": paths.intake,
         "pmt": paths.pmt,
         "targeting": paths.targeting,
         "score": paths.score,
@@ -407,3 +410,15 @@ def tabulate_pmt_curve(data: ReportData) -> pd.DataFrame:
             "share_poor": 1 - curve["exclusion_error"],
         }
     ).reset_index(drop=True)
+
+
+def tabulate_intake(data: ReportData) -> pd.DataFrame:
+    """Rows read, accepted and rejected by the row checks, per raw table (no person named)."""
+    return pd.read_csv(data.steps.path("intake_summary.csv"), keep_default_na=False)
+
+
+def tabulate_proxy_differences(data: ReportData) -> pd.DataFrame:
+    """Every proxy (level) with its survey and register mean and standardised difference."""
+    return pd.read_csv(
+        data.steps.path("comparability.csv"), keep_default_na=False, dtype={"level": str}
+    )

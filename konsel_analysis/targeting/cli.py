@@ -61,12 +61,22 @@ def _flags(frame: pd.DataFrame, column: str, data_path) -> np.ndarray:
 
 
 def run_targeting(
-    data: Path, config: Path, programs: str | None, ci: float, reps: int, out: Path, seed: int = 0
+    data: Path,
+    config: Path,
+    programs: str | None,
+    ci: float,
+    reps: int,
+    out: Path,
+    seed: int = 0,
+    rejected_dir: Path | None = None,
 ) -> list[Path]:
-    """Measure targeting errors and write the two tables; returns the paths written."""
-    from konsel_analysis.datasets import load_dataset
+    """Measure targeting errors and write the two tables; returns the paths written.
 
-    dataset = load_dataset(data, config)
+    Rows that fail the row checks go to ``rejected_dir`` (the command: ``out/rejected``).
+    """
+    from konsel_analysis.datasets import load_dataset, write_rejected
+
+    dataset = load_dataset(data, config, rejected_dir)
     if dataset.mode != "welfare" and not dataset.is_poor.any():
         raise UserError(f"{config}: no household is poor; check 'poor_classes'")
     names = _program_columns(programs, dataset.config.programs, config, dataset.frame)
@@ -99,7 +109,8 @@ def run_targeting(
         parent = pd.Series(dataset.area, index=dataset.cluster).groupby(level=0).first()
         by_cluster.insert(2, "parent_area", by_cluster["area"].map(parent).fillna(""))
         written.append(write_csv_atomic(by_cluster, out / "targeting_by_cluster.csv"))
-    return written
+    rejected = write_rejected(dataset.intake)
+    return written + ([rejected] if rejected else [])
 
 
 def _cmd_targeting(args: argparse.Namespace) -> int:
@@ -109,7 +120,13 @@ def _cmd_targeting(args: argparse.Namespace) -> int:
         raise UserError(f"--reps {args.reps} is too few for percentile intervals; use 200 or more")
     out = Path(args.out) if args.out else project_paths().targeting
     written = run_targeting(
-        Path(args.data), Path(args.config), args.programs, args.ci, args.reps, out
+        Path(args.data),
+        Path(args.config),
+        args.programs,
+        args.ci,
+        args.reps,
+        out,
+        rejected_dir=out / "rejected",
     )
     for path in written:
         print(f"wrote {path}")

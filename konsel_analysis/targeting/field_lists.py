@@ -18,7 +18,7 @@ import pandas as pd
 from konsel_analysis.datasets import RegisterTable
 from konsel_analysis.dictionary import PERSONAL_COLUMNS
 from konsel_analysis.files import write_atomic
-from konsel_analysis.geography import load_kecamatan
+from konsel_analysis.geography import load_kecamatan, load_villages
 from konsel_analysis.privacy import pseudonymize
 
 HEADERS = {
@@ -33,6 +33,14 @@ HEADERS = {
     "reasons": "Alasan (ciri rumah tangga)",
     "pseudonym": "Kode samaran (di laporan)",
 }
+
+
+def _village_names(codes: pd.Series) -> pd.Series:
+    """``Lapoa (74.05.01.2003)`` for a known Konsel desa code, else the code as given."""
+    villages = load_villages().set_index("village_code")["village_name"]
+    text = codes.astype(str)
+    names = text.map(villages)
+    return (names + " (" + text + ")").where(names.notna(), text)
 
 
 def field_list_stem(area: str) -> str:
@@ -58,11 +66,17 @@ def field_list(
     chosen = scores["is_visited"].to_numpy()
     out = pd.DataFrame({"area": scores["area"], "rank_in_area": scores["rank_in_area"]})
     cluster = register.config.cluster
-    out["village"] = frame[cluster].astype(str) if cluster in frame.columns else ""
+    out["village"] = _village_names(frame[cluster]) if cluster in frame.columns else ""
     out["household_id"] = scores["household_id"]
-    for column in PERSONAL_COLUMNS:
-        if column in frame.columns:
-            out[column] = frame[column].astype(str)
+    config = register.config
+    if config.nik and config.nik in frame.columns:  # the config names them ...
+        out["nik_head"] = frame[config.nik].astype(str)
+    for i, column in enumerate(c for c in config.names if c in frame.columns):
+        out["name_head" if i == 0 else f"name_{column}"] = frame[column].astype(str)
+    if not config.personal:  # ... or the dictionary's names are used
+        for column in PERSONAL_COLUMNS:
+            if column in frame.columns:
+                out[column] = frame[column].astype(str)
     beneficiary = scores["is_beneficiary"].to_numpy()
     out["status"] = np.where(beneficiary, "Penerima (KPM)", "Bukan penerima")
     out["check"] = np.where(

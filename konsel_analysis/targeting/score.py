@@ -25,7 +25,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from konsel_analysis.datasets import Dataset, RegisterTable, load_dataset, load_register
+from konsel_analysis.datasets import (
+    Dataset,
+    RegisterTable,
+    load_dataset,
+    load_register,
+    write_rejected,
+)
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_csv_atomic, write_parquet_atomic
 from konsel_analysis.parameters import load_parameters
@@ -34,7 +40,6 @@ from konsel_analysis.targeting.expected import (
     RegisterHouseholds,
     SurveySample,
     estimate_expected_errors,
-    fit_receipt_model,
 )
 from konsel_analysis.targeting.reasons import proxy_contributions, reason_texts
 from konsel_analysis.targeting.verification import allocate_visits, priority_scores
@@ -64,7 +69,18 @@ def survey_sample(dataset: Dataset) -> SurveySample:
 
 
 def register_households(register: RegisterTable) -> RegisterHouseholds:
-    return RegisterHouseholds(X=register.X, programs=register.programs, area=register.area)
+    """The register as the model needs it, with the village when the register has it."""
+    cluster_column = register.config.cluster
+    cluster = (
+        register.frame[cluster_column].astype(str).to_numpy()
+        if cluster_column
+        and cluster_column in register.frame.columns
+        and register.frame[cluster_column].notna().all()
+        else None
+    )
+    return RegisterHouseholds(
+        X=register.X, programs=register.programs, area=register.area, cluster=cluster
+    )
 
 
 def benefit_worth(frame: pd.DataFrame, programs: dict[str, np.ndarray]) -> np.ndarray:
@@ -129,9 +145,7 @@ def score_register(
     p_error, priority = priority_scores(beneficiary, p["p_poor"], p_extreme, worth)
     allocation = allocate_visits(register.area, priority, p_error, budget, minimum_per_area)
 
-    model = fit_receipt_model(
-        sample, dataset.poverty_line, dataset.extreme_poverty_line, squared=squared, seed=seed
-    )
+    model = expected.model
     Z = model.features.transform(register.X)
     Zs = model.features.transform(sample.X)
     reference = np.average(Zs, axis=0, weights=sample.weight)
@@ -183,8 +197,12 @@ def run_score(
     seed: int = 0,
     restricted: Path | None = None,
     pseudonym_key: bytes | None = None,
+    rejected_dir: Path | None = None,
 ) -> list[Path]:
     """Run ``konsel score`` and return the files written.
+
+    Rows of the survey or register that fail the row checks go to ``rejected_dir``
+    (the command: ``out/rejected``).
 
     Field lists go under ``restricted`` when given; with ``pseudonym_key`` they
     also carry the pseudonymous key the reports show for each household.
@@ -198,8 +216,8 @@ def run_score(
     )
     if budget < 1:
         raise UserError(f"--budget {budget}: give a positive number of visits, e.g. 3000")
-    dataset = load_dataset(survey, config)
-    register = load_register(register_path, dataset.config)
+    dataset = load_dataset(survey, config, rejected_dir)
+    register = load_register(register_path, dataset.config, rejected_dir)
     result = score_register(
         dataset, register, budget=budget, minimum_per_area=minimum, reps=reps, seed=seed
     )
@@ -212,6 +230,9 @@ def run_score(
         from konsel_analysis.targeting.field_lists import write_field_lists
 
         written += write_field_lists(result.scores, register, restricted, pseudonym_key)
+    for intake in (dataset.intake, register.intake):
+        rejected = write_rejected(intake)
+        written += [rejected] if rejected else []
     return written
 
 
@@ -231,6 +252,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         out=out,
         seed=args.seed,
         restricted=restricted,
+        rejected_dir=out / "rejected",
     )
     for path in written:
         print(f"wrote {path}")

@@ -81,7 +81,10 @@ def test_contract_on_the_synthetic_survey(survey_run, small_survey):
         "gradient_boosting",
         "random_forest",
     }
-    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUT_FILES, "rejected"])
+    # Every row passed the row checks: the rejected table holds only its header.
+    rejected = pd.read_csv(out / "rejected" / "survey.csv")
+    assert len(rejected) == 0 and list(rejected.columns[:2]) == ["source_row", "reasons"]
 
 
 def test_side_files(survey_run):
@@ -190,14 +193,15 @@ def test_default_out_is_data_processed_pmt(project_root, capsys, small_survey):
 def _break(frame: pd.DataFrame, config: dict, what: str) -> tuple[pd.DataFrame, dict]:
     if what == "missing column":
         return frame.drop(columns="floor_area_m2"), config
-    if what == "non-numeric welfare":
+    if what == "welfare mostly text":
         c = frame["consumption_pc_month_idr"].astype(object)
-        c.iloc[3] = "tidak tahu"  # not a number (pandas would read "n/a" as missing)
+        c.iloc[: len(c) // 2 + 1] = "tidak tahu"  # not a number (pandas reads "n/a" as missing)
         return frame.assign(consumption_pc_month_idr=c), config
     if what == "no poor households":
         return frame, {**config, "poverty_line": 1000}
-    if what == "single cluster":
-        return frame.assign(village_code="74.05.01.2001"), config
+    if what == "single cluster":  # codes unchecked: one made-up cluster for every household
+        config = {k: v for k, v in config.items() if k != "area_codes"}
+        return frame.assign(village_code="V1"), config
     raise ValueError(what)
 
 
@@ -205,7 +209,7 @@ def _break(frame: pd.DataFrame, config: dict, what: str) -> tuple[pd.DataFrame, 
     ("what", "words"),
     [
         ("missing column", ["'floor_area_m2'", "proxies.numeric", "does not have"]),
-        ("non-numeric welfare", ["'consumption_pc_month_idr'", "not numbers"]),
+        ("welfare mostly text", ["'consumption_pc_month_idr'", "not numbers", "right column"]),
         ("no poor households", ["no household has welfare", "poverty line 1,000"]),
         ("single cluster", ["'village_code'", "single cluster"]),
     ],
@@ -249,6 +253,34 @@ def test_outputs_are_all_or_nothing(tmp_path):
     with pytest.raises(OSError):
         write_outputs({"a.json": good, "b.csv": bad}, tmp_path)
     assert (tmp_path / "a.json").read_text() == "old"
+
+
+def test_one_bad_cell_sets_one_row_aside(tmp_path, capsys, small_survey, konsel_config_dict):
+    # A word in one welfare cell: the household is set aside with its reason, the
+    # validation runs on the others, and the command says how many were rejected.
+    frame = small_survey.copy()
+    c = frame["consumption_pc_month_idr"].astype(object)
+    c.iloc[3] = "tidak tahu"
+    frame.assign(consumption_pc_month_idr=c).to_csv(tmp_path / "s.csv", index=False)
+    code, stdout, err = run(
+        capsys,
+        "--data",
+        tmp_path / "s.csv",
+        "--config",
+        write_config(tmp_path / "c.yml", konsel_config_dict),
+        "--folds",
+        2,
+        "--out",
+        tmp_path / "out",
+    )
+    assert code == 0, err
+    n = len(frame)
+    assert f"s.csv: {n:,} rows read, {n - 1:,} accepted, 1 rejected" in stdout
+    rejected = pd.read_csv(tmp_path / "out" / "rejected" / "s.csv")
+    assert rejected["source_row"].tolist() == [5]  # header on line 1, fourth household on 5
+    assert rejected["reasons"].tolist() == ["'consumption_pc_month_idr': not a number"]
+    assert rejected["household_id"].tolist() == [frame["household_id"].iloc[3]]
+    assert json.loads((tmp_path / "out" / "validation.json").read_text())["n"] == n - 1
 
 
 def test_leave_out_names_what_was_not_compared(tmp_path, capsys, small_survey):

@@ -162,8 +162,8 @@ BAD = [
     ),
     (
         _column("spend", ["100", "lots", "80", "400", "300", "90"]),
-        ["'spend'", "not numbers"],
-        "non-numeric welfare",
+        ["1 of 6 rows", "'spend': not a number", "max_rejected_share"],
+        "non-numeric welfare, one row of six",
     ),
     (
         _set("poverty_line", 50),
@@ -171,9 +171,18 @@ BAD = [
         "no poor households: line below every welfare",
     ),
     (_column("village", ["v"] * 6), ["single cluster", "'village'"], "single cluster"),
-    (_column("pkh", [1, 0, 2, 0, 0, 1]), ["'pkh'", "0/1"], "programme not 0/1"),
-    (_column("spend", [100.0, -5, 80, 400, 300, 90]), ["'spend'", "positive"], "negative"),
-    (_column("hh", ["a", "a", "c", "d", "e", "f"]), ["'hh'", "duplicated"], "duplicate ids"),
+    (
+        _column("spend", ["x", "lots", "80", "n/a", "-", "90"]),
+        ["'spend'", "4 of 6 cells are not numbers", "config names the right column"],
+        "welfare column mostly text",
+    ),
+    (_column("pkh", [1, 0, 2, 0, 0, 1]), ["'pkh': must be 0 or 1"], "programme not 0/1"),
+    (_column("spend", [100.0, -5, 80, 400, 300, 90]), ["'spend': must be above zero"], "negative"),
+    (
+        _column("hh", ["a", "a", "c", "d", "e", "f"]),
+        ["2 of 6 rows", "'hh': household id also used by another row"],
+        "duplicate ids",
+    ),
     (_set("poverty_line", {"quantile": 2}), ["quantile must be between 0 and 1"], "bad q"),
     (_set("poverty_line", {"parameter": "no.such.key"}), ["'no.such.key'"], "bad parameter"),
     (_set("weigth", "w"), ["unknown key(s) weigth"], "typo in a key"),

@@ -231,3 +231,26 @@ def test_a_section_whose_step_ran_on_other_data_says_so_and_shows_no_number(
     assert text.count("Belum tersedia") == 2
     assert "dihitung dari file register atau survei yang lain" in text
     assert "RT-" not in text and "<table" not in text
+
+
+def test_data_quality_counts_match_the_intake_step_and_warn_on_differences(built, captured):
+    from konsel_analysis.reports import sections
+
+    summary = _csv(built, "intake/intake_summary.csv").set_index("table")
+    page = _page(built, KEC_PAGE)
+    section = page[page.index("Kualitas data") :]
+    reg = summary.loc["register"]
+    assert (
+        f"Register: {_num(reg['rows_read'])} baris dibaca, {_num(reg['accepted'])} dipakai, "
+        f"{_num(reg['rejected'])} disisihkan"
+    ) in section
+    assert "Register dan survei sebanding" in section  # one population: no proxy differs
+    # A register with far more refrigerators than the survey: the report warns and names it.
+    report = sections.open_kecamatan_report(KEC, project_root=str(built.root))
+    table = report.steps["proxy_differences"]
+    fridge = table["proxy"] == "has_refrigerator"
+    table.loc[fridge, ["register_mean", "std_difference", "differs"]] = [0.9, -1.23, True]
+    sections.show_data_quality(report)
+    text = html.unescape(captured[-1])
+    assert "Peringatan: register berbeda dari survei" in text and "pada 1 proksi" in text
+    assert "Lemari es" in text and "-1,23" in text and "0,90" in text

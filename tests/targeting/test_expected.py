@@ -5,59 +5,120 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.linear_model import LogisticRegression
+import statsmodels.api as sm
+from scipy.stats import multivariate_normal, norm
 
 from konsel_analysis.datasets import load_dataset, load_register
 from konsel_analysis.paths import CONFIGS_DIR
 from konsel_analysis.synth import generate_konsel, write_konsel
 from konsel_analysis.targeting.expected import (
-    Stage2Rows,
+    ReceiptAwareModel,
+    ReceiptRows,
     SurveySample,
+    _folds,
+    bivariate_normal_cdf,
     estimate_expected_errors,
-    fit_penalized_logit,
+    fit_penalized_probit,
     fit_receipt_model,
+    village_variance,
+    wls_with_folds,
 )
 from konsel_analysis.targeting.score import register_households, survey_sample
 
 CONFIG = CONFIGS_DIR / "konsel_survey.yml"
 
 
-def test_unpenalized_logit_matches_scikit_learn():
+def test_unpenalized_probit_matches_statsmodels():
     rng = np.random.default_rng(0)
     X = np.column_stack([np.ones(400), rng.normal(size=(400, 2))])
-    y = (rng.random(400) < 1 / (1 + np.exp(-(0.5 + X[:, 1] - 2 * X[:, 2])))).astype(float)
+    y = (rng.random(400) < norm.cdf(0.3 + X[:, 1] - 1.5 * X[:, 2])).astype(float)
     w = rng.uniform(0.5, 3, 400)
-    ours = fit_penalized_logit(X, y, w, penalty=np.zeros(3))
-    theirs = LogisticRegression(C=np.inf, tol=1e-12, max_iter=1000).fit(
-        X[:, 1:], y, sample_weight=w / w.mean()
-    )
-    np.testing.assert_allclose(ours, np.r_[theirs.intercept_, theirs.coef_[0]], atol=1e-3)
+    ours = fit_penalized_probit(X, y, w, penalty=np.zeros(3))
+    probit = sm.families.Binomial(link=sm.families.links.Probit())
+    theirs = sm.GLM(y, X, family=probit, var_weights=w / w.mean()).fit().params
+    np.testing.assert_allclose(ours, theirs, atol=1e-3)
+    # A warm start reaches the same maximum.
+    np.testing.assert_allclose(fit_penalized_probit(X, y, w, np.zeros(3), start=ours), ours)
 
 
-def test_penalty_shrinks_only_the_penalised_terms():
+def test_probit_penalty_shrinks_only_the_penalised_terms():
     rng = np.random.default_rng(1)
     X = np.column_stack([np.ones(300), rng.normal(size=300), rng.integers(0, 2, 300)])
     y = (rng.random(300) < 0.3 + 0.4 * X[:, 2]).astype(float)
-    free = fit_penalized_logit(X, y, np.ones(300), np.zeros(3))
-    shrunk = fit_penalized_logit(X, y, np.ones(300), np.array([0.0, 0.0, 1e4]))
+    free = fit_penalized_probit(X, y, np.ones(300), np.zeros(3))
+    shrunk = fit_penalized_probit(X, y, np.ones(300), np.array([0.0, 0.0, 1e4]))
     assert abs(shrunk[2]) < 0.05 * abs(free[2])
-    # The intercept is free: mean calibration still holds.
-    p = 1 / (1 + np.exp(-(X @ shrunk)))
-    assert p.mean() == pytest.approx(y.mean(), abs=1e-6)
+    # The intercept is free (but for the 1e-4 floor): its probit score equation holds,
+    # a sum of 300 terms of size about one.
+    t = (2 * y - 1) * (X @ shrunk)
+    assert np.sum((2 * y - 1) * norm.pdf(t) / norm.cdf(t)) == pytest.approx(0, abs=1e-3)
 
 
-def test_stage2_linear_predictor_equals_the_design():
-    rows = Stage2Rows.build(
-        {"a": np.array([1, 0, 0]), "b": np.array([0, 0, 1])},
-        ("a", "b"),
-        np.array(["x", "y", "z"], dtype=object),
-        ("x", "y"),
+@pytest.mark.parametrize(
+    ("h", "k", "rho"),
+    [(0.3, -1.2, 0.5), (-2.0, -1.0, 0.8), (1.0, 1.0, -0.3), (-0.5, 0.7, 0.0), (-3.0, 2.5, -0.95)],
+)
+def test_bivariate_normal_cdf_matches_scipy(h, k, rho):
+    expected = multivariate_normal(mean=[0, 0], cov=[[1, rho], [rho, 1]]).cdf([h, k])
+    assert float(bivariate_normal_cdf(h, k, rho)) == pytest.approx(expected, abs=1e-7)
+
+
+def test_village_variance_by_hand():
+    # Two villages of three, means 1 and -1, within-village variance 0.04:
+    # MSB = 3 * (1 + 1) / 1 = 6, MSW = 0.04, n0 = 3: (6 - 0.04) / 3.
+    r = np.array([1.0, 1.2, 0.8, -1.0, -1.2, -0.8])
+    assert village_variance(r, np.array([0, 0, 0, 1, 1, 1])) == pytest.approx(5.96 / 3)
+    # No spread between villages: zero, never negative.
+    assert village_variance(np.array([1.0, -1.0, 1.0, -1.0]), np.array([0, 0, 1, 1])) == 0.0
+
+
+def test_wls_with_folds_matches_least_squares_fold_by_fold():
+    rng = np.random.default_rng(2)
+    Z = np.column_stack([np.ones(60), rng.normal(size=(60, 2)), np.r_[np.ones(10), np.zeros(50)]])
+    t = Z @ np.array([1.0, 0.5, -0.2, 0.3]) + rng.normal(0, 0.1, 60)
+    w = rng.uniform(0.5, 2, 60)
+    folds = [(np.r_[0:10, 20:60], np.arange(10, 20)), (np.arange(10, 60), np.arange(10))]
+    beta, oof = wls_with_folds(Z, t, w, folds)
+    sw = np.sqrt(w)
+    np.testing.assert_allclose(
+        beta, np.linalg.lstsq(Z * sw[:, None], t * sw, rcond=None)[0], atol=1e-6
     )
-    gap = np.array([0.1, -0.4, 0.3])
-    beta = np.arange(rows.design(gap).shape[1], dtype=float) / 7
-    np.testing.assert_allclose(rows.linear_predictor(gap, beta), rows.design(gap) @ beta)
-    # Area z is unknown to the model: no area dummy is set for it.
-    assert rows.fixed[2, 3:5].sum() == 0
+    for train, test in folds:
+        part = np.linalg.lstsq(Z[train] * sw[train, None], t[train] * sw[train], rcond=None)[0]
+        np.testing.assert_allclose(oof[test], Z[test] @ part, atol=1e-6)
+    # The second fold's training rows never hold the last dummy: it gets no weight.
+    assert np.isfinite(oof).all()
+
+
+def test_receipt_probabilities_follow_bayes_rule():
+    """P(poor | R) from the closed form equals the integral over consumption."""
+    model = ReceiptAwareModel(
+        features=None,
+        areas=("x",),
+        programs=("a",),
+        log_lines={"poor": 0.0},
+        pmt_beta=np.zeros(1),
+        location=np.array([0.0, 1.0, 0.0]),
+        spread=np.array([np.log(0.25), 0.0]),  # sd 0.5
+        village_sd=0.0,
+        receipt_beta=np.array([-0.2, -1.5, 0, 0, 0, 0, 0], float),  # Phi(-0.2 - 1.5 log c)
+        centre=0.0,
+        area_level=np.zeros(1),
+    )
+    rows = ReceiptRows.build({"a": np.array([1, 0])}, ("a",), np.array(["x", "x"]), ("x",))
+    mean = np.array([0.3, 0.3])
+    p = model.probabilities(rows, mean)["poor"]
+    c = np.linspace(-4, 4, 40001)
+    density = norm.pdf(c, 0.3, 0.5)
+    receive = norm.cdf(-0.2 - 1.5 * c)
+    poor = c < 0
+    by_integral = [
+        np.trapezoid(density * receive * poor, c) / np.trapezoid(density * receive, c),
+        np.trapezoid(density * (1 - receive) * poor, c) / np.trapezoid(density * (1 - receive), c),
+    ]
+    np.testing.assert_allclose(p, by_integral, atol=1e-4)
+    # Receipt says the household is poorer: P(poor | R = 1) > P(poor) > P(poor | R = 0).
+    assert p[0] > norm.cdf(-0.3 / 0.5) > p[1]
 
 
 @pytest.fixture(scope="module")
@@ -70,20 +131,23 @@ def konsel(tmp_path_factory):
     return data, dataset, register
 
 
-def test_model_reproduces_the_poor_among_beneficiaries_and_others(konsel):
+def test_model_predicts_the_poor_among_beneficiaries_and_others(konsel):
     _, dataset, _ = konsel
     sample = survey_sample(dataset)
     model = fit_receipt_model(
         sample, dataset.poverty_line, dataset.extreme_poverty_line, squared=dataset.config.squared
     )
-    p = model.predict(sample.X, sample.programs, sample.area)["p_poor"].to_numpy()
-    poor = dataset.is_poor
+    folds = _folds(sample, 5, 0)
     w = dataset.weight
+    _, oof = wls_with_folds(model.pmt_design(sample.X), sample.log_welfare, w / w.mean(), folds)
+    p = model.predict(sample.X, sample.programs, sample.area, index=oof)["p_poor"].to_numpy()
+    poor = dataset.is_poor
     ben = np.logical_or.reduce(list(sample.programs.values()))
-    # Maximum-likelihood score equations, in-sample (the index is out-of-fold, so the
-    # full-sample index differs slightly): within 3% of the weighted count.
+    # Out of fold, as for register households. A selection model is not made to
+    # reproduce these counts exactly (a logit with receipt terms would be): on
+    # this seed it lands within 5% (0.96 and 1.04 of about 950 and 750).
     for group in (ben, ~ben):
-        assert np.sum(w * p * group) == pytest.approx(np.sum(w * poor * group), rel=0.03)
+        assert np.sum(w * p * group) == pytest.approx(np.sum(w * poor * group), rel=0.06)
 
 
 def test_receipt_lowers_expected_inclusion_errors_towards_the_truth(konsel):

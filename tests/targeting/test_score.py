@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from konsel_analysis.cli import main
+from konsel_analysis.geography import load_villages
 from konsel_analysis.paths import CONFIGS_DIR
 from konsel_analysis.privacy import find_personal_data
 from konsel_analysis.synth import generate_konsel, write_konsel
@@ -146,6 +147,11 @@ def test_personal_data_only_in_the_restricted_folder(scored):
     assert first["Urutan kunjungan"].astype(int).is_monotonic_increasing
     assert first["NIK kepala rumah tangga"].isin(niks).all()
     assert oct(lists[0].stat().st_mode)[-3:] == "600"
+    # A field worker reads the desa's name, with its code: "Lapoa (74.05.01.2003)".
+    villages = load_villages().set_index("village_code")["village_name"]
+    shown = first["Desa/kelurahan"].str.extract(r"^(.+) \((74\.05\.\d\d\.\d{4})\)$")
+    assert shown.notna().all().all()
+    assert (shown[1].map(villages) == shown[0]).all()
 
 
 def test_toolkit_list_corrects_clearly_more_than_simple_rules(scored):
@@ -177,7 +183,8 @@ def test_score_works_with_other_column_names_and_no_pkh_components(tmp_path):
     }
     keep = ["hhid", "kec", "desa", "art", "lantai", "has_car", "bansos_a", "bansos_b"]
     survey = data.survey.rename(columns=mapping)[keep + ["pcexp", "wt"]]
-    register = data.register.rename(columns=mapping)[keep]
+    personal = {"nik_head": "no_ktp", "name_head": "nama_krt"}
+    register = data.register.rename(columns={**mapping, **personal})[keep + [*personal.values()]]
     survey.to_csv(tmp_path / "s.csv", index=False)
     register.to_parquet(tmp_path / "r.parquet")
     config = {
@@ -189,6 +196,8 @@ def test_score_works_with_other_column_names_and_no_pkh_components(tmp_path):
         "programs": ["bansos_a", "bansos_b"],
         "proxies": {"numeric": ["art", "has_car"], "categorical": ["lantai"]},
         "poverty_line": {"quantile": 0.1},
+        "nik": "no_ktp",
+        "names": ["nama_krt"],
     }
     (tmp_path / "c.yml").write_text(yaml.safe_dump(config))
     assert (
@@ -216,6 +225,13 @@ def test_score_works_with_other_column_names_and_no_pkh_components(tmp_path):
     scores = pd.read_parquet(tmp_path / "o/register_scores.parquet")
     assert (scores["worth"] == 1).all()  # unknown programmes: every correction counts 1
     assert scores["is_visited"].sum() == 300
+    # The personal columns the config names reach the field lists, and only them.
+    niks, names = data.register["nik_head"], data.register["name_head"]
+    assert find_personal_data(tmp_path / "o", niks, names) == []
+    lists = pd.concat(pd.read_csv(p, dtype=str) for p in (tmp_path / "restricted").rglob("*.csv"))
+    assert len(lists) == 300
+    assert lists["NIK kepala rumah tangga"].isin(set(niks)).all()
+    assert lists["Nama kepala rumah tangga"].isin(set(names)).all()
 
 
 def test_score_refuses_a_class_only_survey(tmp_path, capsys):
