@@ -954,7 +954,18 @@ def load_register(
         config = load_dataset_config(config)
     data_path = Path(data_path)
     frame, report = read_checked(data_path, config, "register", rejected_dir)
-    register = RegisterTable(
+    return register_table(frame, config, data_path, report)
+
+
+def register_table(
+    frame: pd.DataFrame,
+    config: DatasetConfig,
+    data_path: Path,
+    report: IntakeReport | None = None,
+) -> RegisterTable:
+    """What scoring needs from register rows that passed :func:`read_checked` (a whole
+    register, or one file of a partitioned register)."""
+    return RegisterTable(
         frame=frame,
         config=config,
         data_path=data_path,
@@ -964,4 +975,3 @@ def load_register(
         programs={p: v.to_numpy(dtype=bool) for p, v in _programs(frame, config).items()},
         intake=report,
     )
-    return register

@@ -57,6 +57,11 @@ class ProjectPaths:
         return self.processed / "score"
 
     @property
+    def scale(self) -> Path:
+        """Scores of a partitioned register (``konsel score-partitioned``, with dask)."""
+        return self.processed / "scale"
+
+    @property
     def impact(self) -> Path:
         """The impact simulation of a correction round: impact_by_area.csv."""
         return self.processed / "impact"

@@ -1,0 +1,351 @@
+"""Score a partitioned register with dask.dataframe: the same numbers as ``konsel score``.
+
+``konsel score-partitioned --survey FILE --register DIR --config DATASET.yml
+[--budget N] [--min-per-area N] [--reps N] [--scheduler ADDRESS] [--out DIR]``
+
+1. **Fit once.** The receipt-aware model and its bootstrap refits are fitted on
+   the survey (small) in this process (:mod:`.replicates`) and handed to every
+   partition.
+2. **Score partitions** (``map_partitions``, one kecamatan file each): P(poor),
+   P(extreme poor), predicted welfare, what a correction is worth and the
+   priority of every household, written to ``register_scores/`` (one Parquet
+   file per partition).
+3. **Expected errors per area** from additive sums (``map_partitions`` then a
+   group-by sum): per area the expected inclusion and exclusion errors and, for
+   every bootstrap replicate, the sum of the error probabilities and of their
+   variances. Sums of probabilities add across partitions; so do the
+   replicates' sums, so the interval is computed from them exactly as on one
+   machine.
+4. **Rank.** Each partition offers its ``budget`` highest priorities and its
+   ``minimum`` highest per area; a tree reduction keeps the same of the union.
+   Every household the budget can reach is among them (a visited household has
+   fewer than ``budget`` households above it), so the allocation of
+   :func:`targeting.verification.allocate_visits` on the candidates is the
+   allocation on the whole register.
+
+Writes ``expected_errors_by_area.csv`` and ``verification_allocation.csv`` (the
+tables of ``konsel score``, same columns), ``verification_priority.parquet``
+(the households to visit: id, area, scores, rank in area; no name, no NIK) and
+``register_scores/``. Nothing is written unless everything succeeded. Reasons
+texts and field lists stay with the single-process ``konsel score``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from konsel_analysis.datasets import DatasetConfig, load_dataset, register_table
+from konsel_analysis.errors import UserError
+from konsel_analysis.files import write_csv_atomic, write_parquet_atomic
+from konsel_analysis.parameters import load_parameters
+from konsel_analysis.scale.partitioned import (
+    PartitionedRegister,
+    open_partitioned_register,
+    staged_folder,
+)
+from konsel_analysis.scale.replicates import (
+    ReplicatedModel,
+    area_sums,
+    expected_errors_from_sums,
+    fit_replicated_model,
+    point_probabilities,
+)
+from konsel_analysis.targeting.score import benefit_worth, register_households, survey_sample
+from konsel_analysis.targeting.verification import allocate_visits, priority_scores
+
+#: Rows per partition in the position key (partition number x this + row).
+_ROWS_PER_PARTITION = 2**32
+
+SCORE_COLUMNS = {
+    "household_id": "str",
+    "area": "str",
+    "predicted_welfare": "float64",
+    "p_poor": "float64",
+    "p_extreme_poor": "float64",
+    "is_beneficiary": "bool",
+    "priority": "float64",
+    "p_error": "float64",
+    "worth": "float64",
+    "position": "int64",  # order in the register: the allocation's tie-break
+}
+
+
+def _register(frame: pd.DataFrame, config: DatasetConfig, root: Path):
+    return register_table(frame.reset_index(drop=True), config, root)
+
+
+def score_partition(
+    frame: pd.DataFrame, fitted: ReplicatedModel, config: DatasetConfig, root: Path, number: int
+) -> pd.DataFrame:
+    """Point scores and priority of one partition's households (no survey needed)."""
+    register = _register(frame, config, root)
+    households = register_households(register)
+    p = point_probabilities(fitted, households)
+    beneficiary = households.is_beneficiary
+    p_extreme = p["p_extreme"].to_numpy() if "p_extreme" in p else np.zeros(register.n)
+    worth = benefit_worth(register.frame, register.programs)
+    p_error, priority = priority_scores(beneficiary, p["p_poor"], p_extreme, worth)
+    out = pd.DataFrame(
+        {
+            "household_id": register.household_id,
+            "area": register.area,
+            "predicted_welfare": np.exp(p["log_welfare_index"].to_numpy()).round(0),
+            "p_poor": p["p_poor"].to_numpy(),
+            "p_extreme_poor": p_extreme,
+            "is_beneficiary": beneficiary,
+            "priority": priority,
+            "p_error": p_error,
+            "worth": worth,
+            "position": number * _ROWS_PER_PARTITION + np.arange(register.n, dtype=np.int64),
+        }
+    )
+    return out.astype(SCORE_COLUMNS)
+
+
+def sum_partition(
+    frame: pd.DataFrame, fitted: ReplicatedModel, config: DatasetConfig, root: Path
+) -> pd.DataFrame:
+    """Additive per-area sums of one partition (:func:`replicates.area_sums`), area as a column."""
+    households = register_households(_register(frame, config, root))
+    return area_sums(fitted, households).reset_index()
+
+
+def candidates(scores: pd.DataFrame, budget: int, per_area: int) -> pd.DataFrame:
+    """The ``budget`` highest priorities and each area's ``per_area`` highest, in register order.
+
+    Ties in priority go to the earlier household, as in ``allocate_visits``.
+    """
+    scores = scores.reset_index(drop=True)  # concatenated partitions repeat their labels
+    ranked = scores.sort_values(["priority", "position"], ascending=[False, True], kind="stable")
+    keep = ranked.head(budget).index.union(ranked.groupby("area", sort=False).head(per_area).index)
+    return scores.loc[keep].sort_values("position", kind="stable")
+
+
+def _meta_sums(fitted: ReplicatedModel) -> pd.DataFrame:
+    names = ["expected_inclusion_errors", "expected_exclusion_errors"]
+    if "extreme" in fitted.model.log_lines:
+        names.append("expected_extreme_poor_not_covered")
+    columns = ["households", "beneficiaries", *names]
+    columns += [f"{n}|{s}|{r}" for n in names for s in ("mean", "var") for r in range(fitted.reps)]
+    meta = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    meta.insert(0, "area", pd.Series(dtype="str"))
+    return meta
+
+
+@dataclass(frozen=True)
+class PartitionedScores:
+    """What :func:`score_partitioned` computes: the tables of ``konsel score`` and the
+    households to visit."""
+
+    expected_by_area: pd.DataFrame
+    allocation: pd.DataFrame
+    visits: pd.DataFrame
+    households: int
+
+
+def plan_scoring(
+    register: PartitionedRegister,
+    fitted: ReplicatedModel,
+    config: DatasetConfig,
+    budget: int,
+    minimum_per_area: int,
+):
+    """The three dask collections: per-household scores, per-area sums, ranking candidates."""
+    frame = register.read()
+    scores = frame.map_partitions(
+        lambda part, partition_info=None: score_partition(
+            part, fitted, config, register.root, partition_info["number"]
+        ),
+        meta=pd.DataFrame({c: pd.Series(dtype=t) for c, t in SCORE_COLUMNS.items()}),
+    )
+    sums = frame.map_partitions(
+        sum_partition, fitted, config, register.root, meta=_meta_sums(fitted)
+    )
+    per_area = max(minimum_per_area, 1)  # at least one each, so that every area is seen
+    reduce = {"budget": budget, "per_area": per_area}
+    chosen = scores.reduction(
+        candidates,
+        aggregate=candidates,
+        combine=candidates,
+        chunk_kwargs=reduce,
+        aggregate_kwargs=reduce,
+        combine_kwargs=reduce,
+        meta=scores._meta,
+        split_every=8,
+    )
+    return scores, sums.groupby("area").sum(), chosen
+
+
+def allocate_from_candidates(
+    chosen: pd.DataFrame, households: pd.Series, budget: int, minimum_per_area: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The allocation by area and the households to visit (with their rank in area)."""
+    chosen = chosen.sort_values("position", kind="stable").reset_index(drop=True)
+    allocation = allocate_visits(
+        chosen["area"].to_numpy(),
+        chosen["priority"].to_numpy(),
+        chosen["p_error"].to_numpy(),
+        budget,
+        minimum_per_area,
+    )
+    by_area = allocation.by_area.copy()
+    # The candidates are a subset: the households per area come from the full sums.
+    by_area["households"] = households.reindex(by_area["area"]).round().astype(int).to_numpy()
+    order = np.lexsort((chosen["position"].to_numpy(), -chosen["priority"].to_numpy()))
+    ranked = chosen.iloc[order]
+    rank = ranked.groupby("area", sort=False).cumcount() + 1
+    chosen["rank_in_area"] = rank.reindex(chosen.index).to_numpy()
+    visits = chosen[allocation.is_visited].drop(columns="position")
+    return by_area, visits.sort_values(["area", "rank_in_area"], ignore_index=True)
+
+
+def score_partitioned(
+    register: PartitionedRegister,
+    fitted: ReplicatedModel,
+    config: DatasetConfig,
+    *,
+    budget: int,
+    minimum_per_area: int,
+    scores_folder: Path | None = None,
+) -> PartitionedScores:
+    """Run the three collections in one pass over the register (one ``dask.compute``).
+
+    With ``scores_folder`` the per-household scores are written there (one Parquet
+    file per partition); the caller makes the folder appear atomically.
+    """
+    import dask
+    from threadpoolctl import threadpool_limits
+
+    scores, sums, chosen = plan_scoring(register, fitted, config, budget, minimum_per_area)
+    todo = [sums, chosen]
+    if scores_folder is not None:
+        todo.append(scores.to_parquet(str(scores_folder), compute=False, write_index=False))
+    # Partitions run in parallel; one BLAS thread each keeps them from fighting over cores.
+    with threadpool_limits(limits=1):
+        area_totals, best = dask.compute(*todo)[:2]
+    expected = expected_errors_from_sums(fitted, area_totals)
+    allocation, visits = allocate_from_candidates(
+        best, area_totals["households"], budget, minimum_per_area
+    )
+    return PartitionedScores(expected, allocation, visits, int(area_totals["households"].sum()))
+
+
+def run_score_partitioned(
+    survey: Path,
+    register_root: Path,
+    config: Path,
+    *,
+    budget: int | None,
+    minimum_per_area: int | None,
+    reps: int,
+    out: Path,
+    seed: int = 0,
+    scheduler: str | None = None,
+    workers: int = 2,
+) -> list[Path]:
+    """``konsel score-partitioned``: check inputs, fit once, score, write; the files written."""
+    params = load_parameters()
+    budget = int(params.value("verification.budget_visits")) if budget is None else budget
+    minimum = (
+        int(params.value("verification.min_visits_per_kecamatan"))
+        if minimum_per_area is None
+        else minimum_per_area
+    )
+    if budget < 1:
+        raise UserError(f"--budget {budget}: give a positive number of visits, e.g. 3000")
+    dataset = load_dataset(survey, config)
+    register = open_partitioned_register(register_root, dataset.config)
+    fitted = fit_replicated_model(
+        survey_sample(dataset),
+        dataset.poverty_line,
+        dataset.extreme_poverty_line,
+        squared=dataset.config.squared,
+        reps=reps,
+        seed=seed,
+    )
+    cluster = None
+    if scheduler is not None:
+        from konsel_analysis.scale.cluster import connect
+
+        cluster = connect(scheduler, workers)
+    try:
+        with staged_folder(out / "register_scores") as folder:
+            result = score_partitioned(
+                register,
+                fitted,
+                dataset.config,
+                budget=budget,
+                minimum_per_area=minimum,
+                scores_folder=folder,
+            )
+            written = [
+                write_csv_atomic(result.expected_by_area, out / "expected_errors_by_area.csv"),
+                write_csv_atomic(result.allocation, out / "verification_allocation.csv"),
+                write_parquet_atomic(result.visits, out / "verification_priority.parquet"),
+            ]
+    finally:
+        if cluster is not None:
+            cluster.close()
+    return [*written, out / "register_scores"]
+
+
+def _cmd_score_partitioned(args: argparse.Namespace) -> int:
+    from konsel_analysis.paths import project_paths
+
+    if args.reps < 20:
+        raise UserError(f"--reps {args.reps} is too few for intervals; use 200 or more")
+    started = time.perf_counter()
+    out = Path(args.out) if args.out else project_paths().scale
+    written = run_score_partitioned(
+        Path(args.survey),
+        Path(args.register),
+        Path(args.config),
+        budget=args.budget,
+        minimum_per_area=args.min_per_area,
+        reps=args.reps,
+        out=out,
+        seed=args.seed,
+        scheduler=args.scheduler,
+    )
+    print(f"scored the partitioned register in {time.perf_counter() - started:.1f} s")
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def register_score_partitioned(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "score-partitioned",
+        help="score a partitioned register with dask: the tables of `konsel score` at any size",
+    )
+    parser.add_argument("--survey", required=True, help="survey with welfare (CSV/Parquet/XLSX)")
+    parser.add_argument(
+        "--register",
+        required=True,
+        help="folder of the partitioned register (regency=.../kecamatan=.../*.parquet)",
+    )
+    parser.add_argument("--config", required=True, help="dataset config YAML")
+    parser.add_argument(
+        "--budget", type=int, default=None, help="household visits in all (default parameters.yml)"
+    )
+    parser.add_argument(
+        "--min-per-area",
+        type=int,
+        default=None,
+        help="visits at least in each area (default parameters.yml)",
+    )
+    parser.add_argument("--reps", type=int, default=200, help="bootstrap replicates")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of a dask scheduler (default: this process's threads)",
+    )
+    parser.add_argument("--out", default=None, help="output folder (default data/processed/scale)")
+    parser.set_defaults(handler=_cmd_score_partitioned)
