@@ -23,6 +23,8 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     from konsel_analysis.synth import TABLE_FILES, generate_konsel, has_raw_data, write_konsel
 
     out = Path(args.out) if args.out else project_paths().raw
+    if args.partitioned:
+        return _synth_partitioned(args, out)
     if has_raw_data(out) and not args.force:
         raise UserError(
             f"{out} already holds {TABLE_FILES['register']} and {TABLE_FILES['survey']}; "
@@ -38,6 +40,32 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     print(
         f"Synthetic Konsel (seed {args.seed}): {len(data.register):,} register households, "
         f"{len(data.survey):,} survey households, in {seconds:.1f} s"
+    )
+    for path in written:
+        print(f"  wrote {path}")
+    return 0
+
+
+def _synth_partitioned(args: argparse.Namespace, out: Path) -> int:
+    from konsel_analysis.scale.national import REGISTER_FOLDER, write_national_register
+    from konsel_analysis.synth import load_calibration
+
+    if (out / REGISTER_FOLDER).exists() and not args.force:
+        raise UserError(
+            f"{out / REGISTER_FOLDER} already exists; raw data is never overwritten: pass "
+            "--force to replace it or --out DIR to write elsewhere"
+        )
+    if args.households is not None and args.households < 1:
+        raise UserError(f"--households {args.households}: give at least 1 household")
+    started = time.perf_counter()
+    households = args.households or int(load_calibration()["households"]["value"])
+    written = write_national_register(
+        households, out, seed=args.seed, echo=lambda line: print(line, flush=True)
+    )
+    seconds = time.perf_counter() - started
+    print(
+        f"Synthetic partitioned register (seed {args.seed}): {households:,} households "
+        f"in {seconds:.1f} s"
     )
     for path in written:
         print(f"  wrote {path}")
@@ -82,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("--out", default=None, help="folder to write (default data/raw)")
     synth.add_argument("--force", action="store_true", help="replace existing raw data")
+    synth.add_argument(
+        "--partitioned",
+        action="store_true",
+        help="write a register of any size as Parquet partitions, regency by regency "
+        "(regency=/kecamatan= folders; no NIK or names), with the first regency's survey",
+    )
     synth.set_defaults(handler=_cmd_synth)
 
     reports = sub.add_parser(

@@ -74,6 +74,7 @@ def staged_folder(target: Path) -> Iterator[Path]:
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    os.chmod(staging, 0o755)  # mkdtemp makes 0700; derived tables are for reading
     try:
         yield staging
         if target.exists():
@@ -144,8 +145,10 @@ def open_partitioned_register(root: Path | str, config: DatasetConfig) -> Partit
             ) from None
         missing = [c for c in columns if c not in present]
         if missing:
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
             raise UserError(
-                f"{path}: this partition has no column {missing[0]!r}, which {config.path} "
-                "names; rewrite the partition with every register column or correct the config"
+                f"{path}: this partition has no column {missing[0]!r}{more}, which "
+                f"{config.path} names; rewrite the partition with every register column "
+                "or correct the config"
             )
     return PartitionedRegister(root, files, columns)
