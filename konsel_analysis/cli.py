@@ -82,6 +82,7 @@ def _cmd_reports(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         engine=args.engine,
         settings=PipelineSettings(pmt_left_out=()) if args.all_pmt_estimators else None,
+        scheduler=args.scheduler,
     )
 
 
@@ -144,7 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--engine",
         choices=["local", "dask"],
         default="local",
-        help="local worker processes (default); dask is not built yet (issue 7)",
+        help="local worker processes (default), or the workers of a dask.distributed cluster",
+    )
+    reports.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --engine dask: the cluster's scheduler, e.g. tcp://10.0.0.5:8786 "
+        "(default: start a local cluster of --jobs workers)",
     )
     reports.add_argument(
         "--all-pmt-estimators",

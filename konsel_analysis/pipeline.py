@@ -544,6 +544,7 @@ def run_pipeline(
     jobs: int = 2,
     engine: str = "local",
     settings: PipelineSettings | None = None,
+    scheduler: str | None = None,
 ) -> int:
     """Run every step on data/raw and say what each produced; returns the exit code.
 
@@ -561,15 +562,16 @@ def run_pipeline(
         summarise_outcome,
     )
 
-    check_options(only, jobs, language, engine)  # bad options stop before any step runs
+    check_options(only, jobs, language, engine, scheduler)  # bad options stop before any step
     if not has_raw_data(paths.raw):
         raise UserError(
             f"{paths.raw} has no {TABLE_FILES['register']} and {TABLE_FILES['survey']}; "
             "run `konsel synth` (or `make reports`, which does) to create the default data"
         )
     print(f"konsel reports: data from {paths.raw} (language: {language})", flush=True)
-    # The report workers, started first: they run the steps side by side, then the notebooks.
-    pool = start_workers(paths, only, jobs, language)
+    # The report workers, started first: they run the steps side by side, then the notebooks
+    # (an unreachable --scheduler stops here, before any step).
+    pool = start_workers(paths, only, jobs, language, engine, scheduler)
     try:
         run_steps(
             paths,
@@ -592,6 +594,7 @@ def run_pipeline(
         engine=engine,
         echo=lambda line: print(line, flush=True),
         pool=pool,
+        scheduler=scheduler,
     )
     status = "done" if not outcome.failures else f"{len(outcome.failures)} FAILED"
     print(f"  [{status}] HTML reports")

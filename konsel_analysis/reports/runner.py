@@ -268,8 +268,18 @@ def execute_only(task: ReportTask) -> ReportResult:
 # --------------------------------------------------------------------------------------
 
 
-def start_pool(jobs: int, log_path: Path) -> ProcessPoolExecutor:
-    """Worker processes, started now and warming up while the caller does other work."""
+def start_pool(
+    jobs: int, log_path: Path, engine: str = "local", scheduler: str | None = None
+) -> ProcessPoolExecutor:
+    """Worker processes, started now and warming up while the caller does other work.
+
+    ``engine="dask"`` gives a pool on a dask.distributed cluster instead (the one at
+    ``scheduler``, or a LocalCluster of ``jobs`` workers): :mod:`konsel_analysis.scale.reports`.
+    """
+    if engine == "dask":
+        from konsel_analysis.scale.reports import start_dask_pool
+
+        return start_dask_pool(jobs, log_path, scheduler)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_path.write_text("", encoding="utf-8")  # one build's kernel messages, not every build's
     pool = ProcessPoolExecutor(
@@ -418,19 +428,22 @@ def write_index(
     return index
 
 
-def check_options(only: Sequence[str] | None, jobs: int, language: str, engine: str) -> None:
+def check_options(
+    only: Sequence[str] | None,
+    jobs: int,
+    language: str,
+    engine: str,
+    scheduler: str | None = None,
+) -> None:
     """Refuse bad options before any work, each with one message that says the fix."""
     from konsel_analysis.reports.text import LANGUAGES
 
     if language not in LANGUAGES:
         raise UserError(f"--language {language}: use one of {', '.join(LANGUAGES)}")
-    if engine == "dask":
-        raise UserError(
-            "--engine dask is not built yet (issue 7: scale beyond one regency, which fans the "
-            "reports out over a dask.distributed cluster); use --engine local"
-        )
     if engine not in ENGINES:
         raise UserError(f"--engine {engine}: use one of {', '.join(ENGINES)}")
+    if scheduler is not None and engine != "dask":
+        raise UserError(f"--scheduler {scheduler}: a scheduler is for --engine dask; add it")
     if jobs < 1:
         raise UserError(f"--jobs {jobs}: give at least 1 parallel job")
     select_kecamatan(only)
@@ -448,6 +461,7 @@ def build_reports(
     engine: str = "local",
     echo: Callable[[str], None] = print,
     pool: ProcessPoolExecutor | None = None,
+    scheduler: str | None = None,
 ) -> BuildOutcome:
     """Build the regency report and the kecamatan reports (all, or ``only`` those).
 
@@ -460,12 +474,13 @@ def build_reports(
     from konsel_analysis.reports.inputs import prepare_report_inputs
 
     started = time.perf_counter()
-    check_options(only, jobs, language, engine)
+    check_options(only, jobs, language, engine, scheduler)
     tasks = plan_reports(paths, only, language, _parameters(paths, language))
     log = paths.reports / "executed" / "kernels.log"
     previous = _read_render_keys(paths)
     if pool is None and not _may_be_current(tasks, previous):
-        pool = start_pool(min(jobs, len(tasks)), log)  # warms up while the tables are made
+        # warms up while the tables are made
+        pool = start_pool(min(jobs, len(tasks)), log, engine, scheduler)
     try:
         inputs = prepare_report_inputs(paths)
         echo(
@@ -485,7 +500,7 @@ def build_reports(
             )
         built: list[ReportResult] = []
         if todo:
-            pool = pool or start_pool(min(jobs, len(todo)), log)
+            pool = pool or start_pool(min(jobs, len(todo)), log, engine, scheduler)
             echo(f"  {len(todo)} reports, {min(jobs, len(todo))} in parallel:")
             built = run_tasks(pool, todo, render_report, echo)
     finally:
@@ -514,14 +529,20 @@ def _may_be_current(tasks: Sequence[ReportTask], previous: dict[str, str]) -> bo
 
 
 def start_workers(
-    paths: ProjectPaths, only: Sequence[str] | None, jobs: int, language: str
+    paths: ProjectPaths,
+    only: Sequence[str] | None,
+    jobs: int,
+    language: str,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> ProcessPoolExecutor | None:
     """The notebook workers, started before the pipeline steps so that they import
     papermill meanwhile; ``None`` when every page may still be current (no work likely)."""
     tasks = plan_reports(paths, only, language, _parameters(paths, language))
     if _may_be_current(tasks, _read_render_keys(paths)):
         return None
-    return start_pool(min(jobs, len(tasks)), paths.reports / "executed" / "kernels.log")
+    log = paths.reports / "executed" / "kernels.log"
+    return start_pool(min(jobs, len(tasks)), log, engine, scheduler)
 
 
 def report_code_files() -> list[Path]:
