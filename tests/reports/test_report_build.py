@@ -234,7 +234,7 @@ def test_the_statisticians_notebook_runs_on_the_small_regency(built, tmp_path):
     [
         (["--only", "74.05.99"], "not one of the 25 kecamatan"),
         (["--only", "7405080"], "not a Konawe Selatan"),
-        (["--engine", "dask"], "issue 7"),
+        (["--scheduler", "tcp://127.0.0.1:8786"], "is for --engine dask"),
         (["--jobs", "0"], "at least 1"),
     ],
 )
