@@ -43,7 +43,6 @@ import pandas as pd
 from konsel_analysis.datasets import DatasetConfig, load_dataset, register_table
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_csv_atomic, write_parquet_atomic
-from konsel_analysis.parameters import load_parameters
 from konsel_analysis.scale.partitioned import (
     PartitionedRegister,
     open_partitioned_register,
@@ -57,7 +56,11 @@ from konsel_analysis.scale.replicates import (
     point_probabilities,
 )
 from konsel_analysis.targeting.score import benefit_worth, register_households, survey_sample
-from konsel_analysis.targeting.verification import allocate_visits, priority_scores
+from konsel_analysis.targeting.verification import (
+    allocate_visits,
+    priority_scores,
+    visit_budget,
+)
 
 #: Rows per partition in the position key (partition number x this + row).
 _ROWS_PER_PARTITION = 2**32
@@ -250,15 +253,7 @@ def run_score_partitioned(
     workers: int = 2,
 ) -> list[Path]:
     """``konsel score-partitioned``: check inputs, fit once, score, write; the files written."""
-    params = load_parameters()
-    budget = int(params.value("verification.budget_visits")) if budget is None else budget
-    minimum = (
-        int(params.value("verification.min_visits_per_kecamatan"))
-        if minimum_per_area is None
-        else minimum_per_area
-    )
-    if budget < 1:
-        raise UserError(f"--budget {budget}: give a positive number of visits, e.g. 3000")
+    budget, minimum = visit_budget(budget, minimum_per_area)
     dataset = load_dataset(survey, config)
     register = open_partitioned_register(register_root, dataset.config)
     fitted = fit_replicated_model(

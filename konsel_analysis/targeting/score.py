@@ -34,7 +34,6 @@ from konsel_analysis.datasets import (
 )
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_csv_atomic, write_parquet_atomic
-from konsel_analysis.parameters import load_parameters
 from konsel_analysis.paths import project_paths
 from konsel_analysis.targeting.expected import (
     RegisterHouseholds,
@@ -42,7 +41,11 @@ from konsel_analysis.targeting.expected import (
     estimate_expected_errors,
 )
 from konsel_analysis.targeting.reasons import proxy_contributions, reason_texts
-from konsel_analysis.targeting.verification import allocate_visits, priority_scores
+from konsel_analysis.targeting.verification import (
+    allocate_visits,
+    priority_scores,
+    visit_budget,
+)
 
 
 def survey_sample(dataset: Dataset) -> SurveySample:
@@ -207,15 +210,7 @@ def run_score(
     Field lists go under ``restricted`` when given; with ``pseudonym_key`` they
     also carry the pseudonymous key the reports show for each household.
     """
-    params = load_parameters()
-    budget = int(params.value("verification.budget_visits")) if budget is None else budget
-    minimum = (
-        int(params.value("verification.min_visits_per_kecamatan"))
-        if minimum_per_area is None
-        else minimum_per_area
-    )
-    if budget < 1:
-        raise UserError(f"--budget {budget}: give a positive number of visits, e.g. 3000")
+    budget, minimum = visit_budget(budget, minimum_per_area)
     dataset = load_dataset(survey, config, rejected_dir)
     register = load_register(register_path, dataset.config, rejected_dir)
     result = score_register(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from konsel_analysis.errors import UserError
 from konsel_analysis.parameters import Parameters, load_parameters
 
 
@@ -91,3 +92,18 @@ def allocate_visits(area, priority, p_error, budget: int, minimum_per_area: int)
         .reset_index()
     )
     return Allocation(visited, by_area)
+
+
+def visit_budget(budget: int | None, minimum_per_area: int | None) -> tuple[int, int]:
+    """The visits in all and at least per area: as given, else from parameters.yml.
+
+    Raises :class:`UserError` for a budget below one visit.
+    """
+    params = load_parameters()
+    if budget is None:
+        budget = int(params.value("verification.budget_visits"))
+    if minimum_per_area is None:
+        minimum_per_area = int(params.value("verification.min_visits_per_kecamatan"))
+    if budget < 1:
+        raise UserError(f"--budget {budget}: give a positive number of visits, e.g. 3000")
+    return budget, minimum_per_area
