@@ -123,6 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--no-single", action="store_true", help="skip the one-regency comparison")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="JSON file to write")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="konsel-scale-") as tmp:
@@ -150,8 +151,8 @@ def main() -> None:
         "rows": rows,
         "summary": summary,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     for row in rows:
         per_million = row["seconds"] / row["households"] * 1e6
         print(

@@ -12,8 +12,8 @@ reads)::
 
 Every file holds the register's columns (the folder keys are for listing and
 filtering; the area column the dataset config names stays inside the files). A
-kecamatan is the unit of work: one file, one dask partition, a few thousand
-households.
+kecamatan file is the unit of storage, a few thousand households; dask may read
+a few small neighbouring files as one partition (in file order).
 
 Before anything is computed, :func:`open_partitioned_register` checks the folder
 and the footer of every file (cheap: no data is read) and says in one sentence
@@ -98,14 +98,13 @@ class PartitionedRegister:
     columns: tuple[str, ...]
 
     def read(self):
-        """The register as a dask DataFrame, one partition per file, in file order."""
+        """The register as a dask DataFrame, partitions in file order."""
         import dask.dataframe as dd
 
         return dd.read_parquet(
             [str(f) for f in self.files],
             columns=list(self.columns),
             split_row_groups=False,
-            dtype_backend=None,
         )
 
 

@@ -6,7 +6,7 @@
 1. **Fit once.** The receipt-aware model and its bootstrap refits are fitted on
    the survey (small) in this process (:mod:`.replicates`) and handed to every
    partition.
-2. **Score partitions** (``map_partitions``, one kecamatan file each): P(poor),
+2. **Score partitions** (``map_partitions``, a kecamatan file or a few): P(poor),
    P(extreme poor), predicted welfare, what a correction is worth and the
    priority of every household, written to ``register_scores/`` (one Parquet
    file per partition).
@@ -256,20 +256,20 @@ def run_score_partitioned(
     budget, minimum = visit_budget(budget, minimum_per_area)
     dataset = load_dataset(survey, config)
     register = open_partitioned_register(register_root, dataset.config)
-    fitted = fit_replicated_model(
-        survey_sample(dataset),
-        dataset.poverty_line,
-        dataset.extreme_poverty_line,
-        squared=dataset.config.squared,
-        reps=reps,
-        seed=seed,
-    )
     cluster = None
-    if scheduler is not None:
+    if scheduler is not None:  # before the fit: an unreachable scheduler fails at once
         from konsel_analysis.scale.cluster import connect
 
         cluster = connect(scheduler, workers)
     try:
+        fitted = fit_replicated_model(
+            survey_sample(dataset),
+            dataset.poverty_line,
+            dataset.extreme_poverty_line,
+            squared=dataset.config.squared,
+            reps=reps,
+            seed=seed,
+        )
         with staged_folder(out / "register_scores") as folder:
             result = score_partitioned(
                 register,

@@ -183,3 +183,20 @@ def test_synth_partitioned_refuses_to_overwrite(tmp_path):
     assert run(args)[0] == 0
     code, _, err = run(args)
     assert code == 2 and "--force" in err
+
+
+def test_scoring_on_a_local_cluster_gives_the_same_tables(both_paths, tmp_path):
+    """`--scheduler ADDRESS`: the fitted model travels to two worker processes."""
+    from distributed import LocalCluster
+
+    raw = both_paths.raw
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as local:
+        args = score_args(raw / "survey.parquet", raw / "register_parts", tmp_path / "cluster")
+        code, _, err = run([*args, "--scheduler", local.scheduler_address])
+    assert code == 0, err
+    args = score_args(raw / "survey.parquet", raw / "register_parts", tmp_path / "threads")
+    assert run(args)[0] == 0
+    for name in ("expected_errors_by_area.csv", "verification_allocation.csv"):
+        on_cluster = pd.read_csv(tmp_path / "cluster" / name)
+        threaded = pd.read_csv(tmp_path / "threads" / name)
+        pd.testing.assert_frame_equal(on_cluster, threaded, check_exact=False, rtol=1e-9)
