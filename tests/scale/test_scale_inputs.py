@@ -12,7 +12,7 @@ import socket
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from scale_helpers import CONFIG
+from scale_helpers import BOOT_SEED, BUDGET, CONFIG, MINIMUM
 
 from konsel_analysis.cli import main
 from konsel_analysis.scale import cluster, national
@@ -186,17 +186,21 @@ def test_synth_partitioned_refuses_to_overwrite(tmp_path):
 
 
 def test_scoring_on_a_local_cluster_gives_the_same_tables(both_paths, tmp_path):
-    """`--scheduler ADDRESS`: the fitted model travels to two worker processes."""
+    """`--scheduler ADDRESS`: the fitted model travels to two worker processes; the
+    tables are those of the in-process run (and so of `konsel score`)."""
     from distributed import LocalCluster
 
-    raw = both_paths.raw
+    raw, out = both_paths.raw, tmp_path / "cluster"
+    args = score_args(raw / "survey.parquet", raw / "register_parts", out)
+    args += ["--seed", str(BOOT_SEED), "--budget", str(BUDGET), "--min-per-area", str(MINIMUM)]
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as local:
-        args = score_args(raw / "survey.parquet", raw / "register_parts", tmp_path / "cluster")
         code, _, err = run([*args, "--scheduler", local.scheduler_address])
     assert code == 0, err
-    args = score_args(raw / "survey.parquet", raw / "register_parts", tmp_path / "threads")
-    assert run(args)[0] == 0
-    for name in ("expected_errors_by_area.csv", "verification_allocation.csv"):
-        on_cluster = pd.read_csv(tmp_path / "cluster" / name)
-        threaded = pd.read_csv(tmp_path / "threads" / name)
-        pd.testing.assert_frame_equal(on_cluster, threaded, check_exact=False, rtol=1e-9)
+    on_cluster = pd.read_csv(out / "expected_errors_by_area.csv", dtype={"area": str})
+    pd.testing.assert_frame_equal(
+        on_cluster, both_paths.dask.expected_by_area, check_exact=False, rtol=1e-9
+    )
+    allocation = pd.read_csv(out / "verification_allocation.csv", dtype={"area": str})
+    pd.testing.assert_frame_equal(
+        allocation, both_paths.dask.allocation, check_exact=False, rtol=1e-9
+    )
