@@ -138,8 +138,10 @@ def main() -> None:
     summary = {}
     if 1_000_000 in dask_rows and 10_000_000 in dask_rows:
         ratio = dask_rows[10_000_000]["seconds"] / dask_rows[1_000_000]["seconds"]
+        cpu_ratio = dask_rows[10_000_000]["cpu_seconds"] / dask_rows[1_000_000]["cpu_seconds"]
         summary = {
             "ratio_10m_to_1m_wall": round(ratio, 2),
+            "ratio_10m_to_1m_cpu": round(cpu_ratio, 2),
             "ratio_target": 12,
             "peak_memory_10m_gib": dask_rows[10_000_000]["peak_memory_gib"],
             "peak_memory_target_gb": 8,
