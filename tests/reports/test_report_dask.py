@@ -15,7 +15,7 @@ import shutil
 import socket
 
 from konsel_analysis.paths import ProjectPaths
-from konsel_analysis.pipeline import run_pipeline
+from konsel_analysis.pipeline import STEPS, run_pipeline
 from konsel_analysis.scale import cluster
 
 
@@ -37,7 +37,8 @@ def test_the_dask_engine_builds_the_same_pages_on_a_local_cluster(
             settings=pipeline_settings,  # the session build's: every step is reused
         )
     assert code == 0
-    assert out.getvalue().count("[reused]") == 5  # the steps; only the notebooks ran again
+    # every step is reused: only the notebooks run again
+    assert out.getvalue().count("[reused]") == len(STEPS)
     assert "3 of 3 reports built" in out.getvalue()
     pages = sorted(p.relative_to(root) for p in (root / "reports").rglob("*.html"))
     assert [str(p) for p in pages] == [
