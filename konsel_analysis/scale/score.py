@@ -111,6 +111,10 @@ def score_partition(
     return out.astype(SCORE_COLUMNS)
 
 
+def _score_numbered(frame, fitted, config, root, partition_info=None) -> pd.DataFrame:
+    return score_partition(frame, fitted, config, root, partition_info["number"])
+
+
 def sum_partition(
     frame: pd.DataFrame, fitted: ReplicatedModel, config: DatasetConfig, root: Path
 ) -> pd.DataFrame:
@@ -160,15 +164,21 @@ def plan_scoring(
     minimum_per_area: int,
 ):
     """The three dask collections: per-household scores, per-area sums, ranking candidates."""
+    import dask
+
     frame = register.read()
+    # One key in the graph for the fitted model: a cluster sends it once to each worker,
+    # not once with every task.
+    model = dask.delayed(fitted, pure=True)
     scores = frame.map_partitions(
-        lambda part, partition_info=None: score_partition(
-            part, fitted, config, register.root, partition_info["number"]
-        ),
+        _score_numbered,
+        model,
+        config,
+        register.root,
         meta=pd.DataFrame({c: pd.Series(dtype=t) for c, t in SCORE_COLUMNS.items()}),
     )
     sums = frame.map_partitions(
-        sum_partition, fitted, config, register.root, meta=_meta_sums(fitted)
+        sum_partition, model, config, register.root, meta=_meta_sums(fitted)
     )
     per_area = max(minimum_per_area, 1)  # at least one each, so that every area is seen
     reduce = {"budget": budget, "per_area": per_area}
