@@ -5,18 +5,22 @@ folder (not timed), then ``konsel score-partitioned`` runs in a fresh process:
 fit once on the survey (200 replicates), score every partition, expected errors
 per kecamatan with intervals, the ranking and allocation of the verification
 budget, per-household scores written. Wall time, CPU time (user + system of
-every process) and the peak resident memory of the whole process tree (sum over
+every process of the tree) and the peak resident memory of the whole process tree (sum over
 the processes, sampled every 0.2 s with psutil) are recorded.
 
-For one regency (83,000 households) the single-process ``konsel score`` runs on
-the same data too, to show which path to use there.
+For one regency (83,000 households) the single-process ``konsel score`` and
+``konsel score-partitioned`` run on the same data too (``--single-repeat N``:
+alternating, the fastest of each kept); the commands do different work, see
+``scale_one_regency.py`` for the same computation by both paths.
 
 Targets (issue 7): wall time from 1M to 10M grows near-linearly (ratio <= 12);
 peak memory at 10M under 8 GB on the 2-core, 24 GB machine.
 
     .venv/bin/python benchmarks/scale_score.py [--sizes 100000 1000000 10000000]
+    .venv/bin/python benchmarks/scale_score.py --sizes --single-repeat 3 \
+        --results benchmarks/results/scale_score_regency.json
 
-Writes benchmarks/results/scale_score.json.
+Writes benchmarks/results/scale_score.json (or ``--results``).
 """
 
 from __future__ import annotations
