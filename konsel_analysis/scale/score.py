@@ -36,6 +36,7 @@ import argparse
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -48,19 +49,19 @@ from konsel_analysis.scale.partitioned import (
     open_partitioned_register,
     staged_folder,
 )
-from konsel_analysis.scale.replicates import (
-    ReplicatedModel,
-    area_sums,
-    expected_errors_from_sums,
-    fit_replicated_model,
-    point_probabilities,
-)
 from konsel_analysis.targeting.score import benefit_worth, register_households, survey_sample
 from konsel_analysis.targeting.verification import (
     allocate_visits,
     priority_scores,
     visit_budget,
 )
+
+if TYPE_CHECKING:
+    from konsel_analysis.scale.replicates import ReplicatedModel
+
+# The model code (scale.replicates, which follows targeting.expected step by step) is
+# imported where it is used, not here: `konsel` builds its parser from this module,
+# and every other command must keep working whatever happens to the estimator.
 
 #: Rows per partition in the position key (partition number x this + row).
 _ROWS_PER_PARTITION = 2**32
@@ -87,6 +88,8 @@ def score_partition(
     frame: pd.DataFrame, fitted: ReplicatedModel, config: DatasetConfig, root: Path, number: int
 ) -> pd.DataFrame:
     """Point scores and priority of one partition's households (no survey needed)."""
+    from konsel_analysis.scale.replicates import point_probabilities
+
     register = _register(frame, config, root)
     households = register_households(register)
     p = point_probabilities(fitted, households)
@@ -119,6 +122,8 @@ def sum_partition(
     frame: pd.DataFrame, fitted: ReplicatedModel, config: DatasetConfig, root: Path
 ) -> pd.DataFrame:
     """Additive per-area sums of one partition (:func:`replicates.area_sums`), area as a column."""
+    from konsel_analysis.scale.replicates import area_sums
+
     households = register_households(_register(frame, config, root))
     return area_sums(fitted, households).reset_index()
 
@@ -242,6 +247,8 @@ def score_partitioned(
     # Partitions run in parallel; one BLAS thread each keeps them from fighting over cores.
     with threadpool_limits(limits=1):
         area_totals, best = dask.compute(*todo)[:2]
+    from konsel_analysis.scale.replicates import expected_errors_from_sums
+
     expected = expected_errors_from_sums(fitted, area_totals)
     allocation, visits = allocate_from_candidates(
         best, area_totals["households"], budget, minimum_per_area
@@ -263,6 +270,8 @@ def run_score_partitioned(
     workers: int = 2,
 ) -> list[Path]:
     """``konsel score-partitioned``: check inputs, fit once, score, write; the files written."""
+    from konsel_analysis.scale.replicates import fit_replicated_model
+
     budget, minimum = visit_budget(budget, minimum_per_area)
     dataset = load_dataset(survey, config)
     register = open_partitioned_register(register_root, dataset.config)
