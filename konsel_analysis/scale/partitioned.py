@@ -109,7 +109,7 @@ class PartitionedRegister:
 
 
 def register_columns(config: DatasetConfig) -> tuple[str, ...]:
-    """The register columns scoring reads (never the NIK or name columns)."""
+    """The register columns scoring needs (never the NIK or name columns)."""
     named = [config.household_id, config.area, *config.programs, *config.numeric]
     return tuple(dict.fromkeys([*named, *config.categorical]))
 
@@ -134,6 +134,7 @@ def open_partitioned_register(root: Path | str, config: DatasetConfig) -> Partit
             "as regency=<code>/kecamatan=<code>/part-0.parquet"
         )
     columns = register_columns(config)
+    everywhere = None  # the columns every file has
     for path in files:
         try:
             present = set(pq.read_schema(path).names)
@@ -150,4 +151,9 @@ def open_partitioned_register(root: Path | str, config: DatasetConfig) -> Partit
                 f"{config.path} names; rewrite the partition with every register column "
                 "or correct the config"
             )
+        everywhere = present if everywhere is None else everywhere & present
+    # The village (the config's cluster) is read when every file has it: the intervals
+    # then carry village effects, as the single-process path's do.
+    if config.cluster and config.cluster in everywhere:
+        columns = (*columns, config.cluster)
     return PartitionedRegister(root, files, columns)

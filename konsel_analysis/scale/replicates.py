@@ -3,15 +3,26 @@
 The survey is small (a few thousand households), the register large. So the
 model of :mod:`konsel_analysis.targeting.expected` is fitted once, with the same
 Rao-Wu replicates, folds and seed as the single-process path, and the fitted
-coefficients (a few hundred numbers per replicate) travel to every partition.
-A partition then needs no survey: per area it returns the sum of each error
-probability and of its Bernoulli variance under every replicate, which add up
-across partitions to exactly what the single-process path computes on the whole
-register. :func:`expected_errors_from_sums` turns those sums into the same
-table, drawing the same normal deviates in the same order.
+numbers (a few hundred per replicate) travel to every partition. A partition
+then needs no survey. What it returns adds up across partitions to exactly what
+the single-process path computes on the whole register:
 
-This module follows the replicate loop of ``targeting.expected`` step by step
-(the private helpers it imports are that loop's pieces); the test
+- per area: households, beneficiaries, the expected errors, and for every
+  replicate the expected count and Bernoulli variance of each error. The
+  single-process path computes the latter from register households grouped in
+  bins of the PMT index by (area, receipt), the bins starting at the lowest
+  index of the register; a partition uses the same start (the lowest index of
+  all partitions, computed in a first pass) and holds whole kecamatan, so its
+  bins are the single-process path's bins;
+- per village: the sum of its households' loadings (how a village effect moves
+  each count).
+
+:func:`expected_errors_from_sums` turns those sums into the same table, drawing
+the same normal deviates in the same order (per replicate: one village effect
+per village, then one deviate per area and count).
+
+This module follows ``_estimate_expected_errors`` of ``targeting.expected`` step
+by step (the private helpers it imports are that function's pieces); the test
 ``tests/scale/test_scale_score.py`` compares the two paths number by number, so
 a change to one without the other fails there.
 """
@@ -26,35 +37,52 @@ from threadpoolctl import threadpool_limits
 
 from konsel_analysis.targeting.expected import (
     ReceiptAwareModel,
+    ReceiptRows,
     RegisterHouseholds,
-    Stage2Rows,
     SurveySample,
     _error_probabilities,
     _fit_stages,
     _folds,
+    _RegisterBins,
+    _village_loadings,
+    _with_fit,
     fit_receipt_model,
 )
 from konsel_analysis.targeting.measured import rao_wu_multiplicities, resampling_units
 
-#: The statistics summed per area and replicate: the expected count and its variance.
-STATISTICS = ("mean", "var")
+#: Replicates whose register indexes come from one matrix product (as in targeting.expected).
+REPLICATES_AT_ONCE = 32
+
+ERROR_NAMES = (
+    "expected_inclusion_errors",
+    "expected_exclusion_errors",
+    "expected_extreme_poor_not_covered",
+)
 
 
 @dataclass(frozen=True)
 class ReplicatedModel:
-    """The model on the whole survey, the coefficients of each bootstrap refit, and the
-    random generator's state at the point where the single-process path starts drawing
-    its normal deviates."""
+    """The model on the whole survey, the fit of each bootstrap replicate, and the random
+    generator's state where the single-process path starts drawing its deviates."""
 
     model: ReceiptAwareModel
-    pmt_betas: np.ndarray  # replicates x PMT coefficients
-    logit_betas: dict[str, np.ndarray]  # line -> replicates x stage-2 coefficients
+    fits: tuple  # targeting.expected._Fit, one per replicate
     rng_state: dict
     ci: float
 
     @property
     def reps(self) -> int:
-        return self.pmt_betas.shape[0]
+        return len(self.fits)
+
+    @property
+    def pmt_betas(self) -> np.ndarray:
+        """PMT coefficients, one column per replicate."""
+        return np.column_stack([fit.pmt_beta for fit in self.fits])
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The error counts computed (the extreme-poor one only with an extreme line)."""
+        return ERROR_NAMES if "extreme" in self.model.log_lines else ERROR_NAMES[:2]
 
 
 def fit_replicated_model(
@@ -74,131 +102,138 @@ def fit_replicated_model(
             sample, poverty_line, extreme_poverty_line, squared=squared, n_folds=n_folds, seed=seed
         )
         Zs = model.pmt_design(sample.X)
-        rows = Stage2Rows.build(sample.programs, model.programs, sample.area, model.areas)
+        rows = ReceiptRows.build(sample.programs, model.programs, sample.area, model.areas)
         folds = _folds(sample, n_folds, seed)
         units = resampling_units(sample.area, sample.cluster)
         rng = np.random.default_rng(seed)
         mult = rao_wu_multiplicities(units.area_of_unit, reps, rng)[:, units.unit_of_household]
-        fits = [
-            _fit_stages(Zs, sample, rows, sample.weight * mult[r], folds, model.log_lines)
-            for r in range(reps)
-        ]
-    pmt = np.array([beta for beta, _ in fits])
-    logit = {name: np.array([lg[name] for _, lg in fits]) for name in model.log_lines}
-    return ReplicatedModel(model, pmt, logit, rng.bit_generator.state, ci)
+        fits = tuple(
+            _fit_stages(
+                Zs,
+                sample,
+                rows,
+                sample.weight * m,
+                folds,
+                model.centre,
+                model.area_level,
+                model.receipt_beta,
+            )
+            for m in mult
+        )
+    return ReplicatedModel(model, fits, rng.bit_generator.state, ci)
 
 
 def point_probabilities(fitted: ReplicatedModel, households: RegisterHouseholds) -> pd.DataFrame:
     """log_welfare_index, p_poor (and p_extreme) of each household, from the whole-survey fit."""
+    return fitted.model.predict(households.X, households.programs, households.area)
+
+
+def lowest_indexes(fitted: ReplicatedModel, households: RegisterHouseholds) -> np.ndarray:
+    """The lowest PMT index of these households under each replicate (where bins start)."""
+    return (fitted.model.pmt_design(households.X) @ fitted.pmt_betas).min(axis=0)
+
+
+def area_sums(
+    fitted: ReplicatedModel, households: RegisterHouseholds, lows: np.ndarray
+) -> pd.DataFrame:
+    """Per area of these households (whole kecamatan): counts, expected errors, and per
+    replicate each error's expected count and variance, bins starting at ``lows``."""
     model = fitted.model
-    rows = Stage2Rows.build(households.programs, model.programs, households.area, model.areas)
-    return model.predict_rows(rows, model.pmt_design(households.X) @ model.pmt_beta)
-
-
-def _replicate_probabilities(
-    fitted: ReplicatedModel, Z: np.ndarray, rows: Stage2Rows
-) -> dict[str, np.ndarray]:
-    """P(below each line) under every replicate: households x replicates, per line."""
-    from scipy.special import expit
-
-    gap_base = Z @ fitted.pmt_betas.T  # the PMT index of every replicate
-    out = {}
-    for name, log_line in fitted.model.log_lines.items():
-        b = fitted.logit_betas[name]
-        gap = log_line - gap_base
-        eta = gap * (b[:, 0] + rows.any_receipt[:, None] * b[:, 2]) + gap**2 * b[:, 1]
-        eta += rows.fixed @ b[:, 3:].T
-        out[f"p_{name}"] = expit(eta)
-    return out
-
-
-#: Households scored at once against every replicate: bounds a partition's working
-#: memory (households x replicates x 8 bytes per matrix) whatever its size.
-BLOCK_HOUSEHOLDS = 8_192
-
-
-def area_sums(fitted: ReplicatedModel, households: RegisterHouseholds) -> pd.DataFrame:
-    """Per area of these households: counts, expected errors, and per replicate the sums
-    of each error probability and of its variance. Every column is additive over
-    households, so the sums of two partitions are the sums of their union.
-    """
-    areas, idx = np.unique(np.asarray(households.area, dtype=str), return_inverse=True)
-    total: dict[str, np.ndarray] = {}
-    for start in range(0, len(idx), BLOCK_HOUSEHOLDS):
-        block = slice(start, start + BLOCK_HOUSEHOLDS)
-        part = RegisterHouseholds(
-            households.X.iloc[block],
-            {k: np.asarray(v)[block] for k, v in households.programs.items()},
-            np.asarray(households.area)[block],
-        )
-        onehot = np.zeros((len(part.area), len(areas)))
-        onehot[np.arange(len(part.area)), idx[block]] = 1.0
-        for key, value in _block_sums(fitted, part, onehot).items():
-            total[key] = total[key] + value if key in total else value
-    return pd.DataFrame(total, index=pd.Index(areas, name="area"))
-
-
-def _block_sums(
-    fitted: ReplicatedModel, households: RegisterHouseholds, onehot: np.ndarray
-) -> dict[str, np.ndarray]:
-    model = fitted.model
-    beneficiary = households.is_beneficiary
-    rows = Stage2Rows.build(households.programs, model.programs, households.area, model.areas)
+    areas, area_idx = np.unique(np.asarray(households.area, dtype=str), return_inverse=True)
     Z = model.pmt_design(households.X)
-    point = model.predict_rows(rows, Z @ model.pmt_beta)
-    sums = {
-        "households": onehot.sum(axis=0),
-        "beneficiaries": onehot.T @ beneficiary.astype(float),
+    rows = ReceiptRows.build(households.programs, model.programs, households.area, model.areas)
+    beneficiary = households.is_beneficiary
+    point = model.predict(
+        households.X, households.programs, households.area, index=Z @ model.pmt_beta
+    )
+    columns = {
+        "households": np.bincount(area_idx, minlength=len(areas)).astype(float),
+        "beneficiaries": np.bincount(area_idx, weights=beneficiary, minlength=len(areas)),
     }
     for name, q in _error_probabilities(point, beneficiary).items():
-        sums[name] = onehot.T @ np.asarray(q, dtype=float)
-    replicate_p = _replicate_probabilities(fitted, Z, rows)
-    for name, q in _error_probabilities(replicate_p, beneficiary[:, None]).items():
-        sums.update(_stat_columns(name, "mean", onehot.T @ q))
-        sums.update(_stat_columns(name, "var", onehot.T @ (q * (1 - q))))
-    return sums
+        columns[name] = np.bincount(area_idx, weights=q, minlength=len(areas))
+    bins = _RegisterBins.build(area_idx, len(areas), rows)
+    betas = fitted.pmt_betas
+    for first in range(0, fitted.reps, REPLICATES_AT_ONCE):
+        indexes = Z @ betas[:, first : first + REPLICATES_AT_ONCE]
+        for j in range(indexes.shape[1]):
+            r = first + j
+            replicate = _with_fit(model, fitted.fits[r])
+            for name, (mean, var) in bins.totals(replicate, indexes[:, j], lo=lows[r]).items():
+                columns[f"{name}|mean|{r}"] = mean
+                columns[f"{name}|var|{r}"] = var
+    frame = pd.DataFrame(columns, index=pd.Index(areas, name="area"))
+    frame["partitions"] = 1.0  # summed: an area found in two partitions shows 2
+    return frame
 
 
-def _stat_columns(name: str, statistic: str, values: np.ndarray) -> dict[str, np.ndarray]:
-    return {f"{name}|{statistic}|{r}": values[:, r] for r in range(values.shape[1])}
+def village_sums(fitted: ReplicatedModel, households: RegisterHouseholds) -> pd.DataFrame:
+    """Per village: its area and, per error count, the sum of its households' loadings."""
+    columns = ["village", "area", *fitted.names]
+    if households.cluster is None:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).astype(
+            {"village": "str", "area": "str"}
+        )
+    model = fitted.model
+    rows = ReceiptRows.build(households.programs, model.programs, households.area, model.areas)
+    index = model.pmt_design(households.X) @ model.pmt_beta
+    loadings = _village_loadings(model, rows, index, households.is_beneficiary)
+    frame = pd.DataFrame(
+        {
+            "village": np.asarray(households.cluster, dtype=str),
+            "area": np.asarray(households.area, dtype=str),
+            **{name: loadings[name] for name in fitted.names},
+        }
+    )
+    # A village lies in one area; the single-process path keeps the last it meets.
+    return (
+        frame.groupby("village", sort=True)
+        .agg({"area": "last", **dict.fromkeys(fitted.names, "sum")})
+        .reset_index()
+    )
 
 
-def expected_errors_from_sums(fitted: ReplicatedModel, sums: pd.DataFrame) -> pd.DataFrame:
-    """The ``expected_errors_by_area`` table from the summed columns of :func:`area_sums`.
+def expected_errors_from_sums(
+    fitted: ReplicatedModel, sums: pd.DataFrame, villages: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The ``expected_errors_by_area`` table from the summed columns of :func:`area_sums`
+    and the villages of :func:`village_sums`.
 
-    Same steps as the single-process path: within each replicate an area's count is
-    drawn as ``mean + sqrt(var) z`` (normal approximation to the Poisson-binomial),
+    Same steps as the single-process path: within each replicate a village effect
+    is drawn for every village (its effect on a count linearised by the loadings),
+    an area's count is drawn as ``mean + sqrt(var) z`` plus its villages' effects,
     the regency (``ALL``) count is the sum of the areas' draws, and the interval is
-    the replicates' percentiles. The deviates come from the same generator state in
-    the same order (replicate, then count, one per area in code order).
+    the replicates' percentiles. The deviates come from the same generator state
+    in the same order.
     """
     sums = sums.sort_index()
-    names = [
-        n
-        for n in (
-            "expected_inclusion_errors",
-            "expected_exclusion_errors",
-            "expected_extreme_poor_not_covered",
-        )
-        if n in sums.columns
-    ]
-    n_areas, reps = len(sums), fitted.reps
+    areas = sums.index.astype(str)
+    n_areas = len(areas)
+    if villages is None or len(villages) == 0:
+        village_area, loads = np.zeros(0, np.int64), {n: np.zeros(0) for n in fitted.names}
+    else:
+        villages = villages.sort_values("village")
+        village_area = areas.get_indexer(villages["area"].astype(str))
+        loads = {n: villages[n].to_numpy(dtype=float) for n in fitted.names}
     rng = np.random.default_rng()
     rng.bit_generator.state = fitted.rng_state
-    draws = {name: np.empty((reps, n_areas + 1)) for name in names}
-    for r in range(reps):
-        for name in names:
+    draws = {name: np.empty((fitted.reps, n_areas + 1)) for name in fitted.names}
+    for r, fit in enumerate(fitted.fits):
+        u = fit.village_sd * rng.standard_normal(len(village_area))
+        for name in fitted.names:
             mean = sums[f"{name}|mean|{r}"].to_numpy()
             var = sums[f"{name}|var|{r}"].to_numpy()
-            draws[name][r, :-1] = mean + np.sqrt(var) * rng.standard_normal(n_areas)
-            draws[name][r, -1] = draws[name][r, :-1].sum()
+            draw = mean + np.sqrt(var) * rng.standard_normal(n_areas)
+            draw += np.bincount(village_area, weights=u * loads[name], minlength=n_areas)
+            draws[name][r, :-1] = draw
+            draws[name][r, -1] = draw.sum()
     counts = sums["beneficiaries"].to_numpy()
     others = sums["households"].to_numpy() - counts
-    table = pd.DataFrame({"area": [*sums.index.astype(str), "ALL"]})
+    table = pd.DataFrame({"area": [*areas, "ALL"]})
     table["beneficiaries"] = np.r_[counts, counts.sum()].round().astype(int)
     table["non_beneficiaries"] = np.r_[others, others.sum()].round().astype(int)
     alpha = (1 - fitted.ci) / 2
-    for name in names:
+    for name in fitted.names:
         point = sums[name].to_numpy()
         table[name] = np.r_[point, point.sum()]
         table[f"{name}_low"] = np.maximum(np.quantile(draws[name], alpha, axis=0), 0.0)

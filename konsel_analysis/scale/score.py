@@ -119,13 +119,36 @@ def _score_numbered(frame, fitted, config, root, partition_info=None) -> pd.Data
 
 
 def sum_partition(
-    frame: pd.DataFrame, fitted: ReplicatedModel, config: DatasetConfig, root: Path
+    frame: pd.DataFrame,
+    fitted: ReplicatedModel,
+    config: DatasetConfig,
+    root: Path,
+    lows: np.ndarray,
 ) -> pd.DataFrame:
     """Additive per-area sums of one partition (:func:`replicates.area_sums`), area as a column."""
     from konsel_analysis.scale.replicates import area_sums
 
     households = register_households(_register(frame, config, root))
-    return area_sums(fitted, households).reset_index()
+    return area_sums(fitted, households, lows).reset_index()
+
+
+def village_partition(
+    frame: pd.DataFrame, fitted: ReplicatedModel, config: DatasetConfig, root: Path
+) -> pd.DataFrame:
+    """Per-village loading sums of one partition (:func:`replicates.village_sums`)."""
+    from konsel_analysis.scale.replicates import village_sums
+
+    return village_sums(fitted, register_households(_register(frame, config, root)))
+
+
+def lowest_partition(
+    frame: pd.DataFrame, fitted: ReplicatedModel, config: DatasetConfig, root: Path
+) -> pd.DataFrame:
+    """One row: the lowest PMT index of the partition under each replicate."""
+    from konsel_analysis.scale.replicates import lowest_indexes
+
+    lows = lowest_indexes(fitted, register_households(_register(frame, config, root)))
+    return pd.DataFrame([lows], columns=[str(r) for r in range(len(lows))])
 
 
 def candidates(scores: pd.DataFrame, budget: int, per_area: int) -> pd.DataFrame:
@@ -140,13 +163,18 @@ def candidates(scores: pd.DataFrame, budget: int, per_area: int) -> pd.DataFrame
 
 
 def _meta_sums(fitted: ReplicatedModel) -> pd.DataFrame:
-    names = ["expected_inclusion_errors", "expected_exclusion_errors"]
-    if "extreme" in fitted.model.log_lines:
-        names.append("expected_extreme_poor_not_covered")
+    names = list(fitted.names)
     columns = ["households", "beneficiaries", *names]
-    columns += [f"{n}|{s}|{r}" for n in names for s in ("mean", "var") for r in range(fitted.reps)]
-    meta = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    columns += [f"{n}|{s}|{r}" for r in range(fitted.reps) for n in names for s in ("mean", "var")]
+    meta = pd.DataFrame({c: pd.Series(dtype="float64") for c in [*columns, "partitions"]})
     meta.insert(0, "area", pd.Series(dtype="str"))
+    return meta
+
+
+def _meta_villages(fitted: ReplicatedModel) -> pd.DataFrame:
+    meta = pd.DataFrame({n: pd.Series(dtype="float64") for n in fitted.names})
+    meta.insert(0, "area", pd.Series(dtype="str"))
+    meta.insert(0, "village", pd.Series(dtype="str"))
     return meta
 
 
@@ -168,13 +196,17 @@ def plan_scoring(
     budget: int,
     minimum_per_area: int,
 ):
-    """The three dask collections: per-household scores, per-area sums, ranking candidates."""
+    """The dask collections: per-household scores, per-area sums, per-village sums,
+    ranking candidates. Computes the replicates' lowest indexes first (one pass)."""
     import dask
 
     frame = register.read()
     # One key in the graph for the fitted model: a cluster sends it once to each worker,
     # not once with every task.
     model = dask.delayed(fitted, pure=True)
+    low_meta = pd.DataFrame({str(r): pd.Series(dtype="float64") for r in range(fitted.reps)})
+    lowest = frame.map_partitions(lowest_partition, model, config, register.root, meta=low_meta)
+    lows = lowest.min().compute().to_numpy()
     scores = frame.map_partitions(
         _score_numbered,
         model,
@@ -183,7 +215,10 @@ def plan_scoring(
         meta=pd.DataFrame({c: pd.Series(dtype=t) for c, t in SCORE_COLUMNS.items()}),
     )
     sums = frame.map_partitions(
-        sum_partition, model, config, register.root, meta=_meta_sums(fitted)
+        sum_partition, model, config, register.root, lows, meta=_meta_sums(fitted)
+    )
+    villages = frame.map_partitions(
+        village_partition, model, config, register.root, meta=_meta_villages(fitted)
     )
     per_area = max(minimum_per_area, 1)  # at least one each, so that every area is seen
     reduce = {"budget": budget, "per_area": per_area}
@@ -197,7 +232,7 @@ def plan_scoring(
         meta=scores._meta,
         split_every=8,
     )
-    return scores, sums.groupby("area").sum(), chosen
+    return scores, sums.groupby("area").sum(), villages, chosen
 
 
 def allocate_from_candidates(
@@ -240,16 +275,25 @@ def score_partitioned(
     import dask
     from threadpoolctl import threadpool_limits
 
-    scores, sums, chosen = plan_scoring(register, fitted, config, budget, minimum_per_area)
-    todo = [sums, chosen]
-    if scores_folder is not None:
-        todo.append(scores.to_parquet(str(scores_folder), compute=False, write_index=False))
-    # Partitions run in parallel; one BLAS thread each keeps them from fighting over cores.
-    with threadpool_limits(limits=1):
-        area_totals, best = dask.compute(*todo)[:2]
     from konsel_analysis.scale.replicates import expected_errors_from_sums
 
-    expected = expected_errors_from_sums(fitted, area_totals)
+    # Partitions run in parallel; one BLAS thread each keeps them from fighting over cores.
+    with threadpool_limits(limits=1):
+        scores, sums, villages, chosen = plan_scoring(
+            register, fitted, config, budget, minimum_per_area
+        )
+        todo = [sums, villages, chosen]
+        if scores_folder is not None:
+            todo.append(scores.to_parquet(str(scores_folder), compute=False, write_index=False))
+        area_totals, village_totals, best = dask.compute(*todo)[:3]
+    split = area_totals.index[area_totals["partitions"] > 1]
+    if len(split):
+        raise UserError(
+            f"{register.root}: kecamatan {split[0]} is spread over files that are read as "
+            "different partitions; write one file per kecamatan (regency=<code>/"
+            "kecamatan=<code>/part-0.parquet), as `konsel synth --partitioned` does"
+        )
+    expected = expected_errors_from_sums(fitted, area_totals, village_totals)
     allocation, visits = allocate_from_candidates(
         best, area_totals["households"], budget, minimum_per_area
     )

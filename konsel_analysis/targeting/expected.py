@@ -549,9 +549,13 @@ class _RegisterBins:
         cell_rows = ReceiptRows(np.arange(2 * n_areas) % 2 == 1, rows.dummies[member])
         return cls(cell, cell_rows, n_areas)
 
-    def totals(self, model: ReceiptAwareModel, index: np.ndarray):
-        """Per area: expected count and Bernoulli variance of each error, from binned indexes."""
-        lo = index.min()
+    def totals(self, model: ReceiptAwareModel, index: np.ndarray, lo: float | None = None):
+        """Per area: expected count and Bernoulli variance of each error, from binned indexes.
+
+        Bins start at ``lo``, by default the lowest index (a partitioned register
+        passes the lowest of all its partitions, so that its bins are these).
+        """
+        lo = index.min() if lo is None else lo
         bins = np.floor((index - lo) / _REPLICATE_BIN).astype(np.int64)
         n_bins = int(bins.max()) + 1
         key = self.cell * n_bins + bins

@@ -7,6 +7,8 @@ different order, nothing else differs). Hand-worked cases check the pieces.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
@@ -52,38 +54,36 @@ def test_the_allocation_and_the_households_to_visit_are_the_same(both_paths):
     assert dask.visits["rank_in_area"].tolist() == expected["rank_in_area"].tolist()
 
 
-def test_area_sums_add_up_over_partitions_by_hand():
-    """Replicate sums of two areas, zero variance: the draws are the sums themselves.
+def test_intervals_from_sums_by_hand():
+    """Replicate sums of two areas, zero variance, no villages: the draws are the sums.
 
     Area A: point 12, replicates 10 and 14; B: point 2, replicates 1 and 3. With a
     50% interval (quartiles of two values, linear): A 11-13, B 1.5-2.5; the regency's
-    replicates are 11 and 17, so 12.5-15.5 around 14.
+    replicates are 11 and 17, so 12.5-15.5 around 14. Exclusion errors: the same.
     """
-    name = "expected_inclusion_errors"
-    sums = pd.DataFrame(
-        {
-            "households": [5.0, 3.0],
-            "beneficiaries": [4.0, 1.0],
+    columns = {"households": [5.0, 3.0], "beneficiaries": [4.0, 1.0]}
+    for name in ("expected_inclusion_errors", "expected_exclusion_errors"):
+        columns |= {
             name: [12.0, 2.0],
             f"{name}|mean|0": [10.0, 1.0],
             f"{name}|mean|1": [14.0, 3.0],
             f"{name}|var|0": [0.0, 0.0],
             f"{name}|var|1": [0.0, 0.0],
-        },
-        index=pd.Index(["B", "A"][::-1], name="area"),
-    )
+        }
+    sums = pd.DataFrame(columns, index=pd.Index(["A", "B"], name="area"))
     fitted = ReplicatedModel(
-        model=None,
-        pmt_betas=np.zeros((2, 1)),
-        logit_betas={},
+        model=SimpleNamespace(log_lines={"poor": 0.0}),  # no extreme line
+        fits=(SimpleNamespace(village_sd=0.0),) * 2,
         rng_state=np.random.default_rng(0).bit_generator.state,
         ci=0.5,
     )
     table = expected_errors_from_sums(fitted, sums).set_index("area")
     assert table.loc["ALL", "beneficiaries"] == 5 and table.loc["ALL", "non_beneficiaries"] == 3
-    assert table[name].tolist() == [12.0, 2.0, 14.0]
-    assert table[f"{name}_low"].tolist() == [11.0, 1.5, 12.5]
-    assert table[f"{name}_high"].tolist() == [13.0, 2.5, 15.5]
+    for name in ("expected_inclusion_errors", "expected_exclusion_errors"):
+        assert table[name].tolist() == [12.0, 2.0, 14.0]
+        assert table[f"{name}_low"].tolist() == [11.0, 1.5, 12.5]
+        assert table[f"{name}_high"].tolist() == [13.0, 2.5, 15.5]
+    assert "expected_extreme_poor_not_covered" not in table
 
 
 def _scores(priority, area) -> pd.DataFrame:
