@@ -21,8 +21,9 @@ the single-process path computes on the whole register:
 the same normal deviates in the same order (per replicate: one village effect
 per village, then one deviate per area and count).
 
-This module follows ``_estimate_expected_errors`` of ``targeting.expected`` step
-by step (the private helpers it imports are that function's pieces); the test
+The fits come from ``targeting.expected.fit_replicates`` (shared); the totals follow
+``_estimate_expected_errors`` step by step (the private helpers imported here are
+that function's pieces); the test
 ``tests/scale/test_scale_score.py`` compares the two paths number by number, so
 a change to one without the other fails there.
 """
@@ -41,14 +42,12 @@ from konsel_analysis.targeting.expected import (
     RegisterHouseholds,
     SurveySample,
     _error_probabilities,
-    _fit_stages,
-    _folds,
     _RegisterBins,
     _village_loadings,
     _with_fit,
     fit_receipt_model,
+    fit_replicates,
 )
-from konsel_analysis.targeting.measured import rao_wu_multiplicities, resampling_units
 
 #: Replicates whose register indexes come from one matrix product (as in targeting.expected).
 REPLICATES_AT_ONCE = 32
@@ -101,26 +100,8 @@ def fit_replicated_model(
         model = fit_receipt_model(
             sample, poverty_line, extreme_poverty_line, squared=squared, n_folds=n_folds, seed=seed
         )
-        Zs = model.pmt_design(sample.X)
-        rows = ReceiptRows.build(sample.programs, model.programs, sample.area, model.areas)
-        folds = _folds(sample, n_folds, seed)
-        units = resampling_units(sample.area, sample.cluster)
-        rng = np.random.default_rng(seed)
-        mult = rao_wu_multiplicities(units.area_of_unit, reps, rng)[:, units.unit_of_household]
-        fits = tuple(
-            _fit_stages(
-                Zs,
-                sample,
-                rows,
-                sample.weight * m,
-                folds,
-                model.centre,
-                model.area_level,
-                model.receipt_beta,
-            )
-            for m in mult
-        )
-    return ReplicatedModel(model, fits, rng.bit_generator.state, ci)
+        fits, rng = fit_replicates(sample, model, reps, n_folds, seed)
+    return ReplicatedModel(model, tuple(fits), rng.bit_generator.state, ci)
 
 
 def point_probabilities(fitted: ReplicatedModel, households: RegisterHouseholds) -> pd.DataFrame:

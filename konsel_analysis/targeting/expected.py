@@ -604,6 +604,37 @@ def _village_terms(model, register, rows, index, beneficiary, area_idx):
     }
 
 
+def fit_replicates(
+    sample: SurveySample, model: ReceiptAwareModel, reps: int, n_folds: int, seed: int
+) -> tuple[list[_Fit], np.random.Generator]:
+    """Every stage refitted on ``reps`` Rao-Wu cluster-bootstrap replicates of the survey,
+    and the random generator after drawing them (it goes on to draw the counts).
+
+    Shared with the partitioned path (:mod:`konsel_analysis.scale.replicates`), which
+    fits once and scores the register partition by partition.
+    """
+    Zs = model.pmt_design(sample.X)
+    sample_rows = ReceiptRows.build(sample.programs, model.programs, sample.area, model.areas)
+    folds = _folds(sample, n_folds, seed)
+    units = resampling_units(sample.area, sample.cluster)
+    rng = np.random.default_rng(seed)
+    mult = rao_wu_multiplicities(units.area_of_unit, reps, rng)[:, units.unit_of_household]
+    fits = [
+        _fit_stages(
+            Zs,
+            sample,
+            sample_rows,
+            sample.weight * m,
+            folds,
+            model.centre,
+            model.area_level,
+            model.receipt_beta,
+        )
+        for m in mult
+    ]
+    return fits, rng
+
+
 def _estimate_expected_errors(
     sample, register, poverty_line, extreme_poverty_line, squared, reps, ci, n_folds, seed
 ) -> ExpectedErrors:
@@ -624,26 +655,8 @@ def _estimate_expected_errors(
     village_area, village_load = _village_terms(
         model, register, register_rows, index, beneficiary, area_idx
     )
-    Zs = model.pmt_design(sample.X)
-    sample_rows = ReceiptRows.build(sample.programs, model.programs, sample.area, model.areas)
-    folds = _folds(sample, n_folds, seed)
-    units = resampling_units(sample.area, sample.cluster)
-    rng = np.random.default_rng(seed)
-    mult = rao_wu_multiplicities(units.area_of_unit, reps, rng)[:, units.unit_of_household]
+    fits, rng = fit_replicates(sample, model, reps, n_folds, seed)
     bins = _RegisterBins.build(area_idx, len(areas), register_rows)
-    fits = [
-        _fit_stages(
-            Zs,
-            sample,
-            sample_rows,
-            sample.weight * m,
-            folds,
-            model.centre,
-            model.area_level,
-            model.receipt_beta,
-        )
-        for m in mult
-    ]
     draws = {name: np.empty((reps, len(areas) + 1)) for name in expected}
     chunk = 32  # replicates whose register indexes are computed in one matrix product
     for first in range(0, reps, chunk):
