@@ -447,11 +447,12 @@ class IntakeReport:
     reason_counts: pd.Series  # rows per "column: reason"
     rejected_path: Path | None  # where the rejected rows go, when they are written
     rejected_rows: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    label: str | None = None  # how the file is named in messages (default: its name)
 
     def describe(self) -> str:
         """One line for the command's output (names no person)."""
         line = (
-            f"{self.data_path.name}: {self.rows_read:,} rows read, {self.accepted:,} "
+            f"{self.label or self.data_path.name}: {self.rows_read:,} rows read, {self.accepted:,} "
             f"accepted, {self.rejected:,} rejected"
         )
         if self.rejected and len(self.reason_counts):

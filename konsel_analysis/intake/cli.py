@@ -1,0 +1,85 @@
+"""``konsel check``: the row checks alone, before anything is fitted.
+
+A data manager checks an export the day it arrives::
+
+    konsel check --data DTKS_Konsel.xlsx --config konsel_survey.yml --table register
+    konsel check --data register_partitions/ --config national.yml --table register
+
+It says, per file, how many rows were read, accepted and rejected, and writes the
+rejected rows with their reasons to ``OUT/rejected/`` (default
+``data/processed/rejected/``). Given a folder (a partitioned register,
+``regency=.../kecamatan=.../*.parquet``), every Parquet file in it is checked the
+same way, one at a time, and its rejected rows go to ``OUT/rejected/<its path>.csv``:
+this is the intake step of the national path (``konsel score-partitioned`` reads
+partitions that have passed it). Exit code 2 when a file breaks a whole-table rule
+or rejects more than ``max_rejected_share`` of its rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+from konsel_analysis.errors import UserError
+
+
+def _files(data: Path) -> list[tuple[Path, Path]]:
+    """(file, where its rejected rows go, relative to the rejected folder)."""
+    if not data.is_dir():
+        return [(data, Path(data.stem))]
+    files = sorted(data.rglob("*.parquet"))
+    if not files:
+        raise UserError(
+            f"{data}: the folder holds no .parquet file; give a table or a partitioned register"
+        )
+    return [(f, f.relative_to(data).with_suffix("")) for f in files]
+
+
+def run_check(data: Path, config_path: Path, table: str, out: Path) -> list[Path]:
+    """Check every file; returns the rejected-rows files written. Stops at the first file
+    that breaks a whole-table rule or the rejected share."""
+    from konsel_analysis.datasets import (
+        load_dataset_config,
+        read_checked,
+        rejected_path,
+        write_rejected,
+    )
+
+    config = load_dataset_config(config_path)
+    written = []
+    for path, relative in _files(data):
+        folder = out / "rejected" / relative.parent
+        _, report = read_checked(path, config, table, rejected_dir=folder)
+        assert report.rejected_path == rejected_path(folder, path)
+        label = path.name if not data.is_dir() else path.relative_to(data).as_posix()
+        written.append(write_rejected(replace(report, label=label)))
+    return written
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from konsel_analysis.paths import project_paths
+
+    out = Path(args.out) if args.out else project_paths().processed
+    written = run_check(Path(args.data), Path(args.config), args.table, out)
+    print(f"checked {len(written)} file(s); rejected rows under {out / 'rejected'}")
+    return 0
+
+
+def register_check(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "check",
+        help="the row checks alone: rows read, accepted and rejected (with reasons) per file",
+    )
+    parser.add_argument(
+        "--data", required=True, help="table (CSV/XLSX/Parquet) or a folder of Parquet partitions"
+    )
+    parser.add_argument("--config", required=True, help="dataset config YAML")
+    parser.add_argument(
+        "--table",
+        choices=["survey", "register"],
+        default="register",
+        help="survey (welfare and weight required) or register (NIK checked) (default register)",
+    )
+    parser.add_argument("--out", default=None, help="folder for rejected/ (default data/processed)")
+    parser.set_defaults(handler=_cmd_check)
