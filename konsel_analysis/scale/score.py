@@ -49,10 +49,9 @@ from konsel_analysis.scale.partitioned import (
     open_partitioned_register,
     staged_folder,
 )
-from konsel_analysis.targeting.score import benefit_worth, register_households, survey_sample
+from konsel_analysis.targeting.score import household_scores, register_households, survey_sample
 from konsel_analysis.targeting.verification import (
     allocate_visits,
-    priority_scores,
     visit_budget,
 )
 
@@ -93,24 +92,8 @@ def score_partition(
     register = _register(frame, config, root)
     households = register_households(register)
     p = point_probabilities(fitted, households)
-    beneficiary = households.is_beneficiary
-    p_extreme = p["p_extreme"].to_numpy() if "p_extreme" in p else np.zeros(register.n)
-    worth = benefit_worth(register.frame, register.programs)
-    p_error, priority = priority_scores(beneficiary, p["p_poor"], p_extreme, worth)
-    out = pd.DataFrame(
-        {
-            "household_id": register.household_id,
-            "area": register.area,
-            "predicted_welfare": np.exp(p["log_welfare_index"].to_numpy()).round(0),
-            "p_poor": p["p_poor"].to_numpy(),
-            "p_extreme_poor": p_extreme,
-            "is_beneficiary": beneficiary,
-            "priority": priority,
-            "p_error": p_error,
-            "worth": worth,
-            "position": number * _ROWS_PER_PARTITION + np.arange(register.n, dtype=np.int64),
-        }
-    )
+    out = household_scores(register, p, households.is_beneficiary)
+    out["position"] = number * _ROWS_PER_PARTITION + np.arange(register.n, dtype=np.int64)
     return out.astype(SCORE_COLUMNS)
 
 

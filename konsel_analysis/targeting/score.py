@@ -110,6 +110,33 @@ def benefit_worth(frame: pd.DataFrame, programs: dict[str, np.ndarray]) -> np.nd
     return np.where(beneficiary, (values * flags).sum(axis=1), values.sum(axis=1))
 
 
+def household_scores(
+    register: RegisterTable, p: pd.DataFrame, beneficiary: np.ndarray
+) -> pd.DataFrame:
+    """Each household's predicted welfare, P(poor), P(extreme poor), priority and worth.
+
+    The columns every scoring path publishes (``konsel score`` adds reasons and
+    visits; ``konsel score-partitioned`` a position): ``p`` holds the point
+    probabilities (``p_poor``, optionally ``p_extreme``, ``log_welfare_index``).
+    """
+    p_extreme = p["p_extreme"].to_numpy() if "p_extreme" in p else np.zeros(register.n)
+    worth = benefit_worth(register.frame, register.programs)
+    p_error, priority = priority_scores(beneficiary, p["p_poor"], p_extreme, worth)
+    return pd.DataFrame(
+        {
+            "household_id": register.household_id,
+            "area": register.area,
+            "predicted_welfare": np.exp(p["log_welfare_index"].to_numpy()).round(0),
+            "p_poor": p["p_poor"].to_numpy(),
+            "p_extreme_poor": p_extreme,
+            "is_beneficiary": beneficiary,
+            "priority": priority,
+            "p_error": p_error,
+            "worth": worth,
+        }
+    )
+
+
 @dataclass(frozen=True)
 class ScoreResult:
     scores: pd.DataFrame
@@ -141,12 +168,11 @@ def score_register(
         ci=0.90,
         seed=seed,
     )
-    p = expected.probabilities
-    beneficiary = households.is_beneficiary
-    p_extreme = p["p_extreme"].to_numpy() if "p_extreme" in p else np.zeros(register.n)
-    worth = benefit_worth(register.frame, register.programs)
-    p_error, priority = priority_scores(beneficiary, p["p_poor"], p_extreme, worth)
-    allocation = allocate_visits(register.area, priority, p_error, budget, minimum_per_area)
+    scores = household_scores(register, expected.probabilities, households.is_beneficiary)
+    beneficiary, priority = households.is_beneficiary, scores["priority"].to_numpy()
+    allocation = allocate_visits(
+        register.area, priority, scores["p_error"].to_numpy(), budget, minimum_per_area
+    )
 
     model = expected.model
     Z = model.features.transform(register.X)
@@ -164,23 +190,10 @@ def score_register(
         for lang in dict.fromkeys((language, "en"))
     }
 
-    scores = pd.DataFrame(
-        {
-            "household_id": register.household_id,
-            "area": register.area,
-            "predicted_welfare": np.exp(p["log_welfare_index"].to_numpy()).round(0),
-            "p_poor": p["p_poor"].to_numpy(),
-            "p_extreme_poor": p_extreme,
-            "is_beneficiary": beneficiary,
-            "priority": priority,
-            "reasons": reasons[language],
-            # English too, for reports in English (the field lists keep ``language``).
-            "reasons_en": reasons["en"],
-            "p_error": p_error,
-            "worth": worth,
-            "is_visited": allocation.is_visited,
-        }
-    )
+    scores.insert(7, "reasons", reasons[language])
+    # English too, for reports in English (the field lists keep ``language``).
+    scores.insert(8, "reasons_en", reasons["en"])
+    scores["is_visited"] = allocation.is_visited
     order = np.lexsort((np.arange(register.n), -priority))
     rank = np.empty(register.n, dtype=np.int64)
     rank[order] = pd.Series(register.area[order]).groupby(register.area[order]).cumcount() + 1
