@@ -9,9 +9,10 @@ It says, per file, how many rows were read, accepted and rejected, and writes th
 rejected rows with their reasons to ``OUT/rejected/`` (default
 ``data/processed/rejected/``). Given a folder (a partitioned register,
 ``regency=.../kecamatan=.../*.parquet``), every Parquet file in it is checked the
-same way, one at a time, and its rejected rows go to ``OUT/rejected/<its path>.csv``:
-this is the intake step of the national path (``konsel score-partitioned`` reads
-partitions that have passed it). Exit code 2 when a file breaks a whole-table rule
+same way, one at a time: its rejected rows go to ``OUT/rejected/<its path>.csv``
+and its accepted rows to ``OUT/accepted/<its path>.parquet``, the same layout, which
+``konsel score-partitioned --register OUT/accepted`` then scores: the intake step of
+the national path. Exit code 2 when a file breaks a whole-table rule
 or rejects more than ``max_rejected_share`` of its rows.
 """
 
@@ -45,15 +46,19 @@ def run_check(data: Path, config_path: Path, table: str, out: Path) -> list[Path
         rejected_path,
         write_rejected,
     )
+    from konsel_analysis.files import write_parquet_atomic
 
     config = load_dataset_config(config_path)
     written = []
     for path, relative in _files(data):
         folder = out / "rejected" / relative.parent
-        _, report = read_checked(path, config, table, rejected_dir=folder)
+        accepted, report = read_checked(path, config, table, rejected_dir=folder)
         assert report.rejected_path == rejected_path(folder, path)
         label = path.name if not data.is_dir() else path.relative_to(data).as_posix()
         written.append(write_rejected(replace(report, label=label)))
+        if data.is_dir():  # the checked partitions, in the same layout, for scoring
+            target = out / "accepted" / relative.with_suffix(".parquet")
+            written.append(write_parquet_atomic(accepted, target))
     return written
 
 
@@ -61,8 +66,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from konsel_analysis.paths import project_paths
 
     out = Path(args.out) if args.out else project_paths().processed
-    written = run_check(Path(args.data), Path(args.config), args.table, out)
-    print(f"checked {len(written)} file(s); rejected rows under {out / 'rejected'}")
+    run_check(Path(args.data), Path(args.config), args.table, out)
+    data = Path(args.data)
+    files = len(_files(data))
+    accepted = f"; accepted rows under {out / 'accepted'}" if data.is_dir() else ""
+    print(f"checked {files} file(s); rejected rows under {out / 'rejected'}{accepted}")
     return 0
 
 

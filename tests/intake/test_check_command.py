@@ -51,6 +51,11 @@ def test_a_partitioned_register_is_checked_file_by_file(tmp_path, capsys):
     assert rejected[["source_row", "reasons"]].values.tolist() == [
         ["2", "'household_size': below the minimum"]
     ]
+    # The accepted rows, in the same layout, are what score-partitioned then reads.
+    accepted = tmp_path / "out/accepted/regency=74.05/kecamatan=74.05.07/part-0.parquet"
+    kept = pd.read_parquet(accepted)
+    assert len(kept) == 19 and part.loc[1, "id_rt"] not in set(kept["id_rt"])
+    assert len(pd.read_parquet(tmp_path / "out/accepted")) == 39
     text = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "out").rglob("*.csv"))
     assert not any(nik in text for nik in good["nik"])  # personal columns left out
 
