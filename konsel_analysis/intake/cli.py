@@ -37,9 +37,9 @@ def _files(data: Path) -> list[tuple[Path, Path]]:
     return [(f, f.relative_to(data).with_suffix("")) for f in files]
 
 
-def run_check(data: Path, config_path: Path, table: str, out: Path) -> list[Path]:
-    """Check every file; returns the rejected-rows files written. Stops at the first file
-    that breaks a whole-table rule or the rejected share."""
+def run_check(data: Path, config_path: Path, table: str, out: Path) -> tuple[int, list[Path]]:
+    """Check every file; returns how many were checked and the files written. Stops at the
+    first file that breaks a whole-table rule or the rejected share."""
     from konsel_analysis.datasets import (
         load_dataset_config,
         read_checked,
@@ -49,8 +49,9 @@ def run_check(data: Path, config_path: Path, table: str, out: Path) -> list[Path
     from konsel_analysis.files import write_parquet_atomic
 
     config = load_dataset_config(config_path)
+    files = _files(data)
     written = []
-    for path, relative in _files(data):
+    for path, relative in files:
         folder = out / "rejected" / relative.parent
         accepted, report = read_checked(path, config, table, rejected_dir=folder)
         assert report.rejected_path == rejected_path(folder, path)
@@ -59,16 +60,15 @@ def run_check(data: Path, config_path: Path, table: str, out: Path) -> list[Path
         if data.is_dir():  # the checked partitions, in the same layout, for scoring
             target = out / "accepted" / relative.with_suffix(".parquet")
             written.append(write_parquet_atomic(accepted, target))
-    return written
+    return len(files), written
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from konsel_analysis.paths import project_paths
 
     out = Path(args.out) if args.out else project_paths().processed
-    run_check(Path(args.data), Path(args.config), args.table, out)
     data = Path(args.data)
-    files = len(_files(data))
+    files, _ = run_check(data, Path(args.config), args.table, out)
     accepted = f"; accepted rows under {out / 'accepted'}" if data.is_dir() else ""
     print(f"checked {files} file(s); rejected rows under {out / 'rejected'}{accepted}")
     return 0

@@ -49,7 +49,13 @@ from konsel_analysis.scale.partitioned import (
     open_partitioned_register,
     staged_folder,
 )
-from konsel_analysis.targeting.score import household_scores, register_households, survey_sample
+from konsel_analysis.targeting.score import (
+    add_scoring_arguments,
+    check_reps,
+    household_scores,
+    register_households,
+    survey_sample,
+)
 from konsel_analysis.targeting.verification import (
     allocate_visits,
     visit_budget,
@@ -339,8 +345,7 @@ def run_score_partitioned(
 def _cmd_score_partitioned(args: argparse.Namespace) -> int:
     from konsel_analysis.paths import project_paths
 
-    if args.reps < 20:
-        raise UserError(f"--reps {args.reps} is too few for intervals; use 200 or more")
+    check_reps(args.reps)
     started = time.perf_counter()
     out = Path(args.out) if args.out else project_paths().scale
     written = run_score_partitioned(
@@ -365,24 +370,9 @@ def register_score_partitioned(sub: argparse._SubParsersAction) -> None:
         "score-partitioned",
         help="score a partitioned register with dask: the tables of `konsel score` at any size",
     )
-    parser.add_argument("--survey", required=True, help="survey with welfare (CSV/Parquet/XLSX)")
-    parser.add_argument(
-        "--register",
-        required=True,
-        help="folder of the partitioned register (regency=.../kecamatan=.../*.parquet)",
+    add_scoring_arguments(
+        parser, "folder of the partitioned register (regency=.../kecamatan=.../*.parquet)"
     )
-    parser.add_argument("--config", required=True, help="dataset config YAML")
-    parser.add_argument(
-        "--budget", type=int, default=None, help="household visits in all (default parameters.yml)"
-    )
-    parser.add_argument(
-        "--min-per-area",
-        type=int,
-        default=None,
-        help="visits at least in each area (default parameters.yml)",
-    )
-    parser.add_argument("--reps", type=int, default=200, help="bootstrap replicates")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
     parser.add_argument(
         "--scheduler",
         default=None,

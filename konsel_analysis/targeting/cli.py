@@ -80,7 +80,14 @@ def run_targeting(
     if dataset.mode != "welfare" and not dataset.is_poor.any():
         raise UserError(f"{config}: no household is poor; check 'poor_classes'")
     names = _program_columns(programs, dataset.config.programs, config, dataset.frame)
-    flags = {name: _flags(dataset.frame, name, data) for name in names}
+    # The config's programmes were checked (0/1) when the table was read; others given
+    # with --programs are checked here.
+    flags = {
+        name: dataset.programs[name].to_numpy(bool)
+        if name in dataset.programs
+        else _flags(dataset.frame, name, data)
+        for name in names
+    }
     if len(flags) > 1:
         flags = with_any_programme(flags)
     extreme = (

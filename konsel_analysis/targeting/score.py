@@ -244,9 +244,35 @@ def run_score(
     return written
 
 
+def check_reps(reps: int) -> None:
+    """Refuse too few bootstrap replicates for percentile intervals."""
+    if reps < 20:
+        raise UserError(f"--reps {reps} is too few for intervals; use 200 or more")
+
+
+def add_scoring_arguments(parser: argparse.ArgumentParser, register_help: str) -> None:
+    """The arguments every scoring command takes (``score``, ``score-partitioned``)."""
+    parser.add_argument("--survey", required=True, help="survey with welfare (CSV/Parquet/XLSX)")
+    parser.add_argument("--register", required=True, help=register_help)
+    parser.add_argument("--config", required=True, help="dataset config YAML")
+    parser.add_argument(
+        "--budget",
+        type=int,
+        default=None,
+        help="household visits for the whole regency (default parameters.yml)",
+    )
+    parser.add_argument(
+        "--min-per-area",
+        type=int,
+        default=None,
+        help="visits at least in each area (default parameters.yml)",
+    )
+    parser.add_argument("--reps", type=int, default=200, help="bootstrap replicates")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
+
+
 def _cmd_score(args: argparse.Namespace) -> int:
-    if args.reps < 20:
-        raise UserError(f"--reps {args.reps} is too few for intervals; use 200 or more")
+    check_reps(args.reps)
     paths = project_paths()
     out = Path(args.out) if args.out else paths.score
     restricted = Path(args.restricted_out) if args.restricted_out else paths.restricted
@@ -273,23 +299,7 @@ def register_score(sub: argparse._SubParsersAction) -> None:
         help="score the register: P(poor), expected errors, "
         "priorities and the verification allocation",
     )
-    parser.add_argument("--survey", required=True, help="survey with welfare (CSV/Parquet/XLSX)")
-    parser.add_argument("--register", required=True, help="register to score (same proxies)")
-    parser.add_argument("--config", required=True, help="dataset config YAML")
-    parser.add_argument(
-        "--budget",
-        type=int,
-        default=None,
-        help="household visits for the whole regency (default parameters.yml)",
-    )
-    parser.add_argument(
-        "--min-per-area",
-        type=int,
-        default=None,
-        help="visits at least in each area (default parameters.yml)",
-    )
-    parser.add_argument("--reps", type=int, default=200, help="bootstrap replicates")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
+    add_scoring_arguments(parser, "register to score (same proxies)")
     parser.add_argument("--out", default=None, help="output folder (default data/processed/score)")
     parser.add_argument(
         "--restricted-out",
