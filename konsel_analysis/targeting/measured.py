@@ -1,7 +1,7 @@
 """Measured targeting errors: from the survey, where welfare and receipt are both seen.
 
 Every indicator is a ratio of survey-weighted totals, so each is computed from
-six sums per resampling unit (see :data:`SUMS`). That makes the cluster
+nine sums per resampling unit (see :data:`SUMS`). That makes the cluster
 bootstrap one matrix product per area: the replicate multiplicities of the
 units times their sums.
 
@@ -30,8 +30,10 @@ import pandas as pd
 from scipy import optimize, stats
 
 #: The weighted sums every indicator is built from (w = weight, B = beneficiary,
-#: P = poor, E = extreme poor).
-SUMS = ("w", "wB", "wP", "wE", "wBP", "wBE")
+#: P = poor, E = extreme poor, n = not). The "not" sums are kept as sums, not as
+#: differences of two large totals, which would lose digits when a few households
+#: carry most of the weight.
+SUMS = ("w", "wB", "wP", "wE", "wBP", "wBE", "wBnP", "wPnB", "wnP")
 INDICATORS = (
     "poverty_rate",
     "beneficiary_rate",
@@ -60,32 +62,44 @@ def indicators_from_sums(sums: np.ndarray) -> dict[str, np.ndarray]:
 
     Undefined ratios (no beneficiaries, no poor) are NaN.
 
-    >>> s = np.array([10.0, 4.0, 5.0, 1.0, 3.0, 1.0])  # w, wB, wP, wE, wBP, wBE
+    >>> s = np.array([10.0, 4.0, 5.0, 1.0, 3.0, 1.0, 1.0, 2.0, 5.0])  # as SUMS
     >>> {k: round(float(v), 3) for k, v in indicators_from_sums(s).items()}["inclusion_error"]
     0.25
     """
-    w, wB, wP, wE, wBP, wBE = (sums[..., i] for i in range(len(SUMS)))
+    w, wB, wP, wE, wBP, wBE, wBnP, wPnB, wnP = (sums[..., i] for i in range(len(SUMS)))
     return {
         "poverty_rate": _ratio(wP, w),
         "beneficiary_rate": _ratio(wB, w),
-        "inclusion_error": _ratio(wB - wBP, wB),
-        "exclusion_error": _ratio(wP - wBP, wP),
+        "inclusion_error": _ratio(wBnP, wB),
+        "exclusion_error": _ratio(wPnB, wP),
         "coverage": _ratio(wBP, wP),
         "coverage_extreme_poor": _ratio(wBE, wE),
-        "leakage": _ratio(wB - wBP, w),
-        "undercoverage": _ratio(wP - wBP, w),
-        "targeting_differential": _ratio(wBP, wP) - _ratio(wB - wBP, w - wP),
+        "leakage": _ratio(wBnP, w),
+        "undercoverage": _ratio(wPnB, w),
+        "targeting_differential": _ratio(wBP, wP) - _ratio(wBnP, wnP),
         "cgh": _ratio(_ratio(wBP, wB), _ratio(wP, w)),
     }
 
 
 def household_sums(is_beneficiary, is_poor, is_extreme_poor, weight) -> np.ndarray:
-    """Per-household contributions to :data:`SUMS` (n x 6)."""
+    """Per-household contributions to :data:`SUMS` (n x 9)."""
     b = np.asarray(is_beneficiary, dtype=float)
     p = np.asarray(is_poor, dtype=float)
     e = np.asarray(is_extreme_poor, dtype=float)
     w = np.asarray(weight, dtype=float)
-    return np.column_stack([w, w * b, w * p, w * e, w * b * p, w * b * e])
+    return np.column_stack(
+        [
+            w,
+            w * b,
+            w * p,
+            w * e,
+            w * b * p,
+            w * b * e,
+            w * b * (1 - p),
+            w * p * (1 - b),
+            w * (1 - p),
+        ]
+    )
 
 
 def targeting_indicators(is_beneficiary, is_poor, weight=None, is_extreme_poor=None) -> dict:
