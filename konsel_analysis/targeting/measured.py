@@ -285,10 +285,26 @@ def measure_targeting(
     seed
         Seed of the bootstrap; the same seed gives the same intervals.
     """
+    from threadpoolctl import threadpool_limits
+
     units = resampling_units(design.area, design.cluster)
     rng = np.random.default_rng(seed)
     mult = rao_wu_multiplicities(units.area_of_unit, reps, rng)
     alpha = (1 - ci) / 2
+    with threadpool_limits(limits=1):  # one BLAS thread: the same bits in any process
+        rows = _measure(design, programs, units, mult, alpha)
+    table = _apply_shrinkage(pd.DataFrame(rows), min_households, stats.norm.ppf(1 - alpha))
+    return _finish(table)
+
+
+def _measure(
+    design: TargetingDesign,
+    programs: dict[str, np.ndarray],
+    units: ResamplingUnits,
+    mult: np.ndarray,
+    alpha: float,
+) -> list[dict]:
+    """One row per programme and area: point estimates and bootstrap percentiles."""
     rows = []
     for name, flags in programs.items():
         hh = household_sums(flags, design.is_poor, design.is_extreme_poor, design.weight)
@@ -315,9 +331,7 @@ def measure_targeting(
                 )
             row["single_cluster"] = area in units.single_cluster_areas
             rows.append(row)
-    table = pd.DataFrame(rows)
-    table = _apply_shrinkage(table, min_households, stats.norm.ppf(1 - alpha))
-    return _finish(table)
+    return rows
 
 
 def with_any_programme(programs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
