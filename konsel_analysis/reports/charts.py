@@ -40,6 +40,10 @@ COLOURS = {
     "random": "#999999",
 }
 DPI = 100
+#: ``highlight`` of the charts of all kecamatan: every row marked as a kecamatan report marks
+#: its own (shaded, bold, labelled). :mod:`konsel_analysis.reports.shaded` cuts one row out.
+EVERY_ROW = "*"
+_ROWS = "_konsel_kecamatan_rows"  # figure attribute: (axes, {code: y}) of the kecamatan rows
 
 
 def use_report_style() -> None:
@@ -66,12 +70,37 @@ def figure_html(fig: Figure, alt: str, caption: str = "") -> str:
     # No "Software" tag: the PNG then carries no web address of its own.
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return png_html(buffer.getvalue(), alt, caption)
+
+
+def png_html(png: bytes, alt: str, caption: str = "") -> str:
+    """A PNG embedded inside ``<figure>``, with alt text and an optional caption."""
+    data = base64.b64encode(png).decode("ascii")
     caption_html = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     return (
         f'<figure class="konsel-figure"><img src="data:image/png;base64,{data}" '
         f'alt="{html.escape(alt, quote=True)}">{caption_html}</figure>'
     )
+
+
+def _marks(code: str, highlight: str | None) -> bool:
+    """Whether ``code``'s row is marked (shaded, bold): it is the highlight, or every row is."""
+    return highlight == EVERY_ROW or (highlight is not None and code == highlight)
+
+
+def _remember_rows(fig: Figure, ax, codes: list[str], y: np.ndarray) -> None:
+    setattr(fig, _ROWS, (ax, dict(zip(codes, (float(v) for v in y), strict=True))))
+
+
+def row_bands(fig: Figure, height: int) -> dict[str, tuple[int, int]]:
+    """Pixel rows ``(top, bottom)`` of each kecamatan's band (its y +- 0.5) in the drawn
+    figure, ``height`` pixels high; the charts of all kecamatan record their rows."""
+    ax, rows = getattr(fig, _ROWS)
+    bands = {}
+    for code, y in rows.items():
+        (_, top), (_, bottom) = ax.transData.transform([(0.0, y + 0.5), (0.0, y - 0.5)])
+        bands[code] = (int(round(height - top)), int(round(height - bottom)))
+    return bands
 
 
 def plot_errors_by_kecamatan(
@@ -82,7 +111,7 @@ def plot_errors_by_kecamatan(
     ``errors`` is the ``targeting_intervals`` table (estimates with ``_low`` and
     ``_high``; shrunk estimates drawn hollow) or, without intervals, the
     ``targeting_errors`` table; ``names`` maps area code to name (the regency's
-    code included); ``highlight`` is the kecamatan to shade.
+    code included); ``highlight`` is the kecamatan to shade (:data:`EVERY_ROW`: all).
     """
     regency_code = names.index[-1]
     kec_codes = [c for c in names.index if c != regency_code]
@@ -110,9 +139,7 @@ def plot_errors_by_kecamatan(
         ),
     )
     for ax, (measure, title, xlabel) in zip(axes, panels, strict=True):
-        if highlight in kec_codes:
-            row = y[kec_codes.index(highlight)]
-            ax.axhspan(row - 0.5, row + 0.5, color=COLOURS["highlight"], zorder=0)
+        _shade_rows(ax, kec_codes, y, highlight)
         for offset, programme, marker in ((0.17, "pkh", "o"), (-0.17, "bpnt", "D")):
             table = errors[errors["programme"] == programme].set_index("area_code")
             table = table.reindex([*kec_codes, regency_code])
@@ -148,9 +175,8 @@ def plot_errors_by_kecamatan(
         ax.grid(axis="y", visible=False)
     axes[0].set_yticks(y, [names[c] for c in kec_codes])
     axes[0].set_ylim(-0.7, len(kec_codes) - 0.3)
-    if highlight in kec_codes:
-        tick = axes[0].get_yticklabels()[kec_codes.index(highlight)]
-        tick.set_fontweight("bold")
+    _bold_labels(axes[0], kec_codes, highlight)
+    _remember_rows(fig, axes[0], kec_codes, y)
     handles, labels = axes[0].get_legend_handles_labels()
     handles.append(plt.Line2D([], [], color=COLOURS["regency"], linestyle="--"))
     labels.append(tr(language, "Kabupaten (garis putus-putus)", "Regency (dashed line)"))
@@ -178,18 +204,31 @@ def plot_errors_by_kecamatan(
     return fig
 
 
+def _shade_rows(ax, codes: list[str], y: np.ndarray, highlight: str | None) -> None:
+    """The highlighted kecamatan's row shaded yellow (every row: the whole background)."""
+    if highlight == EVERY_ROW:
+        ax.set_facecolor(COLOURS["highlight"])
+    elif highlight in codes:
+        row = y[codes.index(highlight)]
+        ax.axhspan(row - 0.5, row + 0.5, facecolor=COLOURS["highlight"], linewidth=0, zorder=0)
+
+
+def _bold_labels(ax, codes: list[str], highlight: str | None) -> None:
+    labels = ax.get_yticklabels()  # empty on the right panel of a shared axis
+    for code, text in zip(codes, labels, strict=False):  # no labels: the right panel
+        if _marks(code, highlight):
+            text.set_fontweight("bold")
+
+
 def _kecamatan_axis(ax, codes: list[str], names: pd.Series, highlight: str | None) -> np.ndarray:
     """Kecamatan down the y axis (first at the top), the highlighted one shaded and bold."""
     y = np.arange(len(codes))[::-1]
-    if highlight in codes:
-        row = y[codes.index(highlight)]
-        ax.axhspan(row - 0.5, row + 0.5, color=COLOURS["highlight"], zorder=0)
+    _shade_rows(ax, codes, y, highlight)
     ax.set_yticks(y, [str(names.get(c, c)) for c in codes])
     ax.set_ylim(-0.7, len(codes) - 0.3)
-    labels = ax.get_yticklabels()  # empty on the right panel of a shared axis
-    if highlight in codes and labels:
-        labels[codes.index(highlight)].set_fontweight("bold")
+    _bold_labels(ax, codes, highlight)
     ax.grid(axis="y", visible=False)
+    _remember_rows(ax.figure, ax, codes, y)
     return y
 
 
@@ -261,7 +300,7 @@ def plot_allocation(
 
     ``allocation`` is the ``verification_allocation`` table; ``names`` maps
     kecamatan codes to names. With ``highlight``, only that kecamatan's bar is
-    labelled with its numbers.
+    labelled with its numbers (:data:`EVERY_ROW`: every bar, as without one).
     """
     table = allocation[allocation["area_code"].isin(names.index)].set_index("area_code")
     codes = [c for c in names.index if c in table.index]
@@ -282,7 +321,7 @@ def plot_allocation(
         ),
     )
     for yi, (code, row) in zip(y, table.iterrows(), strict=True):
-        if highlight is not None and code != highlight:
+        if highlight is not None and not _marks(code, highlight):
             continue  # a kecamatan report labels its own bar; the regency report, every bar
         ax.annotate(
             f"{number(row['visits'], language)}  ({number(row['expected_corrections'], language)})",

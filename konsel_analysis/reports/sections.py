@@ -31,6 +31,7 @@ from konsel_analysis.reports.inputs import (
     prepare_report_inputs,
     resolve_settings,
 )
+from konsel_analysis.reports.shaded import shaded_figure_html
 from konsel_analysis.reports.step_tables import MISSING, OTHER_DATA
 from konsel_analysis.reports.text import (
     SUPPRESSED,
@@ -296,6 +297,21 @@ def _table(
     return (
         f'<table class="konsel-table">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table>"
+    )
+
+
+def _shaded_chart(report: Report, chart: str, draw, alt: str, caption: str) -> str:
+    """A chart of all kecamatan with this report's row marked (none in the regency report),
+    cut from the build's two drawings of it (:mod:`konsel_analysis.reports.shaded`)."""
+    return shaded_figure_html(
+        chart,
+        draw,
+        None if report.is_regency else report.area_code,
+        folder=report.inputs.folder,
+        inputs_key=report.inputs.key,
+        language=report.language,
+        alt=alt,
+        caption=caption,
     )
 
 
@@ -752,12 +768,7 @@ def show_targeting_errors(report: Report) -> None:
             )
         )
     names = report.summary["area_name"]
-    fig = charts.plot_errors_by_kecamatan(
-        intervals if intervals is not None else report.errors,
-        names,
-        lang,
-        highlight=None if report.is_regency else report.area_code,
-    )
+    errors = intervals if intervals is not None else report.errors
     alt = report.tr(
         "Titik per kecamatan: kesalahan inklusi dan eksklusi PKH dan BPNT dengan rentangnya; "
         "garis putus-putus menunjukkan angka kabupaten.",
@@ -781,7 +792,15 @@ def show_targeting_errors(report: Report) -> None:
             )
             + caption
         )
-    parts.append(charts.figure_html(fig, alt, caption))
+    parts.append(
+        _shaded_chart(
+            report,
+            "errors_by_kecamatan",
+            lambda h: charts.plot_errors_by_kecamatan(errors, names, lang, highlight=h),
+            alt,
+            caption,
+        )
+    )
     _show(*parts)
 
 
@@ -1099,9 +1118,6 @@ def show_expected_errors(report: Report) -> None:
     else:
         rows = [_expected_row(report, report.area_code, report.area_name)]
     rows.append(_expected_row(report, REGENCY_CODE, regency_label))
-    fig = charts.plot_expected_errors(
-        expected, report.kecamatan_names, lang, None if report.is_regency else report.area_code
-    )
     alt = report.tr(
         "Titik per kecamatan: perkiraan penerima yang kemungkinan tidak miskin dan rumah tangga "
         "miskin yang tidak menerima, dengan rentang 90%.",
@@ -1126,7 +1142,13 @@ def show_expected_errors(report: Report) -> None:
         heading,
         _p(html.escape(explain)),
         _table(header, rows),
-        charts.figure_html(fig, alt, caption),
+        _shaded_chart(
+            report,
+            "expected_errors",
+            lambda h: charts.plot_expected_errors(expected, report.kecamatan_names, lang, h),
+            alt,
+            caption,
+        ),
     )
 
 
@@ -1213,6 +1235,7 @@ def show_verification_allocation(report: Report) -> None:
         "Pembagian anggaran verifikasi" if report.is_regency else "Alokasi verifikasi",
         "Verification budget split" if report.is_regency else "Verification allocation",
     )
+    lang = report.language
     allocation = report.table("verification_allocation")
     a = report.row("verification_allocation", report.area_code)
     if allocation is None or a is None:
@@ -1225,12 +1248,6 @@ def show_verification_allocation(report: Report) -> None:
         )
         return
     regency = report.row("verification_allocation", REGENCY_CODE)
-    fig = charts.plot_allocation(
-        allocation,
-        report.kecamatan_names,
-        report.language,
-        None if report.is_regency else report.area_code,
-    )
     alt = report.tr(
         "Diagram batang: kunjungan verifikasi per kecamatan dan perkiraan salah sasaran yang "
         "ditemukan.",
@@ -1244,7 +1261,15 @@ def show_verification_allocation(report: Report) -> None:
         "not eligible or a poor household not yet receiving).",
     )
     parts = [_h(2, heading), _p(_allocation_words(report, a, regency))]
-    parts.append(charts.figure_html(fig, alt, caption))
+    parts.append(
+        _shaded_chart(
+            report,
+            "allocation",
+            lambda h: charts.plot_allocation(allocation, report.kecamatan_names, lang, h),
+            alt,
+            caption,
+        )
+    )
     if report.is_regency:
         parts.append(_allocation_table(report, allocation))
     _show(*parts)

@@ -92,18 +92,26 @@ def reason_texts(
 
     ``push_up[i]`` True lists what raises household i's predicted welfare most
     (for beneficiaries likely not poor); False what lowers it most. Only proxies
-    that push the right way are listed.
+    that push the right way are listed. Each distinct (proxy, value) is described
+    once: a register holds few of them, and the texts are written for every household.
     """
+    n = len(push_up)
     signed = np.where(push_up[:, None], contributions, -contributions)
     k = min(n_reasons, signed.shape[1])
     top = np.argsort(-signed, axis=1, kind="stable")[:, :k]
-    texts = []
     values = {p: X[p].to_numpy() for p in proxies if p in X.columns}
-    for i, row in enumerate(top):
-        parts = [
-            _describe(proxies[j], values[proxies[j]][i], language)
-            for j in row
-            if signed[i, j] > 0 and proxies[j] in values
-        ]
-        texts.append("; ".join(parts))
-    return np.asarray(texts, dtype=object)
+    described = np.array([p in values for p in proxies], dtype=bool)
+    texts = np.full(n, "", dtype=object)
+    for rank in range(k):
+        j = top[:, rank]
+        listed = (signed[np.arange(n), j] > 0) & described[j]
+        part = np.full(n, "", dtype=object)
+        for proxy_index in np.unique(j[listed]):
+            rows = listed & (j == proxy_index)
+            proxy = proxies[proxy_index]
+            codes, distinct = pd.factorize(values[proxy][rows], use_na_sentinel=False)
+            words = np.array([_describe(proxy, v, language) for v in distinct], dtype=object)
+            part[rows] = words[codes]
+        joined = listed & (texts != "")
+        texts = np.where(joined, texts + "; " + part, np.where(listed, part, texts))
+    return texts
