@@ -170,9 +170,8 @@ def _register_step_commands(sub: argparse._SubParsersAction) -> None:
     """Sub-commands defined next to the step they run (each adds its parser and handler)."""
     from konsel_analysis.intake.cli import register_check
     from konsel_analysis.pmt.cli import register_validate_pmt
-    from konsel_analysis.scale.score import register_score_partitioned
-    from konsel_analysis.targeting.cli import register_targeting
-    from konsel_analysis.targeting.score import register_score
+    from konsel_analysis.scale.cli import register_score_partitioned
+    from konsel_analysis.targeting.cli import register_score, register_targeting
 
     for register in (
         register_check,

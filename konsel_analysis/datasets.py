@@ -583,6 +583,64 @@ def rejected_path(rejected_dir: Path, data_path: Path) -> Path:
 #: config and role: the main job's steps read the same two files one after another.
 _CHECKED: dict[tuple, tuple[pd.DataFrame, IntakeReport]] = {}
 _CHECKED_KEEP = 4
+#: Where this process shares checked tables with the other processes of one run
+#: (:func:`share_checked_tables`); ``None``: it keeps them to itself.
+_SHARED: list[Path] = []
+
+
+def share_checked_tables(folder: Path | None) -> None:
+    """Keep the tables this process checks in ``folder``, and read the ones other processes
+    checked there, for as long as the file, its config, the reference files and the
+    checking code are unchanged (a :func:`~konsel_analysis.cache.compute_key` of them).
+
+    The main job's driver checks the survey and the register once; its steps, in other
+    processes, read the accepted rows instead of checking again. The folder is the
+    owner's only (the register's rows carry names and NIK): ``restricted/``. ``None``
+    stops sharing.
+    """
+    _SHARED.clear()
+    if folder is not None:
+        _SHARED.append(Path(folder))
+
+
+def _shared_file(data_path: Path, config: DatasetConfig, role: Role) -> Path:
+    from konsel_analysis.cache import code_files, compute_key
+
+    named = (data_path, config.path, config.area_crosswalk)  # the crosswalk: resolved
+    files = [Path(p) for p in named if p is not None and Path(p).is_file()]
+    key = compute_key(
+        files,
+        code_files("konsel_analysis.datasets"),
+        {"config": repr(config), "role": role},
+    )
+    return _SHARED[0] / f"{data_path.stem}-{role}-{key[:24]}.pkl"
+
+
+def _read_shared(path: Path) -> tuple[pd.DataFrame, IntakeReport] | None:
+    import pickle
+
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except (FileNotFoundError, EOFError, pickle.UnpicklingError):
+        return None
+
+
+def _write_shared(path: Path, checked: tuple[pd.DataFrame, IntakeReport]) -> None:
+    import pickle
+
+    from konsel_analysis.files import write_atomic
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stem = path.name.rsplit("-", 1)[0]
+    for older in path.parent.glob(f"{stem}-*.pkl"):
+        older.unlink(missing_ok=True)  # an earlier version of the file: never read again
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as handle:
+            pickle.dump(checked, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+    write_atomic(path, write, mode=0o600)
 
 
 def read_checked(
@@ -605,16 +663,27 @@ def read_checked(
     if data_path.is_file():
         stat = data_path.stat()
         key = (data_path.resolve(), stat.st_size, stat.st_mtime_ns, config, role)
+    shared = _shared_file(data_path, config, role) if key is not None and _SHARED else None
+    if key not in _CHECKED and shared is not None:
+        checked = _read_shared(shared)
+        if checked is not None:
+            _remember(key, checked)
     if key in _CHECKED:
         frame, report = _CHECKED[key]
         where = rejected_path(Path(rejected_dir), data_path) if rejected_dir is not None else None
         return frame.copy(), replace(report, data_path=data_path, rejected_path=where)
     frame, report = _read_checked(data_path, config, role, rejected_dir)
     if key is not None:
-        while len(_CHECKED) >= _CHECKED_KEEP:
-            _CHECKED.pop(next(iter(_CHECKED)))
-        _CHECKED[key] = (frame.copy(), report)
+        _remember(key, (frame.copy(), report))
+        if shared is not None:
+            _write_shared(shared, _CHECKED[key])
     return frame, report
+
+
+def _remember(key: tuple, checked: tuple[pd.DataFrame, IntakeReport]) -> None:
+    while len(_CHECKED) >= _CHECKED_KEEP:
+        _CHECKED.pop(next(iter(_CHECKED)))
+    _CHECKED[key] = checked
 
 
 def _read_checked(

@@ -464,24 +464,40 @@ def describe_outcome(outcome: StepOutcome, root: Path) -> list[str]:
 def _run_step_at(index: int, ctx: StepContext) -> tuple[int, list[Path], bool, float, str]:
     """:func:`run_step` of ``STEPS[index]`` in a worker process; plain values come back
     (a :class:`Step` holds lambdas, which do not travel between processes)."""
+    from konsel_analysis.datasets import share_checked_tables
+
+    share_checked_tables(ctx.paths.checked_tables)  # checked once, by the driver
     o = run_step(STEPS[index], ctx)
     return index, o.written, o.reused, o.seconds, o.headline
+
+
+def _submit_steps(pool: Executor, ctx: StepContext, check: Callable[[str], None] | None) -> dict:
+    """Every step, the longest first, each once ``check`` has checked the tables it reads."""
+    order = sorted(range(len(STEPS)), key=lambda i: -STEPS[i].cost)
+    futures: dict = {}
+    checked: set[str] = set()
+    for table in ("survey", "register"):  # the survey first: most steps read only it
+        if check is not None:
+            check(table)
+        checked.add(table)
+        for i in order:
+            if i not in futures.values() and set(STEPS[i].inputs) <= checked:
+                futures[pool.submit(_run_step_at, i, ctx)] = i
+    return futures
 
 
 def _run_in_pool(
     pool: Executor,
     ctx: StepContext,
     echo: Callable[[str], None],
-    meanwhile: Callable[[], None] | None = None,
+    check: Callable[[str], None] | None = None,
 ) -> list:
     """Every step in the worker processes at once, the longest first; each reads only
-    data/raw, so none waits for another. ``meanwhile`` runs here while they do. Says
+    data/raw, so none waits for another. With ``check``, the raw tables are checked
+    here first, one by one: a step starts as soon as the tables it reads are. Says
     what each wrote, in step order, as soon as it and the steps before it are done;
     the first failure (in step order) is raised once the running steps have stopped."""
-    order = sorted(range(len(STEPS)), key=lambda i: -STEPS[i].cost)
-    futures = {pool.submit(_run_step_at, i, ctx): i for i in order}
-    if meanwhile is not None:
-        meanwhile()
+    futures = _submit_steps(pool, ctx, check)
     outcomes: dict[int, StepOutcome] = {}
     failures: dict[int, BaseException] = {}
     shown = 0  # steps said so far, in order
@@ -510,18 +526,19 @@ def run_steps(
     settings: PipelineSettings | None = None,
     echo: Callable[[str], None] = print,
     pool: Executor | None = None,
-    meanwhile: Callable[[], None] | None = None,
+    check: Callable[[str], None] | None = None,
 ) -> list[StepOutcome]:
     """Every shared step, each computed or reused; says what each wrote.
 
     With ``pool`` (the report workers, idle until the steps are done) the steps run
-    side by side in its processes, and ``meanwhile`` here; without, one after the
-    other here.
+    side by side in its processes, each once ``check`` (here) has checked the raw tables
+    it reads (the steps then read the checked tables the caller shared, see
+    :func:`run_pipeline`); without, one after the other here.
     """
     ctx = StepContext(paths, settings or PipelineSettings())
     if pool is not None:
         echo(f"  [running] {len(STEPS)} analysis steps side by side in the report workers")
-        outcomes = _run_in_pool(pool, ctx, echo, meanwhile)
+        outcomes = _run_in_pool(pool, ctx, echo, check)
     else:
         outcomes = []
         for step in STEPS:
@@ -553,6 +570,7 @@ def run_pipeline(
     or ``only`` those, and the regency); it exits 1 when any report failed,
     after building the others. ``settings`` sets seed, folds and replicates.
     """
+    from konsel_analysis.datasets import share_checked_tables
     from konsel_analysis.errors import UserError
     from konsel_analysis.reports.inputs import check_sources
     from konsel_analysis.reports.runner import (
@@ -573,13 +591,15 @@ def run_pipeline(
     # (an unreachable --scheduler stops here, before any step).
     pool = start_workers(paths, only, jobs, language, engine, scheduler)
     try:
+        # While the workers start: the row checks, once, here; the steps in the workers
+        # and the report tables here read the accepted rows they leave.
+        share_checked_tables(paths.checked_tables)
         run_steps(
             paths,
             settings,
             echo=lambda line: print(line, flush=True),
             pool=pool,
-            # The report tables read the checked raw tables: check them here meanwhile.
-            meanwhile=lambda: check_sources(paths),
+            check=lambda table: check_sources(paths, (table,)),
         )
     except BaseException:
         if pool is not None:

@@ -112,6 +112,32 @@ def category_values(series: pd.Series) -> np.ndarray:
     return series.astype("string").fillna("(missing)").to_numpy(dtype=object)
 
 
+def level_codes(series: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A categorical proxy as integer codes into its levels' texts (as
+    :func:`category_values` writes them): one comparison per dummy instead of one per
+    row and level, on a register's 83,000 rows.
+
+    >>> level_codes(pd.Series(["tile", None, "earth", "tile"]))
+    (array([0, 1, 2, 0]), ['tile', '(missing)', 'earth'])
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        texts = category_values(
+            pd.Series(series.cat.categories, dtype=series.dtype.categories.dtype)
+        )
+        codes = series.cat.codes.to_numpy().astype(np.int64)
+        levels = [str(t) for t in texts]
+        if (codes < 0).any():
+            codes = np.where(codes < 0, len(levels), codes)
+            levels.append("(missing)")
+    else:
+        codes, uniques = pd.factorize(category_values(series))
+        levels = [str(u) for u in uniques]
+    # Two categories may read the same as text (1 and "1"): give them one code.
+    first = {}
+    remap = np.array([first.setdefault(text, i) for i, text in enumerate(levels)], dtype=np.int64)
+    return remap[codes], levels
+
+
 class ProxyFeatures(TransformerMixin, BaseEstimator):
     """One-hot encode categorical proxies against a reference level; pass numeric ones.
 
@@ -224,8 +250,13 @@ class ProxyFeatures(TransformerMixin, BaseEstimator):
         blocks += [filled[c] ** 2 for c in self.squared_]
         blocks += [np.isnan(numeric_values(frame[c], c)).astype(float) for c in self.with_missing_]
         for col in self.categorical_:
-            values = category_values(frame[col]).astype(str)
-            blocks += [(values == level).astype(float) for level in self.levels_[col]]
+            codes, levels = level_codes(frame[col])
+            position: dict[str, int] = {}
+            for i, level in enumerate(levels):
+                position.setdefault(level, i)  # the code two same-reading levels share
+            blocks += [
+                (codes == position.get(level, -2)).astype(float) for level in self.levels_[col]
+            ]
         if not blocks:
             return np.zeros((len(frame), 0))
         return np.column_stack(blocks).astype(float)

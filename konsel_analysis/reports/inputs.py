@@ -533,15 +533,22 @@ def _load_sources(sources: ReportSources) -> tuple[pd.DataFrame, pd.DataFrame]:
     return register, survey
 
 
-def check_sources(paths: ProjectPaths | None = None) -> None:
-    """Read and check the raw tables now, e.g. while the analysis steps run in other
-    processes: the check is kept in this process (:func:`konsel_analysis.datasets.read_checked`),
-    so :func:`prepare_report_inputs` then finds it done. A table that fails its checks
-    is left for the steps, which say why."""
-    from konsel_analysis.datasets import DatasetError
+def check_sources(
+    paths: ProjectPaths | None = None, tables: tuple[str, ...] = ("survey", "register")
+) -> None:
+    """Read and check raw tables now, before the analysis steps: the check is kept in
+    this process (:func:`konsel_analysis.datasets.read_checked`), so that
+    :func:`prepare_report_inputs` finds it done, and, when shared
+    (:func:`~konsel_analysis.datasets.share_checked_tables`), in the steps' processes too.
+    A table that fails its checks is left for the steps, which say why."""
+    from konsel_analysis.datasets import DatasetError, load_dataset_config, read_checked
+    from konsel_analysis.paths import DEFAULT_DATASET_CONFIG
 
-    with contextlib.suppress(DatasetError):
-        _load_sources(ReportSources.of(paths or project_paths(), None, None))
+    sources = ReportSources.of(paths or project_paths(), None, None)
+    config = load_dataset_config(DEFAULT_DATASET_CONFIG)
+    for table in tables:
+        with contextlib.suppress(DatasetError):
+            read_checked(getattr(sources, table), config, table)
 
 
 def prepare_report_inputs(

@@ -32,8 +32,6 @@ texts and field lists stay with the single-process ``konsel score``.
 
 from __future__ import annotations
 
-import argparse
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,8 +48,6 @@ from konsel_analysis.scale.partitioned import (
     staged_folder,
 )
 from konsel_analysis.targeting.score import (
-    add_scoring_arguments,
-    check_reps,
     household_scores,
     register_households,
     survey_sample,
@@ -340,43 +336,3 @@ def run_score_partitioned(
         if cluster is not None:
             cluster.close()
     return [*written, out / "register_scores"]
-
-
-def _cmd_score_partitioned(args: argparse.Namespace) -> int:
-    from konsel_analysis.paths import project_paths
-
-    check_reps(args.reps)
-    started = time.perf_counter()
-    out = Path(args.out) if args.out else project_paths().scale
-    written = run_score_partitioned(
-        Path(args.survey),
-        Path(args.register),
-        Path(args.config),
-        budget=args.budget,
-        minimum_per_area=args.min_per_area,
-        reps=args.reps,
-        out=out,
-        seed=args.seed,
-        scheduler=args.scheduler,
-    )
-    print(f"scored the partitioned register in {time.perf_counter() - started:.1f} s")
-    for path in written:
-        print(f"wrote {path}")
-    return 0
-
-
-def register_score_partitioned(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "score-partitioned",
-        help="score a partitioned register with dask: the tables of `konsel score` at any size",
-    )
-    add_scoring_arguments(
-        parser, "folder of the partitioned register (regency=.../kecamatan=.../*.parquet)"
-    )
-    parser.add_argument(
-        "--scheduler",
-        default=None,
-        help="address of a dask scheduler (default: this process's threads)",
-    )
-    parser.add_argument("--out", default=None, help="output folder (default data/processed/scale)")
-    parser.set_defaults(handler=_cmd_score_partitioned)

@@ -1,4 +1,6 @@
-"""``konsel targeting``: measured targeting errors of any survey a dataset config describes.
+"""``konsel targeting`` and ``konsel score``: their arguments, and the measured errors.
+
+``konsel targeting`` measures the targeting errors of any survey a dataset config describes:
 
     konsel targeting --data FILE --config DATASET.yml [--programs p1,p2] [--ci 0.95]
                      [--reps N] [--out DIR]
@@ -8,6 +10,9 @@ area, plus area ``ALL``; see :data:`~konsel_analysis.targeting.measured.CONTRACT
 and, where the config names a cluster, DIR/targeting_by_cluster.csv (the same
 per cluster, e.g. desa; with about fifteen sampled households each, nearly every
 cluster is shrunk towards the regency value and flagged).
+
+``konsel score`` (the work: targeting/score.py) scores a register. The model code is
+imported when a command runs, not when the command line is built.
 """
 
 from __future__ import annotations
@@ -21,11 +26,6 @@ import pandas as pd
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_csv_atomic
 from konsel_analysis.paths import project_paths
-from konsel_analysis.targeting.measured import (
-    TargetingDesign,
-    measure_targeting,
-    with_any_programme,
-)
 
 
 def _program_columns(
@@ -75,6 +75,11 @@ def run_targeting(
     Rows that fail the row checks go to ``rejected_dir`` (the command: ``out/rejected``).
     """
     from konsel_analysis.datasets import load_dataset, write_rejected
+    from konsel_analysis.targeting.measured import (
+        TargetingDesign,
+        measure_targeting,
+        with_any_programme,
+    )
 
     dataset = load_dataset(data, config, rejected_dir)
     if dataset.mode != "welfare" and not dataset.is_poor.any():
@@ -159,3 +164,70 @@ def register_targeting(sub: argparse._SubParsersAction) -> None:
         "--out", default=None, help="output folder (default data/processed/targeting)"
     )
     parser.set_defaults(handler=_cmd_targeting)
+
+
+def check_reps(reps: int) -> None:
+    """Refuse too few bootstrap replicates for percentile intervals."""
+    if reps < 20:
+        raise UserError(f"--reps {reps} is too few for intervals; use 200 or more")
+
+
+def add_scoring_arguments(parser: argparse.ArgumentParser, register_help: str) -> None:
+    """The arguments every scoring command takes (``score``, ``score-partitioned``)."""
+    parser.add_argument("--survey", required=True, help="survey with welfare (CSV/Parquet/XLSX)")
+    parser.add_argument("--register", required=True, help=register_help)
+    parser.add_argument("--config", required=True, help="dataset config YAML")
+    parser.add_argument(
+        "--budget",
+        type=int,
+        default=None,
+        help="household visits for the whole regency (default parameters.yml)",
+    )
+    parser.add_argument(
+        "--min-per-area",
+        type=int,
+        default=None,
+        help="visits at least in each area (default parameters.yml)",
+    )
+    parser.add_argument("--reps", type=int, default=200, help="bootstrap replicates")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from konsel_analysis.targeting.score import run_score
+
+    check_reps(args.reps)
+    paths = project_paths()
+    out = Path(args.out) if args.out else paths.score
+    restricted = Path(args.restricted_out) if args.restricted_out else paths.restricted
+    written = run_score(
+        Path(args.survey),
+        Path(args.register),
+        Path(args.config),
+        budget=args.budget,
+        minimum_per_area=args.min_per_area,
+        reps=args.reps,
+        out=out,
+        seed=args.seed,
+        restricted=restricted,
+        rejected_dir=out / "rejected",
+    )
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def register_score(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "score",
+        help="score the register: P(poor), expected errors, "
+        "priorities and the verification allocation",
+    )
+    add_scoring_arguments(parser, "register to score (same proxies)")
+    parser.add_argument("--out", default=None, help="output folder (default data/processed/score)")
+    parser.add_argument(
+        "--restricted-out",
+        default=None,
+        help="folder for field lists with names and NIK (default restricted/)",
+    )
+    parser.set_defaults(handler=_cmd_score)

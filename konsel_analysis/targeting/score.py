@@ -18,7 +18,6 @@ the restricted folder, never under reports/ (see :mod:`.field_lists`).
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +33,6 @@ from konsel_analysis.datasets import (
 )
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_csv_atomic, write_parquet_atomic
-from konsel_analysis.paths import project_paths
 from konsel_analysis.targeting.expected import (
     RegisterHouseholds,
     SurveySample,
@@ -242,68 +240,3 @@ def run_score(
         rejected = write_rejected(intake)
         written += [rejected] if rejected else []
     return written
-
-
-def check_reps(reps: int) -> None:
-    """Refuse too few bootstrap replicates for percentile intervals."""
-    if reps < 20:
-        raise UserError(f"--reps {reps} is too few for intervals; use 200 or more")
-
-
-def add_scoring_arguments(parser: argparse.ArgumentParser, register_help: str) -> None:
-    """The arguments every scoring command takes (``score``, ``score-partitioned``)."""
-    parser.add_argument("--survey", required=True, help="survey with welfare (CSV/Parquet/XLSX)")
-    parser.add_argument("--register", required=True, help=register_help)
-    parser.add_argument("--config", required=True, help="dataset config YAML")
-    parser.add_argument(
-        "--budget",
-        type=int,
-        default=None,
-        help="household visits for the whole regency (default parameters.yml)",
-    )
-    parser.add_argument(
-        "--min-per-area",
-        type=int,
-        default=None,
-        help="visits at least in each area (default parameters.yml)",
-    )
-    parser.add_argument("--reps", type=int, default=200, help="bootstrap replicates")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
-
-
-def _cmd_score(args: argparse.Namespace) -> int:
-    check_reps(args.reps)
-    paths = project_paths()
-    out = Path(args.out) if args.out else paths.score
-    restricted = Path(args.restricted_out) if args.restricted_out else paths.restricted
-    written = run_score(
-        Path(args.survey),
-        Path(args.register),
-        Path(args.config),
-        budget=args.budget,
-        minimum_per_area=args.min_per_area,
-        reps=args.reps,
-        out=out,
-        seed=args.seed,
-        restricted=restricted,
-        rejected_dir=out / "rejected",
-    )
-    for path in written:
-        print(f"wrote {path}")
-    return 0
-
-
-def register_score(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "score",
-        help="score the register: P(poor), expected errors, "
-        "priorities and the verification allocation",
-    )
-    add_scoring_arguments(parser, "register to score (same proxies)")
-    parser.add_argument("--out", default=None, help="output folder (default data/processed/score)")
-    parser.add_argument(
-        "--restricted-out",
-        default=None,
-        help="folder for field lists with names and NIK (default restricted/)",
-    )
-    parser.set_defaults(handler=_cmd_score)

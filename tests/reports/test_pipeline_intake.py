@@ -94,3 +94,12 @@ def test_comparability_of_register_and_survey_by_hand(built):
     d = (p_s - p_r) / np.sqrt((p_s * (1 - p_s) + p_r * (1 - p_r)) / 2)
     row = table[(table["proxy"] == "floor_material") & (table["level"] == "earth")].iloc[0]
     assert row["std_difference"] == round(d, 4)
+
+
+def test_the_main_job_checked_each_table_once_into_restricted_only(built):
+    """The driver's row checks are shared with the steps' processes (owner-only files)."""
+    shared = built.root / "restricted" / "checked_tables"
+    names = sorted(p.name.split("-")[1] for p in shared.glob("*.pkl"))
+    assert names == ["register", "survey"]
+    assert not list((built.root / "data").rglob("*.pkl"))
+    assert not list((built.root / "reports").rglob("*.pkl"))

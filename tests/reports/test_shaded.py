@@ -78,9 +78,7 @@ def _embedded_pixels(html: str) -> np.ndarray:
     return np.array(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"))
 
 
-def test_the_build_kept_both_drawings_and_reports_read_them_without_drawing(
-    report, monkeypatch
-):
+def test_the_build_kept_both_drawings_and_reports_read_them_without_drawing(report, monkeypatch):
     folder = report.inputs.folder / shaded.CACHE_DIRNAME
     kept = sorted(p.name.rsplit("-", 1)[0] for p in folder.glob("*.npz"))
     assert kept == ["allocation-id", "errors_by_kecamatan-id", "expected_errors-id"]

@@ -1,0 +1,113 @@
+"""Checked tables shared between the processes of one run (datasets.share_checked_tables).
+
+The main job checks the survey and the register once, in its driver; the steps,
+in other processes, read the accepted rows from restricted/. What must hold: the
+rows and the counts read back are the ones the checks gave; a changed file or
+config is checked again (never an old table); the files are the owner's only;
+nothing is written unless a run asks for sharing.
+"""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from konsel_analysis import datasets
+from konsel_analysis.datasets import load_dataset_config, read_checked, share_checked_tables
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+@pytest.fixture
+def fresh_process():
+    """No table checked in this process yet, and no sharing left over from another test."""
+    datasets._CHECKED.clear()
+    yield
+    share_checked_tables(None)
+    datasets._CHECKED.clear()
+
+
+@pytest.fixture
+def survey(tmp_path) -> Path:
+    """The corpus's good survey with two broken rows (rejected, so the counts matter)."""
+    table = pd.read_csv(CORPUS / "good.csv", dtype=str)
+    table.loc[3, "household_size"] = "0"
+    table.loc[7, "pengeluaran"] = "-5"
+    path = tmp_path / "survey.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def config(tmp_path):
+    raw = yaml.safe_load((CORPUS / "config.yml").read_text(encoding="utf-8"))
+    raw["max_rejected_share"] = 0.5
+    path = tmp_path / "config.yml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return load_dataset_config(path)
+
+
+def _no_checking(*args, **kwargs):
+    raise AssertionError("checked again although another process had checked this table")
+
+
+def test_another_process_reads_the_accepted_rows_instead_of_checking(
+    fresh_process, tmp_path, survey, config, monkeypatch
+):
+    shared = tmp_path / "restricted" / "checked_tables"
+    share_checked_tables(shared)
+    frame, report = read_checked(survey, config, "survey")
+    assert (report.rows_read, report.accepted, report.rejected) == (
+        len(pd.read_csv(survey)),
+        len(pd.read_csv(survey)) - 2,
+        2,
+    )
+    (kept,) = shared.glob("*.pkl")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600  # the register's rows carry NIK
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o700
+
+    datasets._CHECKED.clear()  # as in a step's worker process
+    monkeypatch.setattr(datasets, "_read_checked", _no_checking)
+    again, again_report = read_checked(survey, config, "survey", rejected_dir=tmp_path / "rej")
+    pd.testing.assert_frame_equal(again, frame)
+    assert again_report.reason_counts.to_dict() == report.reason_counts.to_dict()
+    pd.testing.assert_frame_equal(again_report.rejected_rows, report.rejected_rows)
+    assert again_report.rejected_path == tmp_path / "rej" / "survey.csv"  # the caller's
+
+
+def test_a_changed_file_or_config_is_checked_again(
+    fresh_process, tmp_path, survey, config, monkeypatch
+):
+    shared = tmp_path / "shared"
+    share_checked_tables(shared)
+    read_checked(survey, config, "survey")
+    (first,) = shared.glob("*.pkl")
+
+    table = pd.read_csv(survey, dtype=str)
+    table.loc[5, "household_size"] = "0"  # a third broken row
+    table.to_csv(survey, index=False)
+    datasets._CHECKED.clear()
+    _, report = read_checked(survey, config, "survey")
+    assert report.rejected == 3
+    (second,) = shared.glob("*.pkl")  # the old table's rows are gone, not kept beside
+    assert second != first
+
+    raw = yaml.safe_load(config.path.read_text(encoding="utf-8"))
+    raw["max_rejected_share"] = 0.4
+    config.path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    datasets._CHECKED.clear()
+    calls = []
+    real = datasets._read_checked
+    monkeypatch.setattr(datasets, "_read_checked", lambda *a, **k: calls.append(1) or real(*a, **k))
+    read_checked(survey, load_dataset_config(config.path), "survey")
+    assert calls == [1]
+
+
+def test_nothing_is_written_unless_a_run_shares(fresh_process, tmp_path, survey, config):
+    share_checked_tables(None)
+    read_checked(survey, config, "survey")
+    assert not list(tmp_path.rglob("*.pkl"))
