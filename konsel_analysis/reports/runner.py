@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from konsel_analysis.errors import UserError
@@ -184,6 +185,11 @@ def _declare_kernel() -> None:
         "language": "python",
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
+    # Connection files and IPC sockets in this owner-only folder, with a short path
+    # (a Unix socket's path has at most 107 bytes): see KERNEL_CONFIG.
+    runtime = Path(root) / "runtime"
+    runtime.mkdir()
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(runtime)
     jupyter_path = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [str(Path(root)), *([jupyter_path] if jupyter_path else [])]
@@ -208,6 +214,37 @@ def _warm_up() -> int:
     return os.getpid()
 
 
+@cache
+def _kernel_manager_class():
+    """Kernels that talk to their worker over Unix sockets, each in a folder of its own.
+
+    Over TCP, two workers starting kernels at once may pick the same free port and
+    the loser dies at start ("Kernel died before replying to kernel_info", seen once
+    in a benchmark build). jupyter_client's own IPC names every kernel's sockets
+    ``kernel-ipc-N`` in the current folder, so that two kernels started at once
+    share them; here each gets a fresh owner-only folder under the worker's runtime
+    folder, which also keeps other users of a shared machine away from the kernels.
+    Windows has no Unix sockets: TCP there.
+    """
+    from jupyter_client.manager import KernelManager
+    from traitlets import default
+
+    if os.name != "posix":  # pragma: no cover
+        return KernelManager
+
+    class SocketKernelManager(KernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            folder = tempfile.mkdtemp(prefix="k", dir=os.environ.get("JUPYTER_RUNTIME_DIR"))
+            return str(Path(folder) / "ipc")
+
+    return SocketKernelManager
+
+
 def _execute(notebook: Path, executed: Path, parameters: dict) -> None:
     """papermill into a temporary name, renamed when done, failed runs included (for audit)."""
     import papermill
@@ -225,6 +262,7 @@ def _execute(notebook: Path, executed: Path, parameters: dict) -> None:
             request_save_on_cell_execute=False,
             cwd=str(notebook.parent),
             execution_timeout=CELL_TIMEOUT_SECONDS,
+            kernel_manager_class=_kernel_manager_class(),
         )
     finally:
         if partial.exists():
