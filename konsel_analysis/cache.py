@@ -19,9 +19,9 @@ with the same key, and every output still in place, reuses the outputs.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -71,34 +71,43 @@ def _imports(path: Path) -> set[str]:
     return _parsed_imports(path, stat.st_size, stat.st_mtime_ns)
 
 
-def _statements(body: list[ast.stmt]):
-    """Every statement, nested ones included (imports are statements: no need to visit
-    expressions, which make up most of a module's tree)."""
-    for node in body:
-        yield node
-        for field in ("body", "orelse", "finalbody", "handlers"):
-            yield from _statements(getattr(node, field, None) or [])
+# Import statements, found by pattern rather than by parsing the module (every report's
+# kernel checks the tables' key, and parsing the package took a third of opening a
+# report): ``import a.b as c, d`` and ``from .x import (y, z)`` over several lines. A
+# line of a docstring that reads like an import only adds a file to the key, never
+# leaves one out; tests/test_cache.py checks the result against Python's own parser.
+_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+(?P<base>\.*[\w.]*)[ \t]+import[ \t]+"
+    r"(?P<names>\([^)]*\)|[^\n#;]*)|import[ \t]+(?P<modules>[^\n#;]*))",
+    re.MULTILINE,
+)
+
+
+def _names(text: str) -> list[str]:
+    """``a.b as c, d`` -> ``["a.b", "d"]`` (parentheses, line breaks and comments gone)."""
+    text = re.sub(r"#[^\n]*", "", text).strip().strip("()")
+    return [part.split()[0] for part in text.replace("\\", " ").split(",") if part.strip()]
 
 
 @cache
 def _parsed_imports(path: Path, size: int, mtime_ns: int) -> frozenset[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    source = path.read_text(encoding="utf-8").replace("\\\n", " ")
     own = _module_name(path)
     package = own if path.name == "__init__.py" else own.rpartition(".")[0]
     found: set[str] = set()
-    for node in _statements(tree.body):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                anchor = package.split(".")
-                anchor = anchor[: len(anchor) - (node.level - 1)]
-                base = ".".join([*anchor, *([node.module] if node.module else [])])
-            else:
-                base = node.module or ""
-            found.add(base)
-            # `from konsel_analysis.pmt import validation` imports a module, too.
-            found.update(f"{base}.{alias.name}" for alias in node.names)
+    for match in _IMPORT.finditer(source):
+        if match["modules"] is not None:
+            found.update(_names(match["modules"]))
+            continue
+        base = match["base"]
+        level = len(base) - len(base.lstrip("."))
+        if level:
+            anchor = package.split(".")
+            anchor = anchor[: len(anchor) - (level - 1)]
+            base = ".".join([*anchor, *([base.lstrip(".")] if base.lstrip(".") else [])])
+        found.add(base)
+        # `from konsel_analysis.pmt import validation` imports a module, too.
+        found.update(f"{base}.{name}" for name in _names(match["names"]))
     return frozenset(name for name in found if module_file(name) is not None)
 
 

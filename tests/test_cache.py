@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 
+from konsel_analysis import cache
 from konsel_analysis.cache import code_files, compute_key
 from konsel_analysis.paths import PACKAGE_DIR, ProjectPaths
 from konsel_analysis.pipeline import PipelineSettings, Step, StepContext, run_step
@@ -40,6 +42,60 @@ def test_a_step_depends_on_the_code_it_imports_and_no_other(module, included, ex
     names = _names(module)
     assert included <= names, included - names
     assert not excluded & names, excluded & names
+
+
+def _imports_by_parsing(path: Path) -> set[str]:
+    """The package modules a file imports, by Python's own parser (the reference)."""
+    own = cache._module_name(path)
+    package = own if path.name == "__init__.py" else own.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return {name for name in found if cache.module_file(name) is not None}
+
+
+@pytest.mark.parametrize(
+    "path", sorted(PACKAGE_DIR.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE_DIR))
+)
+def test_imports_found_by_pattern_are_those_python_parses(path):
+    assert set(cache._imports(path)) == _imports_by_parsing(path)
+
+
+def test_the_import_pattern_reads_every_form_of_import(tmp_path, monkeypatch):
+    package = tmp_path / "konsel_analysis"
+    (package / "sub").mkdir(parents=True)
+    for name in ("__init__", "a", "b", "c", "d", "e", "sub/__init__", "sub/f", "sub/g"):
+        (package / f"{name}.py").write_text("", encoding="utf-8")
+    source = package / "sub" / "mod.py"
+    source.write_text(
+        "import konsel_analysis.a as x, konsel_analysis.b\n"
+        "from konsel_analysis import (\n    c,  # a comment\n    d as dd,\n)\n"
+        "from . import f\n"
+        "from ..e import something\n"
+        "def later():\n    from .g import h  # noqa\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(cache, "PACKAGE_DIR", package)
+    found = cache._parsed_imports(source, 0, 0)
+    assert found == {
+        "konsel_analysis",
+        "konsel_analysis.a",
+        "konsel_analysis.b",
+        "konsel_analysis.c",
+        "konsel_analysis.d",
+        "konsel_analysis.sub",
+        "konsel_analysis.sub.f",
+        "konsel_analysis.e",
+        "konsel_analysis.sub.g",
+    }
 
 
 def test_the_key_changes_with_an_input_and_a_setting(tmp_path):

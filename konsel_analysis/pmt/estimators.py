@@ -57,18 +57,19 @@ def independent_columns(A: np.ndarray, tol: float = 1e-9) -> list[int]:
     ``tol`` of its norm is left after projecting out the columns kept so far.
     """
     n, p = A.shape
-    basis = np.zeros((n, 0))
-    keep = []
+    room = np.zeros((n, p), order="F")  # the basis fills its first columns: no copies
+    keep: list[int] = []
     for j in range(p):
         v = A[:, j].astype(float)
         norm = np.linalg.norm(v)
         if norm == 0:
             continue
+        basis = room[:, : len(keep)]
         for _ in range(2):
             v = v - basis @ (basis.T @ v)
         left = np.linalg.norm(v)
         if left > tol * norm and left > 1e-12:
-            basis = np.column_stack([basis, v / left])
+            room[:, len(keep)] = v / left
             keep.append(j)
     return keep
 
