@@ -16,7 +16,9 @@
 Both are timed from the outside, whole command included (Python start-up, the
 pool, every notebook): wall time, and CPU time of every process involved (less
 sensitive to other work on the machine; the load average is printed too). Each
-is run ``--repeat`` times, alternating, and the fastest of each is kept.
+is run ``--repeat`` times, alternating (b) then (a), and two ratios are given: the
+fastest (a) over the fastest (b), and the median of the paired ratios (each (a)
+over the (b) run just before it, under about the same load from other work).
 Target (issue 5): (a)/(b) <= 1.5. ``--json FILE`` writes the figures.
 
     .venv/bin/python benchmarks/reports_floor.py [--jobs 2] [--repeat 2] [--json FILE]
@@ -30,6 +32,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -147,7 +150,14 @@ def main() -> None:
         f"(b) floor, import-only x{n_reports}: {b:6.1f} s wall {b_cpu:6.1f} s CPU  "
         f"(wall runs: {runs_b})"
     )
+    paired_wall = sorted(f[0] / g[0] for f, g in zip(full, floor, strict=True))
+    paired_cpu = sorted(f[1] / g[1] for f, g in zip(full, floor, strict=True))
     print(f"ratio (a)/(b): {a / b:.2f} wall, {a_cpu / b_cpu:.2f} CPU   (target <= 1.5, wall)")
+    print(
+        f"paired ratios, median (range): {statistics.median(paired_wall):.2f} wall "
+        f"({paired_wall[0]:.2f}-{paired_wall[-1]:.2f}), {statistics.median(paired_cpu):.2f} "
+        f"CPU ({paired_cpu[0]:.2f}-{paired_cpu[-1]:.2f})"
+    )
     print(f"load average at the end: {', '.join(f'{x:.1f}' for x in load)}")
     if args.json:
         figures = {
@@ -159,6 +169,10 @@ def main() -> None:
             "floor_cpu_s": [round(c, 2) for _, c in floor],
             "ratio_wall": round(a / b, 3),
             "ratio_cpu": round(a_cpu / b_cpu, 3),
+            "paired_ratios_wall": [round(r, 3) for r in paired_wall],
+            "paired_ratios_cpu": [round(r, 3) for r in paired_cpu],
+            "paired_ratio_wall_median": round(statistics.median(paired_wall), 3),
+            "paired_ratio_cpu_median": round(statistics.median(paired_cpu), 3),
             "fastest_full_split_wall_s": splits[fastest],
             "load_average_at_end": [round(x, 2) for x in load],
             "cpus": os.cpu_count(),
