@@ -611,7 +611,8 @@ def _shared_file(data_path: Path, config: DatasetConfig, role: Role) -> Path:
     key = compute_key(
         files,
         code_files("konsel_analysis.datasets"),
-        {"config": repr(config), "role": role},
+        # The pickled frame is read back by this pandas and numpy only.
+        {"config": repr(config), "role": role, "pandas": pd.__version__, "numpy": np.__version__},
     )
     return _SHARED[0] / f"{data_path.stem}-{role}-{key[:24]}.pkl"
 
@@ -622,7 +623,10 @@ def _read_shared(path: Path) -> tuple[pd.DataFrame, IntakeReport] | None:
     try:
         with open(path, "rb") as handle:
             return pickle.load(handle)
-    except (FileNotFoundError, EOFError, pickle.UnpicklingError):
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - a damaged copy: check the table again instead
+        log.warning("%s could not be read back; checking the table again", path.name)
         return None
 
 

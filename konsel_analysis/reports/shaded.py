@@ -105,13 +105,19 @@ def _save(path: Path, drawings: Drawings) -> None:
     write_atomic(path, write)
 
 
-def _load(path: Path) -> Drawings:
-    with np.load(path, allow_pickle=False) as saved:
-        bands = {
-            str(c): (int(top), int(bottom))
-            for c, (top, bottom) in zip(saved["codes"], saved["edges"], strict=True)
-        }
-        return Drawings(saved["plain"], saved["marked"], bands)
+def _load(path: Path) -> Drawings | None:
+    """The kept drawings, or ``None`` when there are none (or none that can be read)."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            bands = {
+                str(c): (int(top), int(bottom))
+                for c, (top, bottom) in zip(saved["codes"], saved["edges"], strict=True)
+            }
+            return Drawings(saved["plain"], saved["marked"], bands)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError):  # damaged: draw again (and replace it)
+        return None
 
 
 @contextlib.contextmanager
@@ -136,13 +142,15 @@ def drawings(
     key = hashlib.sha256(f"{inputs_key}|{language}|{_code_digest()}".encode()).hexdigest()[:20]
     cache = folder / CACHE_DIRNAME
     path = cache / f"{chart}-{language}-{key}.npz"
-    if path.is_file():
-        return _load(path)
+    kept = _load(path)
+    if kept is not None:
+        return kept
     try:
         cache.mkdir(parents=True, exist_ok=True)
         with _locked(cache / f"{chart}-{language}.lock"):
-            if path.is_file():  # drawn by another report while this one waited
-                return _load(path)
+            kept = _load(path)  # drawn by another report while this one waited?
+            if kept is not None:
+                return kept
             made = draw_both(draw)
             _save(path, made)
             for old in cache.glob(f"{chart}-{language}-*.npz"):

@@ -111,3 +111,15 @@ def test_nothing_is_written_unless_a_run_shares(fresh_process, tmp_path, survey,
     share_checked_tables(None)
     read_checked(survey, config, "survey")
     assert not list(tmp_path.rglob("*.pkl"))
+
+
+def test_a_damaged_copy_is_checked_again(fresh_process, tmp_path, survey, config):
+    shared = tmp_path / "shared"
+    share_checked_tables(shared)
+    frame, _ = read_checked(survey, config, "survey")
+    (kept,) = shared.glob("*.pkl")
+    kept.write_bytes(b"not a pickle")
+    datasets._CHECKED.clear()
+    again, report = read_checked(survey, config, "survey")
+    pd.testing.assert_frame_equal(again, frame)
+    assert report.rejected == 2

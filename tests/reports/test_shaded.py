@@ -154,3 +154,13 @@ def test_a_folder_that_cannot_be_written_still_gives_the_chart(report, tmp_path)
     draw = _draws(report)["expected_errors"]
     made = shaded.drawings("expected_errors", draw, not_a_folder, "k", "id")
     assert np.array_equal(made.picture("74.05.02"), _direct(draw, "74.05.02"))
+
+
+def test_a_damaged_drawing_is_drawn_again(report, tmp_path):
+    draw = _draws(report)["expected_errors"]
+    shaded.drawings("expected_errors", draw, tmp_path, "k", "id")
+    (kept,) = (tmp_path / shaded.CACHE_DIRNAME).glob("*.npz")
+    kept.write_bytes(b"half a file")
+    made = shaded.drawings("expected_errors", draw, tmp_path, "k", "id")
+    assert np.array_equal(made.picture("74.05.03"), _direct(draw, "74.05.03"))
+    assert shaded._load(kept) is not None  # replaced by a good one
