@@ -590,32 +590,35 @@ def run_pipeline(
     # The report workers, started first: they run the steps side by side, then the notebooks
     # (an unreachable --scheduler stops here, before any step).
     pool = start_workers(paths, only, jobs, language, engine, scheduler)
+    # While the workers start: the row checks, once, here; the steps in the workers and
+    # the report tables here read the accepted rows they leave (for this run only).
+    share_checked_tables(paths.checked_tables)
     try:
-        # While the workers start: the row checks, once, here; the steps in the workers
-        # and the report tables here read the accepted rows they leave.
-        share_checked_tables(paths.checked_tables)
-        run_steps(
+        try:
+            run_steps(
+                paths,
+                settings,
+                echo=lambda line: print(line, flush=True),
+                pool=pool,
+                check=lambda table: check_sources(paths, (table,)),
+            )
+        except BaseException:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        print("  [running] HTML reports (papermill; one line per finished report)", flush=True)
+        outcome = build_reports(
             paths,
-            settings,
+            only=only,
+            jobs=jobs,
+            language=language,
+            engine=engine,
             echo=lambda line: print(line, flush=True),
             pool=pool,
-            check=lambda table: check_sources(paths, (table,)),
+            scheduler=scheduler,
         )
-    except BaseException:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    print("  [running] HTML reports (papermill; one line per finished report)", flush=True)
-    outcome = build_reports(
-        paths,
-        only=only,
-        jobs=jobs,
-        language=language,
-        engine=engine,
-        echo=lambda line: print(line, flush=True),
-        pool=pool,
-        scheduler=scheduler,
-    )
+    finally:
+        share_checked_tables(None)
     status = "done" if not outcome.failures else f"{len(outcome.failures)} FAILED"
     print(f"  [{status}] HTML reports")
     for line in summarise_outcome(outcome, paths):
