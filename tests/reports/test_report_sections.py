@@ -181,10 +181,10 @@ def test_the_pmt_model_card_matches_model_card_json(built):
 @pytest.fixture
 def captured(monkeypatch):
     """HTML the sections display, collected instead of shown."""
-    from konsel_analysis.reports import sections
+    from konsel_analysis.reports.sections import html_parts
 
     shown: list[str] = []
-    monkeypatch.setattr(sections, "display", lambda obj: shown.append(obj.data))
+    monkeypatch.setattr(html_parts, "display", lambda obj: shown.append(obj.data))
     return shown
 
 
