@@ -14,7 +14,7 @@ Where each section lives:
 - ``report``        :class:`Report`, :func:`open_kecamatan_report`, :func:`open_regency_report`;
 - ``html_parts``    headings, paragraphs, tables, the "not yet available" box; displays them;
 - ``summary``       ``show_title``, ``show_summary``;
-- ``errors``        ``show_targeting_errors``, ``show_expected_errors``;
+- ``targeting_errors``  ``show_targeting_errors``, ``show_expected_errors``;
 - ``welfare``       ``show_welfare_distribution``, ``show_coverage_curve``;
 - ``areas``         ``show_desa_breakdown``, ``show_kecamatan_table``;
 - ``verification``  ``show_verification_allocation``, ``show_priority_households``;
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from konsel_analysis.reports.sections import html_parts  # noqa: F401 (in the pages' render key)
 from konsel_analysis.reports.sections.areas import show_desa_breakdown, show_kecamatan_table
-from konsel_analysis.reports.sections.errors import show_expected_errors, show_targeting_errors
 from konsel_analysis.reports.sections.impact import show_impact_simulation
 from konsel_analysis.reports.sections.model_card import show_pmt_model_card
 from konsel_analysis.reports.sections.quality import show_data_quality, show_methods_note
@@ -40,6 +39,10 @@ from konsel_analysis.reports.sections.report import (
     open_regency_report,
 )
 from konsel_analysis.reports.sections.summary import show_summary, show_title
+from konsel_analysis.reports.sections.targeting_errors import (
+    show_expected_errors,
+    show_targeting_errors,
+)
 from konsel_analysis.reports.sections.verification import (
     show_priority_households,
     show_verification_allocation,
