@@ -164,3 +164,13 @@ def test_a_damaged_drawing_is_drawn_again(report, tmp_path):
     made = shaded.drawings("expected_errors", draw, tmp_path, "k", "id")
     assert np.array_equal(made.picture("74.05.03"), _direct(draw, "74.05.03"))
     assert shaded._load(kept) is not None  # replaced by a good one
+
+
+def test_each_shaded_chart_says_which_row_is_shaded(built):
+    """The three cut charts' captions name the shaded kecamatan; the regency has no shading."""
+    page = next((built.reports / "kecamatan").glob("74.05.01-*.html")).read_text(encoding="utf-8")
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", page, re.DOTALL)
+    said = "Kecamatan Tinanggea diberi latar kuning."
+    assert len([c for c in captions if c.startswith(said)]) == 3
+    regency = (built.reports / "regency.html").read_text(encoding="utf-8")
+    assert "latar kuning" not in regency

@@ -61,7 +61,16 @@ def _table(
 
 def _shaded_chart(report: Report, chart: str, draw, alt: str, caption: str) -> str:
     """A chart of all kecamatan with this report's row marked (none in the regency report),
-    cut from the build's two drawings of it (:mod:`konsel_analysis.reports.shaded`)."""
+    cut from the build's two drawings of it (:mod:`konsel_analysis.reports.shaded`); its
+    caption then starts by saying which row is shaded."""
+    if not report.is_regency:
+        caption = (
+            report.tr(
+                f"Kecamatan {report.area_name} diberi latar kuning. ",
+                f"Kecamatan {report.area_name} is shaded yellow. ",
+            )
+            + caption
+        )
     return shaded_figure_html(
         chart,
         draw,

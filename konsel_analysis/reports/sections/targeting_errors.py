@@ -142,14 +142,6 @@ def show_targeting_errors(report: Report) -> None:
         "and differences between kecamatan whose ranges overlap may not be real. Missing dots "
         f"rest on fewer than {MIN_CELL_HOUSEHOLDS} households and are hidden.",
     )
-    if not report.is_regency:
-        caption = (
-            report.tr(
-                f"Kecamatan {report.area_name} diberi latar kuning. ",
-                f"Kecamatan {report.area_name} is shaded yellow. ",
-            )
-            + caption
-        )
     parts.append(
         _shaded_chart(
             report,
@@ -251,14 +243,6 @@ def show_expected_errors(report: Report) -> None:
         "Households in the register (not percentages): large kecamatan naturally have more. "
         "Horizontal lines: 90% ranges.",
     )
-    if not report.is_regency:
-        caption = (
-            report.tr(
-                f"Kecamatan {report.area_name} diberi latar kuning. ",
-                f"Kecamatan {report.area_name} is shaded yellow. ",
-            )
-            + caption
-        )
     _show(
         heading,
         _p(html.escape(explain)),
