@@ -680,7 +680,10 @@ def read_checked(
     if key is not None:
         _remember(key, (frame.copy(), report))
         if shared is not None:
-            _write_shared(shared, _CHECKED[key])
+            try:
+                _write_shared(shared, _CHECKED[key])
+            except OSError as err:  # e.g. a worker that may not write there: check on
+                log.warning("checked rows not kept for other processes (%s)", err.strerror)
     return frame, report
 
 

@@ -123,3 +123,13 @@ def test_a_damaged_copy_is_checked_again(fresh_process, tmp_path, survey, config
     again, report = read_checked(survey, config, "survey")
     pd.testing.assert_frame_equal(again, frame)
     assert report.rejected == 2
+
+
+def test_a_folder_that_cannot_be_written_only_costs_the_sharing(
+    fresh_process, tmp_path, survey, config
+):
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("", encoding="utf-8")
+    share_checked_tables(not_a_folder / "checked")
+    frame, report = read_checked(survey, config, "survey")
+    assert report.accepted == len(frame) and report.rejected == 2
