@@ -309,7 +309,7 @@ STEPS: list[Step] = [
         settings=lambda ctx: {},
         run=check_inputs,
         headline=_intake_headline,
-        cost=1.5,
+        cost=0.5,  # the driver checked the tables: it reads them and compares
     ),
     Step(
         "register summary by kecamatan",
@@ -361,7 +361,7 @@ STEPS: list[Step] = [
         },
         run=_score_register,
         headline=_score_headline,
-        cost=5.0,
+        cost=4.5,
     ),
     Step(
         "impact simulation (verified round vs acting on predictions alone)",
@@ -371,7 +371,7 @@ STEPS: list[Step] = [
         settings=lambda ctx: {"seed": ctx.settings.seed},
         run=_simulate_impact,
         headline=_impact_headline,
-        cost=0.5,
+        cost=0.3,
     ),
 ]
 
@@ -471,18 +471,30 @@ def _run_step_at(index: int, ctx: StepContext) -> tuple[int, list[Path], bool, f
     return index, o.written, o.reused, o.seconds, o.headline
 
 
-def _submit_steps(pool: Executor, ctx: StepContext, check: Callable[[str], None] | None) -> dict:
-    """Every step, the longest first, each once ``check`` has checked the tables it reads."""
+def _submit_steps(
+    pool: Executor, ctx: StepContext, check: Callable[[str], None] | None, workers: int
+) -> dict:
+    """Every step, the longest first, each once ``check`` has checked the tables it reads.
+
+    Until the last table is checked, only as many steps start as there are ``workers``
+    (the longest of those ready): a short step queued early would take the worker that
+    the register scoring, ready a moment later, needs; short steps go last
+    (longest-processing-time-first scheduling).
+    """
     order = sorted(range(len(STEPS)), key=lambda i: -STEPS[i].cost)
+    tables = ("survey", "register")  # the survey first: most steps read only it
     futures: dict = {}
     checked: set[str] = set()
-    for table in ("survey", "register"):  # the survey first: most steps read only it
+    for table in tables:
         if check is not None:
             check(table)
         checked.add(table)
         for i in order:
-            if i not in futures.values() and set(STEPS[i].inputs) <= checked:
-                futures[pool.submit(_run_step_at, i, ctx)] = i
+            if i in futures.values() or not set(STEPS[i].inputs) <= checked:
+                continue
+            if table != tables[-1] and len(futures) >= workers:
+                break
+            futures[pool.submit(_run_step_at, i, ctx)] = i
     return futures
 
 
@@ -491,13 +503,14 @@ def _run_in_pool(
     ctx: StepContext,
     echo: Callable[[str], None],
     check: Callable[[str], None] | None = None,
+    workers: int = 2,
 ) -> list:
     """Every step in the worker processes at once, the longest first; each reads only
     data/raw, so none waits for another. With ``check``, the raw tables are checked
     here first, one by one: a step starts as soon as the tables it reads are. Says
     what each wrote, in step order, as soon as it and the steps before it are done;
     the first failure (in step order) is raised once the running steps have stopped."""
-    futures = _submit_steps(pool, ctx, check)
+    futures = _submit_steps(pool, ctx, check, workers)
     outcomes: dict[int, StepOutcome] = {}
     failures: dict[int, BaseException] = {}
     shown = 0  # steps said so far, in order
@@ -527,6 +540,7 @@ def run_steps(
     echo: Callable[[str], None] = print,
     pool: Executor | None = None,
     check: Callable[[str], None] | None = None,
+    workers: int = 2,
 ) -> list[StepOutcome]:
     """Every shared step, each computed or reused; says what each wrote.
 
@@ -538,7 +552,7 @@ def run_steps(
     ctx = StepContext(paths, settings or PipelineSettings())
     if pool is not None:
         echo(f"  [running] {len(STEPS)} analysis steps side by side in the report workers")
-        outcomes = _run_in_pool(pool, ctx, echo, check)
+        outcomes = _run_in_pool(pool, ctx, echo, check, workers)
     else:
         outcomes = []
         for step in STEPS:
@@ -601,6 +615,7 @@ def run_pipeline(
                 echo=lambda line: print(line, flush=True),
                 pool=pool,
                 check=lambda table: check_sources(paths, (table,)),
+                workers=jobs,
             )
         except BaseException:
             if pool is not None:
