@@ -667,8 +667,9 @@ def read_checked(
     if data_path.is_file():
         stat = data_path.stat()
         key = (data_path.resolve(), stat.st_size, stat.st_mtime_ns, config, role)
-    shared = _shared_file(data_path, config, role) if key is not None and _SHARED else None
-    if key not in _CHECKED and shared is not None:
+    shared = None
+    if key is not None and key not in _CHECKED and _SHARED:  # checked by another process?
+        shared = _shared_file(data_path, config, role)
         checked = _read_shared(shared)
         if checked is not None:
             _remember(key, checked)

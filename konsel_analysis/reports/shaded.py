@@ -22,6 +22,7 @@ import hashlib
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import matplotlib
@@ -86,6 +87,7 @@ def draw_both(draw: Callable[[str], Figure]) -> Drawings:
     return Drawings(plain, marked, bands)
 
 
+@cache
 def _code_digest() -> str:
     """This code, the charts' code and matplotlib's version: what the pixels depend on."""
     digest = hashlib.sha256(matplotlib.__version__.encode())

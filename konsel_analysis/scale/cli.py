@@ -10,31 +10,21 @@ import argparse
 import time
 from pathlib import Path
 
-from konsel_analysis.targeting.cli import add_scoring_arguments, check_reps
+from konsel_analysis.targeting.cli import add_scoring_arguments, print_written, scoring_options
 
 
 def _cmd_score_partitioned(args: argparse.Namespace) -> int:
     from konsel_analysis.paths import project_paths
     from konsel_analysis.scale.score import run_score_partitioned
 
-    check_reps(args.reps)
+    options = scoring_options(args)
     started = time.perf_counter()
     out = Path(args.out) if args.out else project_paths().scale
     written = run_score_partitioned(
-        Path(args.survey),
-        Path(args.register),
-        Path(args.config),
-        budget=args.budget,
-        minimum_per_area=args.min_per_area,
-        reps=args.reps,
-        out=out,
-        seed=args.seed,
-        scheduler=args.scheduler,
+        register_root=Path(args.register), out=out, scheduler=args.scheduler, **options
     )
     print(f"scored the partitioned register in {time.perf_counter() - started:.1f} s")
-    for path in written:
-        print(f"wrote {path}")
-    return 0
+    return print_written(written)
 
 
 def register_score_partitioned(sub: argparse._SubParsersAction) -> None:

@@ -140,9 +140,7 @@ def _cmd_targeting(args: argparse.Namespace) -> int:
         out,
         rejected_dir=out / "rejected",
     )
-    for path in written:
-        print(f"wrote {path}")
-    return 0
+    return print_written(written)
 
 
 def register_targeting(sub: argparse._SubParsersAction) -> None:
@@ -193,28 +191,42 @@ def add_scoring_arguments(parser: argparse.ArgumentParser, register_help: str) -
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
 
 
+def scoring_options(args: argparse.Namespace) -> dict:
+    """What :func:`add_scoring_arguments` read, as the keywords of the scoring functions
+    (the survey, register and config as paths); refuses too few replicates."""
+    check_reps(args.reps)
+    return {
+        "survey": Path(args.survey),
+        "config": Path(args.config),
+        "budget": args.budget,
+        "minimum_per_area": args.min_per_area,
+        "reps": args.reps,
+        "seed": args.seed,
+    }
+
+
+def print_written(written: list[Path]) -> int:
+    """One ``wrote PATH`` line per file a command wrote; the exit code 0."""
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 def _cmd_score(args: argparse.Namespace) -> int:
     from konsel_analysis.targeting.score import run_score
 
-    check_reps(args.reps)
+    options = scoring_options(args)
     paths = project_paths()
     out = Path(args.out) if args.out else paths.score
     restricted = Path(args.restricted_out) if args.restricted_out else paths.restricted
     written = run_score(
-        Path(args.survey),
-        Path(args.register),
-        Path(args.config),
-        budget=args.budget,
-        minimum_per_area=args.min_per_area,
-        reps=args.reps,
+        register_path=Path(args.register),
         out=out,
-        seed=args.seed,
         restricted=restricted,
         rejected_dir=out / "rejected",
+        **options,
     )
-    for path in written:
-        print(f"wrote {path}")
-    return 0
+    return print_written(written)
 
 
 def register_score(sub: argparse._SubParsersAction) -> None:
