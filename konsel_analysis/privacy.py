@@ -15,13 +15,18 @@ import hmac
 import os
 import re
 import secrets
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from konsel_analysis.errors import UserError
+
 SECRET_KEY_FILE = ".konsel_secret_key"
+KEY_BYTES = 32
+_KEY_HEX = re.compile(rf"[0-9a-f]{{{2 * KEY_BYTES}}}")
 PSEUDONYM_PREFIX = "RT-"
 PSEUDONYM_HEX_DIGITS = 10
 #: Published tables leave blank any cell built from fewer households than this.
@@ -29,15 +34,47 @@ MIN_CELL_HOUSEHOLDS = 5
 
 
 def load_or_create_secret_key(root: Path) -> bytes:
-    """The project's pseudonymisation key, created (readable by the owner only) if missing."""
+    """The project's pseudonymisation key, created (readable by the owner only) if missing.
+
+    The key is written whole or not at all: to a temporary file, flushed to disk, then
+    linked to its name (which fails if another process created it meanwhile; that key is
+    then used). A key file that is not exactly 32 bytes in hex (empty after a full disk,
+    cut, edited) stops the run: an empty or short key would make published pseudonyms
+    recomputable by anyone who has household ids.
+    """
     path = root / SECRET_KEY_FILE
     if path.exists():
-        return bytes.fromhex(path.read_text().strip())
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key.hex() + "\n")
+        return _read_key(path)
+    key = secrets.token_bytes(KEY_BYTES)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=root)
+    try:
+        with os.fdopen(fd, "w") as fh:  # mkstemp makes it 0600
+            fh.write(key.hex() + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)  # atomic, and never replaces a key another run just made
+        except FileExistsError:
+            return _read_key(path)
+    except OSError as err:
+        raise UserError(
+            f"cannot write the pseudonym key {path}: {err.strerror or err}; "
+            "free disk space or make the folder writable, then run again"
+        ) from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
     return key
+
+
+def _read_key(path: Path) -> bytes:
+    text = path.read_text(encoding="ascii", errors="replace").strip()
+    if not _KEY_HEX.fullmatch(text):
+        raise UserError(
+            f"the pseudonym key {path} is damaged ({path.stat().st_size} bytes, expected "
+            f"{2 * KEY_BYTES} hexadecimal digits): restore it from your backup; only if none "
+            "exists, delete it to make a new key (every published pseudonym then changes)"
+        )
+    return bytes.fromhex(text)
 
 
 def pseudonymize(household_ids: Iterable, key: bytes) -> np.ndarray:
