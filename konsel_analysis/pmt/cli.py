@@ -6,9 +6,12 @@
 writes, in DIR (default ``data/processed/pmt``):
 
 - ``validation.json``: ``{"n", "poverty_line", "poverty_rate", "folds",
-  "estimators": {NAME: {"r2", "auc", "at_line": {"exclusion_error",
+  "estimators": {NAME: {"status": "ok", "r2", "auc", "at_line": {"exclusion_error",
   "inclusion_error", "coverage"}, "at_rate": {...}}}, "best"}`` (the stable
-  contract; weighted rates in [0, 1], ``null`` where undefined);
+  contract; weighted rates in [0, 1], ``null`` where undefined). An estimator
+  that failed (an exception, no convergence, non-finite predictions, on any
+  fold) is ``{"status": "failed", "reason": ONE SENTENCE}``; ``best`` is among
+  those that worked. When every one fails, nothing is written;
 - ``model_card.json`` and ``model_card.md``;
 - ``scorecard.csv``: the linear PMT as a table of weights (welfare data only);
 - ``error_curves.csv`` and ``reliability.csv``.
@@ -99,17 +102,29 @@ def _summary(result, seconds: float) -> str:
         f"{result.folds}-fold cross-validation ({unit}) in {seconds:.1f} s",
         f"  {'estimator':<18} {'R2':>6} {'AUC':>6} {'excl@line':>9} {'excl@rate':>9}",
     ]
-    for name, e in result.results.items():
-        r2 = "     -" if e["r2"] is None else f"{e['r2']:6.3f}"
+    for name, e in result.estimator_entries().items():
+        if e["status"] != "ok":
+            lines.append(f"  {name:<18} {'failed (see below)':>33}")
+            continue
         lines.append(
-            f"  {name:<18} {r2} {e['auc']:6.3f} {e['at_line']['exclusion_error']:9.3f}"
-            f" {e['at_rate']['exclusion_error']:9.3f}"
+            f"  {name:<18} {_number(e['r2'], 6)} {_number(e['auc'], 6)} "
+            f"{_number(e['at_line']['exclusion_error'], 9)} "
+            f"{_number(e['at_rate']['exclusion_error'], 9)}"
         )
     if result.left_out:
         lines.append(f"  not compared (--leave-out): {', '.join(result.left_out)}")
     lines.append(f"  best: {result.best_reason}")
-    lines += [f"  failed: {k}: {v}" for k, v in result.failures.items()]
+    lines += [f"  failed: {v}" for v in result.failures.values()]
+    if result.linear_failure:
+        lines.append(f"  no scorecard: {result.linear_failure}")
     return "\n".join(lines)
+
+
+def _number(value: float | None, width: int) -> str:
+    """A metric right-aligned in ``width`` with 3 decimals; ``-`` where undefined."""
+    if value is None or value != value:
+        return "-".rjust(width)
+    return f"{value:{width}.3f}"
 
 
 def run_validate_pmt(

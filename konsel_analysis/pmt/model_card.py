@@ -137,6 +137,7 @@ def build_model_card(result: ValidationResult) -> dict:
         },
         "estimators": estimators,
         "failed_estimators": result.failures,
+        "linear_model_failure": result.linear_failure,
         # Estimators of ``konsel validate-pmt`` that this run did not compare (a setting).
         "left_out_estimators": result.left_out,
         "best": {
@@ -257,10 +258,13 @@ def render_markdown(card: dict) -> str:
     lines += [""]
     if card["failed_estimators"]:
         lines += [
-            "Estimators that failed: "
-            + "; ".join(f"{k} ({v})" for k, v in card["failed_estimators"].items()),
+            "Estimators that failed (left out of the choice): "
+            + "; ".join(card["failed_estimators"].values())
+            + ".",
             "",
         ]
+    if card.get("linear_model_failure"):
+        lines += [f"No linear model or scorecard: {card['linear_model_failure']}.", ""]
     if card.get("left_out_estimators"):
         lines += [
             "Not compared in this run (left out by a setting, for speed): "
