@@ -21,6 +21,8 @@ YAML file describes. The keys (the stable contract of ``konsel validate-pmt``)::
                                         # {parameter: poverty_lines.poverty_line}
     extreme_poverty_line: {parameter: poverty_lines.extreme_poverty_line}  # optional
     area_effects: true                  # optional: area dummies in the models (default true)
+    transform: auto                     # linear models: log1p of skewed non-negative proxies
+                                        # (auto, the default), none, or {log1p: [land_ha]}
     # optional, for real exports (konsel_analysis.intake):
     read: {sheet: Data, header_row: 4, sep: ";", decimal: ",", thousands: "."}
     ranges: {household_size: [1, 25]}   # row checks beyond the data dictionary's
@@ -89,6 +91,7 @@ _KNOWN_KEYS = {
     "max_rejected_share",
     "dictionary",
     "codes",
+    "transform",
 } | _DOC_KEYS
 
 
@@ -144,6 +147,10 @@ class DatasetConfig:
     dictionary: str | tuple[str, ...] | None = None
     #: The codes a column may hold, declared in the config (``codes:``).
     codes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: Proxies the linear models take as log(1 + value): "auto" (skewed non-negative
+    #: ones, chosen in each training fold; :mod:`konsel_analysis.pmt.features`), a tuple
+    #: of columns, or None (``transform: none``).
+    log1p: str | tuple[str, ...] | None = "auto"
 
     def follows_dictionary(self, column: str) -> bool:
         """Whether the data dictionary's type, range and codes apply to ``column``.
@@ -366,6 +373,7 @@ def parse_dataset_config(raw: Any, path: Path | str) -> DatasetConfig:
         raise _fail(path, "'area_effects' must be true or false")
     return DatasetConfig(
         path=path,
+        log1p=_transform_key(raw.get("transform", "auto"), numeric, squared, path),
         household_id=_column_name(raw, "household_id", path, required=True),
         area=_column_name(raw, "area", path, required=True),
         numeric=numeric,
@@ -378,6 +386,37 @@ def parse_dataset_config(raw: Any, path: Path | str) -> DatasetConfig:
         name=str(raw["name"]) if raw.get("name") is not None else None,
         **_welfare_keys(raw, path),
         **_intake_keys(raw, path),
+    )
+
+
+def _transform_key(
+    value: Any, numeric: tuple[str, ...], squared: tuple[str, ...], path: Path
+) -> str | tuple[str, ...] | None:
+    """``transform``: auto (the default), none, or {log1p: [numeric proxies]}."""
+    if value in ("auto", None):
+        return "auto"
+    if value in ("none", False):
+        return None
+    if isinstance(value, Mapping) and set(value) == {"log1p"}:
+        columns = _column_list(value["log1p"], "transform.log1p", path)
+        not_numeric = [c for c in columns if c not in numeric]
+        if not_numeric:
+            raise _fail(
+                path,
+                f"transform.log1p names {', '.join(not_numeric)}, which is not a numeric "
+                "proxy; list it under proxies.numeric or remove it",
+            )
+        both = [c for c in columns if c in squared]
+        if both:
+            raise _fail(
+                path,
+                f"{', '.join(both)} is both squared and under transform.log1p; keep one",
+            )
+        return columns
+    raise _fail(
+        path,
+        "'transform' must be auto (log1p of skewed non-negative proxies), none, or "
+        "{log1p: [column, ...]}",
     )
 
 

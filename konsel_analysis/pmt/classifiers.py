@@ -216,7 +216,7 @@ class BinaryPMT(PovertyModel, ClassifierMixin, BaseEstimator):
         Ridge penalty per unit of mean loss, on the coefficients of standardised
         numeric proxies and of 0/1 dummies (:func:`penalty_scaling`); by default
         chosen from :data:`ALPHA_GRID` by cross-validated log loss.
-    squared, min_count : see :class:`~konsel_analysis.pmt.features.ProxyFeatures`.
+    squared, min_count, log1p : see :class:`~konsel_analysis.pmt.features.ProxyFeatures`.
     max_iter : int, default 500
 
     Attributes
@@ -238,6 +238,7 @@ class BinaryPMT(PovertyModel, ClassifierMixin, BaseEstimator):
         alpha: float | None = None,
         squared: Sequence[str] = (),
         min_count: int = 10,
+        log1p: str | Sequence[str] | None = None,
         max_iter: int = 500,
         random_state: int = 0,
     ):
@@ -249,6 +250,7 @@ class BinaryPMT(PovertyModel, ClassifierMixin, BaseEstimator):
         self.alpha = alpha
         self.squared = squared
         self.min_count = min_count
+        self.log1p = log1p
         self.max_iter = max_iter
         self.random_state = random_state
 
@@ -504,6 +506,7 @@ class MultinomialPMT(_ClassPMT):
         alpha: float | None = None,
         squared: Sequence[str] = (),
         min_count: int = 10,
+        log1p: str | Sequence[str] | None = None,
         max_iter: int = 1000,
         random_state: int = 0,
     ):
@@ -512,6 +515,7 @@ class MultinomialPMT(_ClassPMT):
         self.alpha = alpha
         self.squared = squared
         self.min_count = min_count
+        self.log1p = log1p
         self.max_iter = max_iter
         self.random_state = random_state
 

@@ -284,7 +284,8 @@ class LinearPMT(_WelfareRegressor):
     cov_type : {"HC1", "cluster"}, default "HC1"
         Standard errors of ``coef_table_``: heteroskedasticity-robust, or
         clustered by the ``groups`` given to ``fit``.
-    squared, min_count : see :class:`~konsel_analysis.pmt.features.ProxyFeatures`.
+    squared, min_count, log1p : see :class:`~konsel_analysis.pmt.features.ProxyFeatures`
+        (``log1p="auto"``: skewed non-negative proxies enter as log(1 + value)).
     residual_folds : int, default 5
         Folds for the out-of-sample residuals behind P(poor).
     random_state : int, default 0
@@ -317,6 +318,7 @@ class LinearPMT(_WelfareRegressor):
         cov_type: str = "HC1",
         squared: Sequence[str] = (),
         min_count: int = 10,
+        log1p: str | Sequence[str] | None = None,
         residual_folds: int = 5,
         random_state: int = 0,
     ):
@@ -326,6 +328,7 @@ class LinearPMT(_WelfareRegressor):
         self.cov_type = cov_type
         self.squared = squared
         self.min_count = min_count
+        self.log1p = log1p
         self.residual_folds = residual_folds
         self.random_state = random_state
 
@@ -412,6 +415,7 @@ class PovertyWeightedPMT(LinearPMT):
         cov_type: str = "HC1",
         squared: Sequence[str] = (),
         min_count: int = 10,
+        log1p: str | Sequence[str] | None = None,
         residual_folds: int = 5,
         random_state: int = 0,
     ):
@@ -423,6 +427,7 @@ class PovertyWeightedPMT(LinearPMT):
         self.cov_type = cov_type
         self.squared = squared
         self.min_count = min_count
+        self.log1p = log1p
         self.residual_folds = residual_folds
         self.random_state = random_state
 
@@ -489,6 +494,7 @@ class QuantilePMT(_WelfareRegressor):
         quantile: float | None = None,
         squared: Sequence[str] = (),
         min_count: int = 10,
+        log1p: str | Sequence[str] | None = None,
         residual_folds: int = 5,
         random_state: int = 0,
     ):
@@ -497,6 +503,7 @@ class QuantilePMT(_WelfareRegressor):
         self.quantile = quantile
         self.squared = squared
         self.min_count = min_count
+        self.log1p = log1p
         self.residual_folds = residual_folds
         self.random_state = random_state
 

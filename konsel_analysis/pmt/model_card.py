@@ -99,9 +99,29 @@ def _linear_section(result: ValidationResult) -> dict | None:
             else "heteroskedasticity-robust (HC1)"
         ),
         "r2_in_sample": model.r2_,
+        "transformed": _transformed(result),
         "n_terms": int(len(table) - 1),
         "reference_levels": model.features_.reference_,
         "coefficients": _records(table),
+    }
+
+
+def _transformed(result: ValidationResult) -> dict:
+    """Which proxies the linear models took as log(1 + value), and by what rule."""
+    from konsel_analysis.pmt.features import LOG1P_SKEWNESS
+
+    setting = result.dataset.config.log1p
+    features = result.linear_model.features_
+    rule = {
+        "auto": "auto: non-negative numeric proxies, not 0/1 and not squared, whose "
+        f"weighted skewness in the training rows exceeds {LOG1P_SKEWNESS:g} "
+        "(chosen again in every training fold; listed here: all households)",
+        None: "none (transform: none)",
+    }.get(setting if isinstance(setting, str | None) else "", "the config's transform.log1p")
+    return {
+        "rule": rule,
+        "log1p": list(features.log1p_),
+        "skewness": {c: features.skewness_[c] for c in features.log1p_},
     }
 
 
@@ -230,11 +250,18 @@ def _linear_lines(card: dict) -> list[str]:
         for c in lin["coefficients"]
     ]
     refs = ", ".join(f"{k}: {v}" for k, v in lin["reference_levels"].items())
+    transformed = lin.get("transformed") or {}
+    logged = ", ".join(
+        f"{c} (skewness {transformed['skewness'][c]:.1f})" for c in transformed.get("log1p", [])
+    )
     return [
         f"## Linear model ({lin['estimator']})",
         "",
         f"{lin['description']}; standard errors {lin['standard_errors']}; in-sample "
         f"R² {lin['r2_in_sample']:.3f}. Reference levels: {refs or 'none'}.",
+        "",
+        f"Proxies taken as log(1 + value) in the linear models: {logged or 'none'} "
+        f"(rule: {transformed.get('rule', 'none')}).",
         "",
         *_table(["term", "coef", "std err", "t", "p", "95% low", "95% high"], rows, general=True),
     ]

@@ -63,6 +63,7 @@ BOOTSTRAP_REPLICATES = 200
 def default_estimators(dataset: Dataset, random_state: int = 0) -> dict[str, BaseEstimator]:
     """The estimators validated for a dataset, by name, configured from its config."""
     squared = dataset.config.squared
+    log1p = _log1p_setting(dataset)
     if dataset.mode == "class":
         classes = {
             "poor_classes": list(dataset.config.poor_classes),
@@ -73,9 +74,9 @@ def default_estimators(dataset: Dataset, random_state: int = 0) -> dict[str, Bas
             ),
         }
         return {
-            "logit": BinaryPMT("logit", squared=squared, **classes),
-            "probit": BinaryPMT("probit", squared=squared, **classes),
-            "multinomial_logit": MultinomialPMT(squared=squared, **classes),
+            "logit": BinaryPMT("logit", squared=squared, log1p=log1p, **classes),
+            "probit": BinaryPMT("probit", squared=squared, log1p=log1p, **classes),
+            "multinomial_logit": MultinomialPMT(squared=squared, log1p=log1p, **classes),
             "gradient_boosting": BoostedClassPMT(
                 squared=squared, random_state=random_state, **classes
             ),
@@ -85,25 +86,27 @@ def default_estimators(dataset: Dataset, random_state: int = 0) -> dict[str, Bas
         "poverty_line": dataset.poverty_line,
         "extreme_poverty_line": dataset.extreme_poverty_line,
     }
+    linear = {"squared": squared, "log1p": log1p, **lines}
     return {
-        "wls": LinearPMT(squared=squared, random_state=random_state, **lines),
-        "wls_stepwise": LinearPMT(
-            selection="stepwise", squared=squared, random_state=random_state, **lines
-        ),
-        "wls_lasso": LinearPMT(
-            selection="lasso", squared=squared, random_state=random_state, **lines
-        ),
-        "quantile": QuantilePMT(
-            squared=squared, residual_folds=3, random_state=random_state, **lines
-        ),
-        "poverty_weighted": PovertyWeightedPMT(squared=squared, random_state=random_state, **lines),
-        "logit": BinaryPMT("logit", squared=squared, **lines),
-        "probit": BinaryPMT("probit", squared=squared, **lines),
+        "wls": LinearPMT(random_state=random_state, **linear),
+        "wls_stepwise": LinearPMT(selection="stepwise", random_state=random_state, **linear),
+        "wls_lasso": LinearPMT(selection="lasso", random_state=random_state, **linear),
+        "quantile": QuantilePMT(residual_folds=3, random_state=random_state, **linear),
+        "poverty_weighted": PovertyWeightedPMT(random_state=random_state, **linear),
+        "logit": BinaryPMT("logit", **linear),
+        "probit": BinaryPMT("probit", **linear),
         "gradient_boosting": GradientBoostingPMT(
             squared=squared, random_state=random_state, **lines
         ),
         "random_forest": RandomForestPMT(squared=squared, random_state=random_state, **lines),
     }
+
+
+def _log1p_setting(dataset: Dataset) -> str | list[str] | None:
+    """The config's ``transform`` as the linear estimators' ``log1p`` parameter (trees are
+    unchanged by a monotone transform, so they take the proxies as they are)."""
+    setting = dataset.config.log1p
+    return list(setting) if isinstance(setting, tuple) else setting
 
 
 def select_estimators(
@@ -421,6 +424,7 @@ def fit_linear_model(dataset: Dataset, random_state: int = 0) -> LinearPMT:
         poverty_line=dataset.poverty_line,
         extreme_poverty_line=dataset.extreme_poverty_line,
         squared=dataset.config.squared,
+        log1p=_log1p_setting(dataset),
         random_state=random_state,
         cov_type="cluster" if dataset.config.cluster else "HC1",
     )
