@@ -14,6 +14,11 @@ writes, in DIR (default ``data/processed/pmt``):
   those that worked. When every one fails, nothing is written;
 - ``model_card.json`` and ``model_card.md``;
 - ``scorecard.csv``: the linear PMT as a table of weights (welfare data only);
+- ``scorecard_points.csv``: the scorecard a field office adds by hand: whole
+  points per proxy value, labels in Bahasa Indonesia and English, cut-offs at
+  the quota and the poverty line; the chosen PMT when it is linear, else the
+  best linear one (the model card says which, and why;
+  :mod:`konsel_analysis.pmt.points`);
 - ``error_curves.csv`` and ``reliability.csv``.
 
 Every file is first written under a temporary name and renamed only when all
@@ -37,6 +42,7 @@ OUTPUT_FILES = (
     "model_card.json",
     "model_card.md",
     "scorecard.csv",
+    "scorecard_points.csv",
     "error_curves.csv",
     "reliability.csv",
 )
@@ -72,7 +78,9 @@ def validation_files(result) -> dict[str, Callable[[Path], None]]:
     from konsel_analysis.pmt.model_card import build_model_card, render_markdown, to_jsonable
     from konsel_analysis.pmt.scorecard import scorecard_table
 
+    points = _points_scorecard(result)
     card = build_model_card(result)
+    card["scorecard"] = to_jsonable(points.summary()) if points is not None else None
     contract = to_jsonable(result.validation_json())
     files: dict[str, Callable[[Path], None]] = {
         "validation.json": lambda p: p.write_text(_json(contract), encoding="utf-8"),
@@ -86,7 +94,26 @@ def validation_files(result) -> dict[str, Callable[[Path], None]]:
     if result.linear_model is not None:
         table = scorecard_table(result.linear_model)
         files["scorecard.csv"] = lambda p: table.to_csv(p, index=False, float_format="%.12g")
+    if points is not None:
+        points_csv = points.csv_table()
+        files["scorecard_points.csv"] = lambda p: points_csv.to_csv(
+            p, index=False, float_format="%.6g"
+        )
     return files
+
+
+def _points_scorecard(result):
+    """The points scorecard, or None (no linear estimator worked, or its refit failed:
+    the model card then says why)."""
+    from konsel_analysis.pmt.points import build_points_scorecard
+
+    try:
+        return build_points_scorecard(result)
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except Exception as err:  # noqa: BLE001 - the validation stands without the scorecard
+        result.points_failure = f"the points scorecard could not be built ({type(err).__name__})"
+        return None
 
 
 def _summary(result, seconds: float) -> str:

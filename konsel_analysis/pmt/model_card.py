@@ -158,6 +158,7 @@ def build_model_card(result: ValidationResult) -> dict:
         "estimators": estimators,
         "failed_estimators": result.failures,
         "linear_model_failure": result.linear_failure,
+        "points_scorecard_failure": result.points_failure,
         # Estimators of ``konsel validate-pmt`` that this run did not compare (a setting).
         "left_out_estimators": result.left_out,
         "best": {
@@ -267,6 +268,25 @@ def _linear_lines(card: dict) -> list[str]:
     ]
 
 
+def _scorecard_lines(card: dict) -> list[str]:
+    sc = card.get("scorecard")
+    if not sc:
+        return []
+    line = (
+        f"; poverty line: fewer than {sc['cutoff_poverty_line']:,} points"
+        if sc["cutoff_poverty_line"] is not None
+        else ""
+    )
+    return [
+        f"## Points scorecard ({sc['estimator']})",
+        "",
+        f"`scorecard_points.csv`: {sc['why']}. Whole points ({sc['points_per_unit']} per unit "
+        f"of the score), {sc['rows']} rows. Selected: quota ({sc['quota_share']:.1%}) "
+        f"fewer than {sc['cutoff_quota']:,} points{line}.",
+        "",
+    ]
+
+
 def render_markdown(card: dict) -> str:
     """The model card as Markdown."""
     best = card["best"]
@@ -311,6 +331,7 @@ def render_markdown(card: dict) -> str:
             "reliable difference.",
         ]
     lines += [""]
+    lines += _scorecard_lines(card)
     lines += _linear_lines(card)
     cal = card["calibration"]
     rows = [

@@ -366,6 +366,8 @@ class ValidationResult:
     left_out: list[str] = field(default_factory=list)  # default estimators not compared
     compared: list[str] = field(default_factory=list)  # every estimator tried, in order
     linear_failure: str | None = None  # why the published linear model could not be fitted
+    estimators: dict[str, BaseEstimator] = field(default_factory=dict)  # as compared
+    points_failure: str | None = None  # why there is no points scorecard, if none
 
     def estimator_entries(self) -> dict[str, dict]:
         """Every compared estimator in the order compared: the metrics of those that
@@ -532,4 +534,5 @@ def validate_pmt(
         left_out=skipped,
         compared=list(estimators),
         linear_failure=linear_failure,
+        estimators=estimators,
     )

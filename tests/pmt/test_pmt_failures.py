@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from pmt_helpers import write_config
+from pmt_helpers import small_config, write_config
 
 from konsel_analysis.cli import main
 from konsel_analysis.datasets import DatasetError, load_dataset
@@ -73,16 +73,7 @@ def _table(n: int = N, seed: int = 0) -> pd.DataFrame:
 def dataset(tmp_path_factory):
     root = tmp_path_factory.mktemp("fail")
     _table().to_csv(root / "t.csv", index=False)
-    config = {
-        "household_id": "hh",
-        "welfare": "cons",
-        "area": "area",
-        "cluster": "village",
-        "area_effects": False,
-        "proxies": {"numeric": ["size", "car"]},
-        "poverty_line": {"quantile": 0.3},
-    }
-    return load_dataset(root / "t.csv", write_config(root / "t.yml", config))
+    return load_dataset(root / "t.csv", write_config(root / "t.yml", small_config()))
 
 
 def _estimators(dataset, how: str) -> dict:
