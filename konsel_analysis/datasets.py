@@ -21,6 +21,8 @@ YAML file describes. The keys (the stable contract of ``konsel validate-pmt``)::
                                         # {parameter: poverty_lines.poverty_line}
     extreme_poverty_line: {parameter: poverty_lines.extreme_poverty_line}  # optional
     area_effects: true                  # optional: area dummies in the models (default true)
+    transform: auto                     # linear models: log1p of skewed non-negative proxies
+                                        # (auto, the default), none, or {log1p: [land_ha]}
     # optional, for real exports (konsel_analysis.intake):
     read: {sheet: Data, header_row: 4, sep: ";", decimal: ",", thousands: "."}
     ranges: {household_size: [1, 25]}   # row checks beyond the data dictionary's
@@ -29,6 +31,9 @@ YAML file describes. The keys (the stable contract of ``konsel validate-pmt``)::
     nik: nik_head                       # personal columns (register): checked, never shown
     names: [name_head]
     max_rejected_share: 0.05            # more rejected rows than this stops the run
+    # which columns follow the Konsel data dictionary (konsel_analysis/dictionary.py):
+    dictionary: konsel                  # every named column it describes, or a list
+    codes: {roof_material: [1, 2, 3]}   # the codes a categorical column may hold
 
 Poor means welfare strictly below the poverty line, or a class in
 ``poor_classes``. Rows that fail the row checks (:mod:`konsel_analysis.intake.rows`:
@@ -84,6 +89,9 @@ _KNOWN_KEYS = {
     "nik",
     "names",
     "max_rejected_share",
+    "dictionary",
+    "codes",
+    "transform",
 } | _DOC_KEYS
 
 
@@ -134,6 +142,30 @@ class DatasetConfig:
     nik: str | None = None
     names: tuple[str, ...] = ()
     max_rejected_share: float | None = None  # None: parameters.yml
+    #: Columns that follow the Konsel data dictionary: ``"konsel"`` (every column the
+    #: config names that the dictionary describes), a tuple of columns, or none.
+    dictionary: str | tuple[str, ...] | None = None
+    #: The codes a column may hold, declared in the config (``codes:``).
+    codes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: Proxies the linear models take as log(1 + value): "auto" (skewed non-negative
+    #: ones, chosen in each training fold; :mod:`konsel_analysis.pmt.features`), a tuple
+    #: of columns, or None (``transform: none``).
+    log1p: str | tuple[str, ...] | None = "auto"
+
+    def follows_dictionary(self, column: str) -> bool:
+        """Whether the data dictionary's type, range and codes apply to ``column``.
+
+        Only to the toolkit's own tables: a column of a foreign table that happens to
+        share a dictionary column's name (``roof_material`` coded 1..5 its own way) is
+        checked against what its config declares, never against the dictionary.
+        """
+        if column not in COLUMNS or self.dictionary is None:
+            return False
+        return self.dictionary == "konsel" or column in self.dictionary
+
+    def declared_codes(self, column: str) -> tuple[str, ...] | None:
+        """The codes the config declares for ``column`` (as text), or None."""
+        return dict(self.codes).get(column)
 
     @property
     def personal(self) -> tuple[str, ...]:
@@ -341,6 +373,7 @@ def parse_dataset_config(raw: Any, path: Path | str) -> DatasetConfig:
         raise _fail(path, "'area_effects' must be true or false")
     return DatasetConfig(
         path=path,
+        log1p=_transform_key(raw.get("transform", "auto"), numeric, squared, path),
         household_id=_column_name(raw, "household_id", path, required=True),
         area=_column_name(raw, "area", path, required=True),
         numeric=numeric,
@@ -353,6 +386,37 @@ def parse_dataset_config(raw: Any, path: Path | str) -> DatasetConfig:
         name=str(raw["name"]) if raw.get("name") is not None else None,
         **_welfare_keys(raw, path),
         **_intake_keys(raw, path),
+    )
+
+
+def _transform_key(
+    value: Any, numeric: tuple[str, ...], squared: tuple[str, ...], path: Path
+) -> str | tuple[str, ...] | None:
+    """``transform``: auto (the default), none, or {log1p: [numeric proxies]}."""
+    if value in ("auto", None):
+        return "auto"
+    if value in ("none", False):
+        return None
+    if isinstance(value, Mapping) and set(value) == {"log1p"}:
+        columns = _column_list(value["log1p"], "transform.log1p", path)
+        not_numeric = [c for c in columns if c not in numeric]
+        if not_numeric:
+            raise _fail(
+                path,
+                f"transform.log1p names {', '.join(not_numeric)}, which is not a numeric "
+                "proxy; list it under proxies.numeric or remove it",
+            )
+        both = [c for c in columns if c in squared]
+        if both:
+            raise _fail(
+                path,
+                f"{', '.join(both)} is both squared and under transform.log1p; keep one",
+            )
+        return columns
+    raise _fail(
+        path,
+        "'transform' must be auto (log1p of skewed non-negative proxies), none, or "
+        "{log1p: [column, ...]}",
     )
 
 
@@ -403,7 +467,53 @@ def _intake_keys(raw: Mapping, path: Path) -> dict[str, Any]:
         "nik": _column_name(raw, "nik", path, required=False),
         "names": _column_list(raw.get("names"), "names", path),
         "max_rejected_share": float(share) if share is not None else None,
+        "dictionary": _dictionary_key(raw.get("dictionary"), path),
+        "codes": _codes_key(raw.get("codes"), path),
     }
+
+
+def _dictionary_key(value: Any, path: Path) -> str | tuple[str, ...] | None:
+    if value is None or value is False:
+        return None
+    if value == "konsel":
+        return "konsel"
+    if isinstance(value, list):
+        columns = _column_list(value, "dictionary", path)
+        foreign = [c for c in columns if c not in COLUMNS]
+        if foreign:
+            raise _fail(
+                path,
+                f"'dictionary' lists {', '.join(foreign)}, which the Konsel data dictionary "
+                "(konsel_analysis/dictionary.py) does not describe; remove it from the list",
+            )
+        return columns
+    raise _fail(
+        path,
+        "'dictionary' must be konsel (the columns follow the Konsel data dictionary) or "
+        "a list of the columns that do; leave it out for a table coded its own way",
+    )
+
+
+def _code_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _codes_key(value: Any, path: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if value is None:
+        return ()
+    example = "e.g. `codes: {roof_material: [1, 2, 3, 4, 5]}`"
+    if not isinstance(value, Mapping):
+        raise _fail(path, f"'codes' must map columns to the list of their codes, {example}")
+    out = []
+    for column, codes in value.items():
+        ok = isinstance(codes, list) and codes
+        ok = ok and all(isinstance(c, str | int | float) and not isinstance(c, bool) for c in codes)
+        if not ok:
+            raise _fail(path, f"'codes' of {column!r} must be a non-empty list of codes, {example}")
+        out.append((str(column), tuple(_code_text(c) for c in codes)))
+    return tuple(out)
 
 
 def load_dataset_config(path: Path | str) -> DatasetConfig:
@@ -462,10 +572,11 @@ class IntakeReport:
         return line
 
 
-def _dictionary_bounds(column: str) -> tuple[float | None, float | None]:
-    entry = COLUMNS.get(column)
-    if entry is None:
+def _dictionary_bounds(column: str, config: DatasetConfig) -> tuple[float | None, float | None]:
+    """The dictionary's range of a column that follows it; no bound for any other."""
+    if not config.follows_dictionary(column):
         return None, None
+    entry = COLUMNS[column]
     if entry.dtype == "bool":
         return 0.0, 1.0
     return entry.minimum, entry.maximum
@@ -477,7 +588,7 @@ def _rules(config: DatasetConfig, role: Role, columns: pd.Index) -> list[Rule]:
     code = "code" if config.area_codes else "text"
 
     def bounded(column: str, key: str, kind, required: bool) -> Rule:
-        lo, hi = ranges.get(column, _dictionary_bounds(column))
+        lo, hi = ranges.get(column, _dictionary_bounds(column, config))
         return Rule(column, key, kind, required, minimum=lo, maximum=hi)
 
     rules = [
@@ -496,9 +607,15 @@ def _rules(config: DatasetConfig, role: Role, columns: pd.Index) -> list[Rule]:
     rules += [Rule(p, "programs", "flag", True) for p in config.programs]
     rules += [bounded(c, "proxies.numeric", "number", False) for c in config.numeric]
     for c in config.categorical:
-        entry = COLUMNS.get(c)
-        allowed = tuple(entry.categories) if entry is not None else ()
-        rules.append(Rule(c, "proxies.categorical", "category", False, allowed=allowed))
+        declared = config.declared_codes(c)
+        if declared is not None:
+            allowed, by = declared, "config"
+        else:
+            allowed = tuple(COLUMNS[c].categories) if config.follows_dictionary(c) else ()
+            by = "dictionary"
+        rules.append(
+            Rule(c, "proxies.categorical", "category", False, allowed=allowed, allowed_by=by)
+        )
     if role == "register" and config.nik:
         rules.append(Rule(config.nik, "nik", "nik", True))
     named = {r.column for r in rules}
@@ -541,8 +658,10 @@ def _as_dictionary_types(frame: pd.DataFrame, checked: set[str], config: Dataset
     from konsel_analysis.intake.rows import parse_numbers
 
     for column in frame.columns:
-        entry = COLUMNS.get(column)
-        if column in checked or entry is None or entry.dtype not in ("int", "float", "bool"):
+        if column in checked or not config.follows_dictionary(column):
+            continue
+        entry = COLUMNS[column]
+        if entry.dtype not in ("int", "float", "bool"):
             continue
         if entry.is_personal or frame[column].dtype != object:
             continue

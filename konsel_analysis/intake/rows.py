@@ -17,6 +17,7 @@ below_minimum       a value lies below its range (dictionary or ``ranges``),
 above_maximum       e.g. household size 0, or above it
 not_flag            a programme flag is not 0/1 (or true/false, ya/tidak)
 unknown_category    a categorical proxy holds a code the dictionary lacks
+undeclared_code     a categorical proxy holds a code its dataset config does not list
 unknown_kecamatan   the area code is not a Konawe Selatan kecamatan
 unknown_desa        the cluster code is not a desa/kelurahan of the area
 nik_format          a NIK is not 16 digits
@@ -54,6 +55,7 @@ REASONS: dict[str, str] = {
     "above_maximum": "above the maximum",
     "not_flag": "must be 0 or 1",
     "unknown_category": "not one of the data dictionary's codes",
+    "undeclared_code": "not one of the codes its dataset config lists",
     "unknown_kecamatan": "not a Konawe Selatan kecamatan code",
     "unknown_desa": "not a desa/kelurahan code of the household's kecamatan",
     "nik_format": "NIK must be 16 digits",
@@ -77,6 +79,7 @@ class Rule:
     minimum: float | None = None
     maximum: float | None = None
     allowed: tuple[str, ...] = ()
+    allowed_by: Literal["dictionary", "config"] = "dictionary"  # who lists the codes
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,8 @@ def _pandera_schema(rules: Iterable[Rule]):
             checks.append(pa.Check(lambda s, m=rule.maximum: s <= m, name="above_maximum"))
         if rule.allowed:
             allowed = set(rule.allowed)
-            checks.append(pa.Check(lambda s, a=allowed: s.isin(a), name="unknown_category"))
+            name = "unknown_category" if rule.allowed_by == "dictionary" else "undeclared_code"
+            checks.append(pa.Check(lambda s, a=allowed: s.isin(a), name=name))
         if rule.kind == "nik":
             checks.append(
                 pa.Check(lambda s: s.astype(str).str.fullmatch(_NIK.pattern), name="nik_format")

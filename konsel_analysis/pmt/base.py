@@ -54,7 +54,9 @@ class PovertyModel:
     """Mixin: design matrix of a fitted estimator and the P(poor) table."""
 
     def _fit_features(self, frame: pd.DataFrame, w: np.ndarray) -> np.ndarray:
-        self.features_ = ProxyFeatures(squared=self.squared, min_count=self.min_count)
+        self.features_ = ProxyFeatures(
+            squared=self.squared, min_count=self.min_count, log1p=getattr(self, "log1p", None)
+        )
         return self.features_.fit(frame, sample_weight=w).transform(frame)
 
     def _design(self, X) -> tuple[np.ndarray, pd.Index | None]:

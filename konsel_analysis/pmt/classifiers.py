@@ -216,7 +216,7 @@ class BinaryPMT(PovertyModel, ClassifierMixin, BaseEstimator):
         Ridge penalty per unit of mean loss, on the coefficients of standardised
         numeric proxies and of 0/1 dummies (:func:`penalty_scaling`); by default
         chosen from :data:`ALPHA_GRID` by cross-validated log loss.
-    squared, min_count : see :class:`~konsel_analysis.pmt.features.ProxyFeatures`.
+    squared, min_count, log1p : see :class:`~konsel_analysis.pmt.features.ProxyFeatures`.
     max_iter : int, default 500
 
     Attributes
@@ -224,7 +224,8 @@ class BinaryPMT(PovertyModel, ClassifierMixin, BaseEstimator):
     classes_ : array
         ``[False, True]`` (True = poor) with a line or classes; else y's two labels.
     coef_, intercept_ : the poor-flag index on the design columns centred and
-        scaled as in :func:`penalty_scaling`.
+        scaled as in :func:`penalty_scaling`; :meth:`original_scale` gives them on
+        the columns as they are.
     """
 
     def __init__(
@@ -237,6 +238,7 @@ class BinaryPMT(PovertyModel, ClassifierMixin, BaseEstimator):
         alpha: float | None = None,
         squared: Sequence[str] = (),
         min_count: int = 10,
+        log1p: str | Sequence[str] | None = None,
         max_iter: int = 500,
         random_state: int = 0,
     ):
@@ -248,6 +250,7 @@ class BinaryPMT(PovertyModel, ClassifierMixin, BaseEstimator):
         self.alpha = alpha
         self.squared = squared
         self.min_count = min_count
+        self.log1p = log1p
         self.max_iter = max_iter
         self.random_state = random_state
 
@@ -339,6 +342,24 @@ class BinaryPMT(PovertyModel, ClassifierMixin, BaseEstimator):
 
     def _p_poor(self, Z: np.ndarray) -> np.ndarray:
         return self.poor_model_.probability((Z - self.mean_) / self.scale_)
+
+    def original_scale(self) -> tuple[float, np.ndarray]:
+        """Intercept and coefficients of the poor-flag index on the design columns as they
+        are (not centred or scaled): ``intercept + Z @ coef`` is the fitted index.
+
+        The fit runs on centred numeric columns divided by their weighted SD (so the
+        optimiser and the ridge see comparable scales); ``coef_`` is on that scale.
+        This maps it back, ``coef / scale`` and ``intercept - (coef / scale) @ mean``,
+        for coefficient tables, scorecards and reason codes in the proxies' own units.
+        """
+        check_is_fitted(self, "poor_model_")
+        model = self.poor_model_
+        if model.constant is not None:
+            share = np.clip(model.constant, 1e-12, 1 - 1e-12)
+            level = special.logit(share) if model.link == "logit" else special.ndtri(share)
+            return float(level), np.zeros(len(self.scale_))
+        coef = model.coef / self.scale_
+        return float(model.intercept - coef @ self.mean_), coef
 
     def predict_proba(self, X) -> np.ndarray:
         """Probabilities of ``classes_``: [P(not poor), P(poor)]."""
@@ -485,6 +506,7 @@ class MultinomialPMT(_ClassPMT):
         alpha: float | None = None,
         squared: Sequence[str] = (),
         min_count: int = 10,
+        log1p: str | Sequence[str] | None = None,
         max_iter: int = 1000,
         random_state: int = 0,
     ):
@@ -493,6 +515,7 @@ class MultinomialPMT(_ClassPMT):
         self.alpha = alpha
         self.squared = squared
         self.min_count = min_count
+        self.log1p = log1p
         self.max_iter = max_iter
         self.random_state = random_state
 

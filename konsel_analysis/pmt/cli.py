@@ -6,11 +6,19 @@
 writes, in DIR (default ``data/processed/pmt``):
 
 - ``validation.json``: ``{"n", "poverty_line", "poverty_rate", "folds",
-  "estimators": {NAME: {"r2", "auc", "at_line": {"exclusion_error",
+  "estimators": {NAME: {"status": "ok", "r2", "auc", "at_line": {"exclusion_error",
   "inclusion_error", "coverage"}, "at_rate": {...}}}, "best"}`` (the stable
-  contract; weighted rates in [0, 1], ``null`` where undefined);
+  contract; weighted rates in [0, 1], ``null`` where undefined). An estimator
+  that failed (an exception, no convergence, non-finite predictions, on any
+  fold) is ``{"status": "failed", "reason": ONE SENTENCE}``; ``best`` is among
+  those that worked. When every one fails, nothing is written;
 - ``model_card.json`` and ``model_card.md``;
 - ``scorecard.csv``: the linear PMT as a table of weights (welfare data only);
+- ``scorecard_points.csv``: the scorecard a field office adds by hand: whole
+  points per proxy value, labels in Bahasa Indonesia and English, cut-offs at
+  the quota and the poverty line; the chosen PMT when it is linear, else the
+  best linear one (the model card says which, and why;
+  :mod:`konsel_analysis.pmt.points`);
 - ``error_curves.csv`` and ``reliability.csv``.
 
 Every file is first written under a temporary name and renamed only when all
@@ -34,6 +42,7 @@ OUTPUT_FILES = (
     "model_card.json",
     "model_card.md",
     "scorecard.csv",
+    "scorecard_points.csv",
     "error_curves.csv",
     "reliability.csv",
 )
@@ -69,7 +78,9 @@ def validation_files(result) -> dict[str, Callable[[Path], None]]:
     from konsel_analysis.pmt.model_card import build_model_card, render_markdown, to_jsonable
     from konsel_analysis.pmt.scorecard import scorecard_table
 
+    points = _points_scorecard(result)
     card = build_model_card(result)
+    card["scorecard"] = to_jsonable(points.summary()) if points is not None else None
     contract = to_jsonable(result.validation_json())
     files: dict[str, Callable[[Path], None]] = {
         "validation.json": lambda p: p.write_text(_json(contract), encoding="utf-8"),
@@ -83,7 +94,26 @@ def validation_files(result) -> dict[str, Callable[[Path], None]]:
     if result.linear_model is not None:
         table = scorecard_table(result.linear_model)
         files["scorecard.csv"] = lambda p: table.to_csv(p, index=False, float_format="%.12g")
+    if points is not None:
+        points_csv = points.csv_table()
+        files["scorecard_points.csv"] = lambda p: points_csv.to_csv(
+            p, index=False, float_format="%.6g"
+        )
     return files
+
+
+def _points_scorecard(result):
+    """The points scorecard, or None (no linear estimator worked, or its refit failed:
+    the model card then says why)."""
+    from konsel_analysis.pmt.points import build_points_scorecard
+
+    try:
+        return build_points_scorecard(result)
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except Exception as err:  # noqa: BLE001 - the validation stands without the scorecard
+        result.points_failure = f"the points scorecard could not be built ({type(err).__name__})"
+        return None
 
 
 def _summary(result, seconds: float) -> str:
@@ -99,17 +129,29 @@ def _summary(result, seconds: float) -> str:
         f"{result.folds}-fold cross-validation ({unit}) in {seconds:.1f} s",
         f"  {'estimator':<18} {'R2':>6} {'AUC':>6} {'excl@line':>9} {'excl@rate':>9}",
     ]
-    for name, e in result.results.items():
-        r2 = "     -" if e["r2"] is None else f"{e['r2']:6.3f}"
+    for name, e in result.estimator_entries().items():
+        if e["status"] != "ok":
+            lines.append(f"  {name:<18} {'failed (see below)':>33}")
+            continue
         lines.append(
-            f"  {name:<18} {r2} {e['auc']:6.3f} {e['at_line']['exclusion_error']:9.3f}"
-            f" {e['at_rate']['exclusion_error']:9.3f}"
+            f"  {name:<18} {_number(e['r2'], 6)} {_number(e['auc'], 6)} "
+            f"{_number(e['at_line']['exclusion_error'], 9)} "
+            f"{_number(e['at_rate']['exclusion_error'], 9)}"
         )
     if result.left_out:
         lines.append(f"  not compared (--leave-out): {', '.join(result.left_out)}")
     lines.append(f"  best: {result.best_reason}")
-    lines += [f"  failed: {k}: {v}" for k, v in result.failures.items()]
+    lines += [f"  failed: {v}" for v in result.failures.values()]
+    if result.linear_failure:
+        lines.append(f"  no scorecard: {result.linear_failure}")
     return "\n".join(lines)
+
+
+def _number(value: float | None, width: int) -> str:
+    """A metric right-aligned in ``width`` with 3 decimals; ``-`` where undefined."""
+    if value is None or value != value:
+        return "-".rjust(width)
+    return f"{value:{width}.3f}"
 
 
 def run_validate_pmt(

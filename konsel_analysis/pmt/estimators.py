@@ -284,7 +284,8 @@ class LinearPMT(_WelfareRegressor):
     cov_type : {"HC1", "cluster"}, default "HC1"
         Standard errors of ``coef_table_``: heteroskedasticity-robust, or
         clustered by the ``groups`` given to ``fit``.
-    squared, min_count : see :class:`~konsel_analysis.pmt.features.ProxyFeatures`.
+    squared, min_count, log1p : see :class:`~konsel_analysis.pmt.features.ProxyFeatures`
+        (``log1p="auto"``: skewed non-negative proxies enter as log(1 + value)).
     residual_folds : int, default 5
         Folds for the out-of-sample residuals behind P(poor).
     random_state : int, default 0
@@ -317,6 +318,7 @@ class LinearPMT(_WelfareRegressor):
         cov_type: str = "HC1",
         squared: Sequence[str] = (),
         min_count: int = 10,
+        log1p: str | Sequence[str] | None = None,
         residual_folds: int = 5,
         random_state: int = 0,
     ):
@@ -326,6 +328,7 @@ class LinearPMT(_WelfareRegressor):
         self.cov_type = cov_type
         self.squared = squared
         self.min_count = min_count
+        self.log1p = log1p
         self.residual_folds = residual_folds
         self.random_state = random_state
 
@@ -412,6 +415,7 @@ class PovertyWeightedPMT(LinearPMT):
         cov_type: str = "HC1",
         squared: Sequence[str] = (),
         min_count: int = 10,
+        log1p: str | Sequence[str] | None = None,
         residual_folds: int = 5,
         random_state: int = 0,
     ):
@@ -423,6 +427,7 @@ class PovertyWeightedPMT(LinearPMT):
         self.cov_type = cov_type
         self.squared = squared
         self.min_count = min_count
+        self.log1p = log1p
         self.residual_folds = residual_folds
         self.random_state = random_state
 
@@ -440,6 +445,27 @@ class PovertyWeightedPMT(LinearPMT):
 # --------------------------------------------------------------------------------------
 
 
+def standardised_quantile_fit(
+    Z: np.ndarray, t: np.ndarray, w: np.ndarray, columns: np.ndarray, quantile: float
+) -> LinearFit:
+    """Weighted linear quantile regression of t on Z's ``columns``, solved on standardised
+    columns and returned on the original scale.
+
+    The check loss is minimised as a linear programme (HiGHS). With proxies on very
+    different scales (asset values in hundreds of thousands of rupiah next to 0/1
+    dummies) the programme's constraint matrix is badly scaled and HiGHS stops with
+    "numerical difficulties" (issue 14, a real survey). Centring each column on its
+    weighted mean and dividing by its weighted standard deviation changes no fitted
+    value: the linear model's column space is the same, so the minimiser maps back
+    exactly, ``coef = coef_s / scale`` and ``intercept = intercept_s - coef @ mean``.
+    """
+    mean, scale = weighted_standardize(Z[:, columns], w)
+    model = QuantileRegressor(quantile=quantile, alpha=0.0, solver="highs")
+    model.fit((Z[:, columns] - mean) / scale, t, sample_weight=_normalised(w))
+    coef = np.asarray(model.coef_, dtype=float) / scale
+    return LinearFit(columns, float(model.intercept_ - coef @ mean), coef)
+
+
 class QuantilePMT(_WelfareRegressor):
     """Linear quantile regression of log welfare at the poverty quantile, with survey weights.
 
@@ -448,9 +474,11 @@ class QuantilePMT(_WelfareRegressor):
     anchored where poor and non-poor are separated. statsmodels' ``QuantReg``
     takes no weights, so this uses scikit-learn's ``QuantileRegressor`` with
     ``sample_weight`` (weighted check loss, solved exactly as a linear
-    programme by HiGHS) and no penalty. ``predict`` returns the conditional
-    quantile in currency, which lies below the conditional median: the at-line
-    rule then selects many more households than the poverty rate.
+    programme by HiGHS, on standardised columns: :func:`standardised_quantile_fit`)
+    and no penalty; ``coef_`` and ``intercept_`` are on the original scale.
+    ``predict`` returns the conditional quantile in currency, which lies below
+    the conditional median: the at-line rule then selects many more households
+    than the poverty rate.
 
     Parameters
     ----------
@@ -466,6 +494,7 @@ class QuantilePMT(_WelfareRegressor):
         quantile: float | None = None,
         squared: Sequence[str] = (),
         min_count: int = 10,
+        log1p: str | Sequence[str] | None = None,
         residual_folds: int = 5,
         random_state: int = 0,
     ):
@@ -474,6 +503,7 @@ class QuantilePMT(_WelfareRegressor):
         self.quantile = quantile
         self.squared = squared
         self.min_count = min_count
+        self.log1p = log1p
         self.residual_folds = residual_folds
         self.random_state = random_state
 
@@ -490,9 +520,7 @@ class QuantilePMT(_WelfareRegressor):
 
     def _fit_point(self, Z, t, w) -> LinearFit:
         columns = _usable_columns(Z, w, list(range(Z.shape[1])))
-        model = QuantileRegressor(quantile=self.quantile_, alpha=0.0, solver="highs")
-        model.fit(Z[:, columns], t, sample_weight=_normalised(w))
-        return LinearFit(columns, float(model.intercept_), model.coef_)
+        return standardised_quantile_fit(Z, t, w, columns, self.quantile_)
 
     def _finish(self, Z, t, w, groups) -> None:
         self.intercept_ = self.model_.intercept

@@ -8,6 +8,13 @@ PMT estimator fits:
   indicator (only for columns that had missing values when fitted);
 - proxies named in ``squared`` also enter squared (``COL^2``), e.g. household
   size and age of the head, whose effect on welfare is not linear;
+- with ``log1p``, skewed non-negative proxies enter as ``log(1 + value)``
+  (``log1p(COL)``): a list of columns, or ``"auto"``, which picks the numeric
+  proxies that are non-negative, not 0/1, not squared and whose weighted
+  skewness in the training rows exceeds :data:`LOG1P_SKEWNESS`. Asset values,
+  land and livestock are like that on real surveys: a few households hold most
+  of them, and a linear model on the raw values is driven by those few (issue
+  14: WLS out-of-sample R² 0.06 against 0.31 for a random forest);
 - each categorical proxy becomes one 0/1 dummy per level (``COL=LEVEL``) except
   its *reference level*, the most common one (by weight) when fitted. Levels
   seen in fewer than ``min_count`` training rows get no dummy of their own and
@@ -27,6 +34,40 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 MISSING_SUFFIX = "__missing"
+#: ``log1p="auto"`` transforms a non-negative proxy whose weighted skewness (third
+#: standardised moment) in the training rows exceeds this. A normal variable has 0 and
+#: an exponential one 2; 2 leaves alone the mildly skewed counts and years a PMT takes
+#: as they are (household size, age of the head and years of schooling are below 1.5
+#: on the Konsel and Alatas data), and picks the long-tailed amounts (a lognormal with
+#: sigma 0.6 already has skewness 2.1; asset values in real surveys 5 to 30). With
+#: 100 rows the sampling error of a skewness is about sqrt(6 / n) = 0.25, so a
+#: threshold of 2 is not crossed by noise from a symmetric proxy.
+LOG1P_SKEWNESS = 2.0
+
+
+def proxy_of(term: str) -> str:
+    """The proxy a design-matrix term belongs to.
+
+    >>> [proxy_of(t) for t in ["size", "size^2", "floor=tile", "log1p(land)", "age__missing"]]
+    ['size', 'size', 'floor', 'land', 'age']
+    """
+    name = term.split("=", 1)[0].split("^", 1)[0]
+    if name.startswith("log1p(") and name.endswith(")"):
+        name = name[len("log1p(") : -1]
+    return name.removesuffix(MISSING_SUFFIX)
+
+
+def weighted_skewness(values: np.ndarray, w: np.ndarray) -> float:
+    """The weighted third standardised moment (0 for a constant column).
+
+    >>> round(weighted_skewness(np.array([0.0, 0.0, 0.0, 3.0]), np.ones(4)), 4)
+    1.1547
+    """
+    mean = np.average(values, weights=w)
+    var = np.average((values - mean) ** 2, weights=w)
+    if var <= 0:
+        return 0.0
+    return float(np.average((values - mean) ** 3, weights=w) / var**1.5)
 
 
 def as_frame(X) -> pd.DataFrame:
@@ -151,6 +192,9 @@ class ProxyFeatures(TransformerMixin, BaseEstimator):
     min_count : int, default 10
         Levels seen in fewer training rows than this get no dummy (they count as
         the reference level, like unseen levels).
+    log1p : "auto", list of str or None, default None
+        Numeric proxies that enter as ``log(1 + value)`` (negative values count as
+        0), or ``"auto"`` (see the module documentation); learned as ``log1p_``.
 
     Examples
     --------
@@ -168,11 +212,13 @@ class ProxyFeatures(TransformerMixin, BaseEstimator):
         categorical: Sequence[str] | None = None,
         squared: Sequence[str] = (),
         min_count: int = 10,
+        log1p: str | Sequence[str] | None = None,
     ):
         self.numeric = numeric
         self.categorical = categorical
         self.squared = squared
         self.min_count = min_count
+        self.log1p = log1p
 
     def _split(self, frame: pd.DataFrame) -> tuple[list[str], list[str]]:
         columns = [str(c) for c in frame.columns]
@@ -201,17 +247,53 @@ class ProxyFeatures(TransformerMixin, BaseEstimator):
         self.numeric_, self.categorical_ = numeric, categorical
         self.squared_ = list(self.squared)
         self.fill_values_, self.with_missing_ = {}, []
+        self.skewness_: dict[str, float] = {}
         for col in numeric:
             values = numeric_values(frame[col], col)
-            observed = values[~np.isnan(values)]
+            seen = ~np.isnan(values)
+            observed = values[seen]
             self.fill_values_[col] = float(np.median(observed)) if len(observed) else 0.0
             if np.isnan(values).any():
                 self.with_missing_.append(col)
+            if len(observed) and np.sum(w[seen]) > 0:
+                self.skewness_[col] = weighted_skewness(observed, w[seen])
+        self.log1p_ = self._log1p_columns(frame, numeric)
         self.reference_, self.levels_, self.pooled_levels_ = {}, {}, {}
         for col in categorical:
             self._fit_levels(col, category_values(frame[col]), w)
         self.feature_names_out_ = np.asarray(self._names(), dtype=object)
         return self
+
+    def _log1p_columns(self, frame: pd.DataFrame, numeric: list[str]) -> list[str]:
+        """The numeric proxies that enter as log(1 + value), in the order of ``numeric``."""
+        if self.log1p is None:
+            return []
+        if isinstance(self.log1p, str):
+            if self.log1p != "auto":
+                raise ValueError(
+                    f"log1p must be 'auto', a list of columns or None, got {self.log1p!r}"
+                )
+            picked = []
+            for col in numeric:
+                values = numeric_values(frame[col], col)
+                observed = values[~np.isnan(values)]
+                if (
+                    col not in self.squared
+                    and len(observed)
+                    and observed.min() >= 0
+                    and len(np.unique(observed)) > 2
+                    and self.skewness_.get(col, 0.0) > LOG1P_SKEWNESS
+                ):
+                    picked.append(col)
+            return picked
+        wanted = set(self.log1p)
+        unknown = sorted(wanted - set(numeric))
+        if unknown:
+            raise ValueError(f"log1p columns {unknown} are not numeric proxies")
+        both = sorted(wanted & set(self.squared))
+        if both:
+            raise ValueError(f"log1p columns {both} are also squared: give each one of the two")
+        return [c for c in numeric if c in wanted]
 
     def _fit_levels(self, col: str, values: np.ndarray, w: np.ndarray) -> None:
         levels, idx = np.unique(values.astype(str), return_inverse=True)
@@ -231,7 +313,7 @@ class ProxyFeatures(TransformerMixin, BaseEstimator):
         ]
 
     def _names(self) -> list[str]:
-        names = list(self.numeric_)
+        names = [f"log1p({c})" if c in self.log1p_ else c for c in self.numeric_]
         names += [f"{c}^2" for c in self.squared_]
         names += [f"{c}{MISSING_SUFFIX}" for c in self.with_missing_]
         for col in self.categorical_:
@@ -243,10 +325,11 @@ class ProxyFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "feature_names_out_")
         frame = checked_frame(self, X, reset=False)
         blocks, filled = [], {}
+        logged = set(getattr(self, "log1p_", ()))
         for col in self.numeric_:
             values = numeric_values(frame[col], col)
             filled[col] = np.where(np.isnan(values), self.fill_values_[col], values)
-            blocks.append(filled[col])
+            blocks.append(np.log1p(np.maximum(filled[col], 0.0)) if col in logged else filled[col])
         blocks += [filled[c] ** 2 for c in self.squared_]
         blocks += [np.isnan(numeric_values(frame[c], c)).astype(float) for c in self.with_missing_]
         for col in self.categorical_:

@@ -99,9 +99,29 @@ def _linear_section(result: ValidationResult) -> dict | None:
             else "heteroskedasticity-robust (HC1)"
         ),
         "r2_in_sample": model.r2_,
+        "transformed": _transformed(result),
         "n_terms": int(len(table) - 1),
         "reference_levels": model.features_.reference_,
         "coefficients": _records(table),
+    }
+
+
+def _transformed(result: ValidationResult) -> dict:
+    """Which proxies the linear models took as log(1 + value), and by what rule."""
+    from konsel_analysis.pmt.features import LOG1P_SKEWNESS
+
+    setting = result.dataset.config.log1p
+    features = result.linear_model.features_
+    rule = {
+        "auto": "auto: non-negative numeric proxies, not 0/1 and not squared, whose "
+        f"weighted skewness in the training rows exceeds {LOG1P_SKEWNESS:g} "
+        "(chosen again in every training fold; listed here: all households)",
+        None: "none (transform: none)",
+    }.get(setting if isinstance(setting, str | None) else "", "the config's transform.log1p")
+    return {
+        "rule": rule,
+        "log1p": list(features.log1p_),
+        "skewness": {c: features.skewness_[c] for c in features.log1p_},
     }
 
 
@@ -137,6 +157,8 @@ def build_model_card(result: ValidationResult) -> dict:
         },
         "estimators": estimators,
         "failed_estimators": result.failures,
+        "linear_model_failure": result.linear_failure,
+        "points_scorecard_failure": result.points_failure,
         # Estimators of ``konsel validate-pmt`` that this run did not compare (a setting).
         "left_out_estimators": result.left_out,
         "best": {
@@ -229,13 +251,39 @@ def _linear_lines(card: dict) -> list[str]:
         for c in lin["coefficients"]
     ]
     refs = ", ".join(f"{k}: {v}" for k, v in lin["reference_levels"].items())
+    transformed = lin.get("transformed") or {}
+    logged = ", ".join(
+        f"{c} (skewness {transformed['skewness'][c]:.1f})" for c in transformed.get("log1p", [])
+    )
     return [
         f"## Linear model ({lin['estimator']})",
         "",
         f"{lin['description']}; standard errors {lin['standard_errors']}; in-sample "
         f"R² {lin['r2_in_sample']:.3f}. Reference levels: {refs or 'none'}.",
         "",
+        f"Proxies taken as log(1 + value) in the linear models: {logged or 'none'} "
+        f"(rule: {transformed.get('rule', 'none')}).",
+        "",
         *_table(["term", "coef", "std err", "t", "p", "95% low", "95% high"], rows, general=True),
+    ]
+
+
+def _scorecard_lines(card: dict) -> list[str]:
+    sc = card.get("scorecard")
+    if not sc:
+        return []
+    line = (
+        f"; poverty line: fewer than {sc['cutoff_poverty_line']:,} points"
+        if sc["cutoff_poverty_line"] is not None
+        else ""
+    )
+    return [
+        f"## Points scorecard ({sc['estimator']})",
+        "",
+        f"`scorecard_points.csv`: {sc['why']}. Whole points ({sc['points_per_unit']} per unit "
+        f"of the score), {sc['rows']} rows. Selected: quota ({sc['quota_share']:.1%}) "
+        f"fewer than {sc['cutoff_quota']:,} points{line}.",
+        "",
     ]
 
 
@@ -257,10 +305,13 @@ def render_markdown(card: dict) -> str:
     lines += [""]
     if card["failed_estimators"]:
         lines += [
-            "Estimators that failed: "
-            + "; ".join(f"{k} ({v})" for k, v in card["failed_estimators"].items()),
+            "Estimators that failed (left out of the choice): "
+            + "; ".join(card["failed_estimators"].values())
+            + ".",
             "",
         ]
+    if card.get("linear_model_failure"):
+        lines += [f"No linear model or scorecard: {card['linear_model_failure']}.", ""]
     if card.get("left_out_estimators"):
         lines += [
             "Not compared in this run (left out by a setting, for speed): "
@@ -280,6 +331,7 @@ def render_markdown(card: dict) -> str:
             "reliable difference.",
         ]
     lines += [""]
+    lines += _scorecard_lines(card)
     lines += _linear_lines(card)
     cal = card["calibration"]
     rows = [

@@ -8,13 +8,15 @@ each categorical proxy takes. The result is predicted *log* per-capita welfare;
 
 One row per term, with columns:
 
-- ``term``: the model's name of the term (``intercept``, ``COL``, ``COL^2``,
-  ``COL__missing``, ``COL=LEVEL``);
-- ``kind``: ``intercept``, ``numeric`` (value x weight), ``squared`` (value² x
-  weight), ``missing`` (weight when the value is missing), ``level`` (weight
-  when the proxy takes this level), ``reference`` (the reference level: weight
-  0, every other level's weight is relative to it) or ``pooled`` (a level too
-  rare in the survey for its own weight: weight 0, scored like the reference);
+- ``term``: the model's name of the term (``intercept``, ``COL``, ``log1p(COL)``,
+  ``COL^2``, ``COL__missing``, ``COL=LEVEL``);
+- ``kind``: ``intercept``, ``numeric`` (value x weight), ``log1p`` (log(1 +
+  value) x weight, for a skewed proxy the config's ``transform`` logs; a negative
+  value counts as 0), ``squared`` (value² x weight), ``missing`` (weight when
+  the value is missing), ``level`` (weight when the proxy takes this level),
+  ``reference`` (the reference level: weight 0, every other level's weight is
+  relative to it) or ``pooled`` (a level too rare in the survey for its own
+  weight: weight 0, scored like the reference);
 - ``variable``, ``level``: the proxy and, for categoricals, the level;
 - ``weight``: the number to add;
 - ``fill_value``: for numeric proxies, the value to use when it is missing;
@@ -64,15 +66,17 @@ def scorecard_table(model: LinearPMT) -> pd.DataFrame:
             note="predicted log per-capita welfare = sum of all applicable weights",
         )
     ]
+    logged = set(getattr(features, "log1p_", ()))
     for col in features.numeric_:
+        term = f"log1p({col})" if col in logged else col
         rows.append(
             _row(
+                term,
+                "log1p" if col in logged else "numeric",
                 col,
-                "numeric",
-                col,
-                weight[col],
+                weight[term],
                 fill_value=features.fill_values_[col],
-                note=note(col),
+                note=note(term) or ("log(1 + value) x weight" if col in logged else ""),
             )
         )
     for col in features.squared_:
@@ -138,9 +142,14 @@ def apply_scorecard(table: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
     for row in table.itertuples(index=False):
         if row.kind == "intercept":
             score += row.weight
-        elif row.kind in ("numeric", "squared", "missing"):
+        elif row.kind in ("numeric", "log1p", "squared", "missing"):
             x, missing = _numeric(frame[row.variable], row.fill_value)
-            value = {"numeric": x, "squared": x**2, "missing": missing.astype(float)}[row.kind]
+            value = {
+                "numeric": x,
+                "log1p": np.log1p(np.maximum(x, 0.0)),
+                "squared": x**2,
+                "missing": missing.astype(float),
+            }[row.kind]
             score += row.weight * value
         elif row.kind == "level":
             text = frame[row.variable].astype("string").fillna("(missing)")

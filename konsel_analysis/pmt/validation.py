@@ -17,6 +17,12 @@ The ``best`` estimator has the lowest exclusion error at the poverty rate (the
 error that matters when a quota of beneficiaries is fixed), ties going to the
 higher AUC. A cluster bootstrap of the out-of-sample predictions says whether
 the winner's lead is larger than sampling noise.
+
+One estimator that fails never takes the others down: every fit of every fold
+is watched (:func:`cross_fit`), and an exception, a solver that does not
+converge or a prediction that is not a finite number makes that estimator
+``failed``, with the fold and a one-sentence reason; the best is chosen among
+those that worked. Only when every estimator fails does the run stop.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone, is_regressor
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
@@ -56,6 +63,7 @@ BOOTSTRAP_REPLICATES = 200
 def default_estimators(dataset: Dataset, random_state: int = 0) -> dict[str, BaseEstimator]:
     """The estimators validated for a dataset, by name, configured from its config."""
     squared = dataset.config.squared
+    log1p = _log1p_setting(dataset)
     if dataset.mode == "class":
         classes = {
             "poor_classes": list(dataset.config.poor_classes),
@@ -66,9 +74,9 @@ def default_estimators(dataset: Dataset, random_state: int = 0) -> dict[str, Bas
             ),
         }
         return {
-            "logit": BinaryPMT("logit", squared=squared, **classes),
-            "probit": BinaryPMT("probit", squared=squared, **classes),
-            "multinomial_logit": MultinomialPMT(squared=squared, **classes),
+            "logit": BinaryPMT("logit", squared=squared, log1p=log1p, **classes),
+            "probit": BinaryPMT("probit", squared=squared, log1p=log1p, **classes),
+            "multinomial_logit": MultinomialPMT(squared=squared, log1p=log1p, **classes),
             "gradient_boosting": BoostedClassPMT(
                 squared=squared, random_state=random_state, **classes
             ),
@@ -78,25 +86,27 @@ def default_estimators(dataset: Dataset, random_state: int = 0) -> dict[str, Bas
         "poverty_line": dataset.poverty_line,
         "extreme_poverty_line": dataset.extreme_poverty_line,
     }
+    linear = {"squared": squared, "log1p": log1p, **lines}
     return {
-        "wls": LinearPMT(squared=squared, random_state=random_state, **lines),
-        "wls_stepwise": LinearPMT(
-            selection="stepwise", squared=squared, random_state=random_state, **lines
-        ),
-        "wls_lasso": LinearPMT(
-            selection="lasso", squared=squared, random_state=random_state, **lines
-        ),
-        "quantile": QuantilePMT(
-            squared=squared, residual_folds=3, random_state=random_state, **lines
-        ),
-        "poverty_weighted": PovertyWeightedPMT(squared=squared, random_state=random_state, **lines),
-        "logit": BinaryPMT("logit", squared=squared, **lines),
-        "probit": BinaryPMT("probit", squared=squared, **lines),
+        "wls": LinearPMT(random_state=random_state, **linear),
+        "wls_stepwise": LinearPMT(selection="stepwise", random_state=random_state, **linear),
+        "wls_lasso": LinearPMT(selection="lasso", random_state=random_state, **linear),
+        "quantile": QuantilePMT(residual_folds=3, random_state=random_state, **linear),
+        "poverty_weighted": PovertyWeightedPMT(random_state=random_state, **linear),
+        "logit": BinaryPMT("logit", **linear),
+        "probit": BinaryPMT("probit", **linear),
         "gradient_boosting": GradientBoostingPMT(
             squared=squared, random_state=random_state, **lines
         ),
         "random_forest": RandomForestPMT(squared=squared, random_state=random_state, **lines),
     }
+
+
+def _log1p_setting(dataset: Dataset) -> str | list[str] | None:
+    """The config's ``transform`` as the linear estimators' ``log1p`` parameter (trees are
+    unchanged by a monotone transform, so they take the proxies as they are)."""
+    setting = dataset.config.log1p
+    return list(setting) if isinstance(setting, tuple) else setting
 
 
 def select_estimators(
@@ -152,16 +162,46 @@ class OutOfSample:
         return self.p_poor >= 0.5
 
 
+class EstimatorFailedError(Exception):
+    """An estimator failed on one fold: it raised, did not converge or predicted non-numbers."""
+
+
+def _one_sentence(err: BaseException) -> str:
+    """An exception as one short sentence: its type and the first line of its text."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    text = text if len(text) <= 160 else text[:157] + "..."
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
 def _fit_fold(estimator, dataset: Dataset, train: np.ndarray, test: np.ndarray):
+    """Fit on ``train`` and predict ``test``; any failure becomes :class:`EstimatorFailedError`."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("error", ConvergenceWarning)
+            out = _fit_predict(estimator, dataset, train, test)
+    except ConvergenceWarning as warning:
+        why = f"its solver did not converge ({_one_sentence(warning)})"
+        raise EstimatorFailedError(why) from None
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except Exception as err:  # noqa: BLE001 - any estimator error is that estimator's failure
+        raise EstimatorFailedError(f"it raised {_one_sentence(err)}") from None
+    for label, values in zip(("P(poor)", "P(extreme poor)", "predicted welfare"), out, strict=True):
+        if values is not None and not np.all(np.isfinite(values)):
+            bad = int(np.sum(~np.isfinite(values)))
+            raise EstimatorFailedError(f"it predicted {bad:,} non-finite {label} value(s)")
+    return out
+
+
+def _fit_predict(estimator, dataset: Dataset, train: np.ndarray, test: np.ndarray):
     model = clone(estimator)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        model.fit(
-            dataset.X.iloc[train],
-            dataset.y[train],
-            sample_weight=dataset.weight[train],
-            groups=dataset.cluster[train],
-        )
+    model.fit(
+        dataset.X.iloc[train],
+        dataset.y[train],
+        sample_weight=dataset.weight[train],
+        groups=dataset.cluster[train],
+    )
     X_test = dataset.X.iloc[test]
     proba = model.predict_poverty_proba(X_test)
     welfare = model.predict(X_test) if is_regressor(model) else None
@@ -170,7 +210,12 @@ def _fit_fold(estimator, dataset: Dataset, train: np.ndarray, test: np.ndarray):
 
 
 def cross_fit(estimator, dataset: Dataset, fold: np.ndarray, name: str = "") -> OutOfSample:
-    """Fit on all folds but one, predict the one left out, for every fold."""
+    """Fit on all folds but one, predict the one left out, for every fold.
+
+    Raises :class:`EstimatorFailedError` naming the first fold on which the estimator
+    raised, did not converge or predicted a non-finite value: pooled predictions
+    with a fold missing cannot be compared with the others'.
+    """
     n = dataset.n
     regression = is_regressor(estimator)
     p_poor = np.full(n, np.nan)
@@ -178,7 +223,11 @@ def cross_fit(estimator, dataset: Dataset, fold: np.ndarray, name: str = "") -> 
     welfare = np.full(n, np.nan) if regression else None
     for k in np.unique(fold):
         test, train = np.flatnonzero(fold == k), np.flatnonzero(fold != k)
-        pp, pe, wf = _fit_fold(estimator, dataset, train, test)
+        try:
+            pp, pe, wf = _fit_fold(estimator, dataset, train, test)
+        except EstimatorFailedError as failure:
+            where = f"on fold {k + 1} of {len(np.unique(fold))}"
+            raise EstimatorFailedError(f"{where} {failure}") from None
         p_poor[test] = pp
         if p_extreme is not None:
             p_extreme[test] = pe if pe is not None else np.nan
@@ -197,6 +246,7 @@ def estimator_metrics(oos: OutOfSample, dataset: Dataset) -> dict:
         r2 = metrics.weighted_r2(np.log(dataset.y), np.log(oos.predicted_welfare), w)
     at_rate = metrics.select_at_rate(oos.ranking_score, w, dataset.poverty_rate)
     return {
+        "status": "ok",
         "r2": r2,
         "auc": metrics.weighted_auc(poor, -oos.ranking_score, w),
         "at_line": metrics.targeting_errors(poor, oos.selected_at_line(dataset.poverty_line), w),
@@ -312,17 +362,31 @@ class ValidationResult:
     error_curves: pd.DataFrame
     reliability: pd.DataFrame
     linear_model: LinearPMT | None
-    failures: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)  # name: one-sentence reason
     left_out: list[str] = field(default_factory=list)  # default estimators not compared
+    compared: list[str] = field(default_factory=list)  # every estimator tried, in order
+    linear_failure: str | None = None  # why the published linear model could not be fitted
+    estimators: dict[str, BaseEstimator] = field(default_factory=dict)  # as compared
+    points_failure: str | None = None  # why there is no points scorecard, if none
+
+    def estimator_entries(self) -> dict[str, dict]:
+        """Every compared estimator in the order compared: the metrics of those that
+        worked (``status`` "ok"), ``{"status": "failed", "reason": ...}`` for the others."""
+        failed = {name: {"status": "failed", "reason": why} for name, why in self.failures.items()}
+        order = self.compared or [*self.results, *failed]
+        return {name: self.results.get(name) or failed[name] for name in order}
 
     def validation_json(self) -> dict:
-        """The stable contract: n, poverty_line, poverty_rate, folds, estimators, best."""
+        """The stable contract: n, poverty_line, poverty_rate, folds, estimators, best.
+
+        ``estimators.NAME.status`` is "ok" or "failed" (then with ``reason``, one sentence).
+        """
         return {
             "n": int(self.dataset.n),
             "poverty_line": self.dataset.poverty_line,
             "poverty_rate": self.dataset.poverty_rate,
             "folds": int(self.folds),
-            "estimators": self.results,
+            "estimators": self.estimator_entries(),
             "best": self.best,
         }
 
@@ -362,12 +426,28 @@ def fit_linear_model(dataset: Dataset, random_state: int = 0) -> LinearPMT:
         poverty_line=dataset.poverty_line,
         extreme_poverty_line=dataset.extreme_poverty_line,
         squared=dataset.config.squared,
+        log1p=_log1p_setting(dataset),
         random_state=random_state,
         cov_type="cluster" if dataset.config.cluster else "HC1",
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return model.fit(dataset.X, dataset.y, sample_weight=dataset.weight, groups=dataset.cluster)
+
+
+def _linear_or_failure(dataset: Dataset, random_state: int) -> tuple[LinearPMT | None, str | None]:
+    """The published linear model, or why it could not be fitted on all households."""
+    if dataset.mode != "welfare":
+        return None, None
+    try:
+        model = fit_linear_model(dataset, random_state)
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except Exception as err:  # noqa: BLE001 - the validation stands without the linear model
+        return None, f"the linear model on all households raised {_one_sentence(err)}"
+    if not (np.isfinite(model.intercept_) and np.all(np.isfinite(model.coef_))):
+        return None, "the linear model on all households has non-finite coefficients"
+    return model, None
 
 
 def _check_folds(dataset: Dataset, folds: int) -> None:
@@ -401,8 +481,10 @@ def validate_pmt(
 
     ``estimators`` defaults to :func:`default_estimators`; those named in
     ``left_out`` are not compared, and the result says which they were. An
-    estimator that fails on a fold (e.g. a fold without poor households) is
-    left out and reported in ``failures``; it is an error if all fail.
+    estimator that fails on a fold (an exception, e.g. a fold without poor
+    households; a solver that does not converge; a non-finite prediction) is
+    reported in ``failures`` with a one-sentence reason and the best is chosen
+    among the others; it is a :class:`DatasetError` (one line) if all fail.
     """
     _check_folds(dataset, folds)
     estimators = estimators if estimators is not None else default_estimators(dataset, seed)
@@ -414,14 +496,16 @@ def validate_pmt(
         for name, estimator in estimators.items():
             try:
                 predictions[name] = cross_fit(estimator, dataset, fold, name)
-            except (ValueError, np.linalg.LinAlgError) as err:
-                failures[name] = f"{type(err).__name__}: {err}"
+            except EstimatorFailedError as failure:
+                failures[name] = f"{name} failed {failure}"
         if not predictions:
+            first, why = next(iter(failures.items()))
             raise DatasetError(
-                f"{dataset.data_path}: every estimator failed "
-                f"({'; '.join(f'{k}: {v}' for k, v in failures.items())})"
+                f"{dataset.data_path}: every PMT estimator failed on this table (e.g. {why}); "
+                "check the proxies in the dataset config (constant or near-duplicate columns, "
+                "extreme values) or lower --folds"
             )
-        linear = fit_linear_model(dataset, seed) if dataset.mode == "welfare" else None
+        linear, linear_failure = _linear_or_failure(dataset, seed)
     results = {name: estimator_metrics(oos, dataset) for name, oos in predictions.items()}
     best, reason = choose_best(results)
     ranked = rank_estimators(results)
@@ -448,4 +532,7 @@ def validate_pmt(
         linear_model=linear,
         failures=failures,
         left_out=skipped,
+        compared=list(estimators),
+        linear_failure=linear_failure,
+        estimators=estimators,
     )

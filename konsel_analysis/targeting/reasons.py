@@ -28,10 +28,12 @@ def proxy_contributions(
     """Contributions per proxy (n x proxies) and the proxy names, from design-matrix terms.
 
     ``feature_names`` follow :class:`~konsel_analysis.pmt.features.ProxyFeatures`:
-    ``size``, ``size^2``, ``floor=tile``; terms of one proxy are summed.
+    ``size``, ``size^2``, ``floor=tile``, ``log1p(land)``; terms of one proxy are summed.
     """
+    from konsel_analysis.pmt.features import proxy_of
+
     names = [str(n) for n in feature_names]
-    proxies = [n.split("=", 1)[0].split("^", 1)[0] for n in names]
+    proxies = [proxy_of(n) for n in names]
     keep = [p for p in dict.fromkeys(proxies) if p not in set(exclude)]
     index = {p: i for i, p in enumerate(keep)}
     membership = np.zeros((len(names), len(keep)))

@@ -60,6 +60,9 @@ CONFIG = {
     "area_codes": "kemendagri",
     "programs": ["pkh"],
     "proxies": {"numeric": ["household_size", "punya_tv"], "categorical": ["floor_material"]},
+    # household_size and floor_material follow the Konsel data dictionary (its range
+    # and codes are checked); punya_tv is the table's own column.
+    "dictionary": ["household_size", "floor_material"],
     "poverty_line": 480_000,
     "nik": "nik",
     "names": ["nama"],

@@ -16,6 +16,21 @@ def write_config(path, config: dict):
     return path
 
 
+def small_config(numeric=("size", "car"), categorical=(), **extra) -> dict:
+    """The dataset config of the small test tables: ids ``hh``, welfare ``cons``, one area,
+    villages as clusters, no area effects, the poorest 30% poor."""
+    return {
+        "household_id": "hh",
+        "welfare": "cons",
+        "area": "area",
+        "cluster": "village",
+        "area_effects": False,
+        "proxies": {"numeric": list(numeric), "categorical": list(categorical)},
+        "poverty_line": {"quantile": 0.3},
+        **extra,
+    }
+
+
 def survey_frame_for_models(survey: pd.DataFrame, config) -> pd.DataFrame:
     """The proxies (and area) of a synthetic survey as the PMT models read them."""
     X = pd.DataFrame({c: survey[c].astype(float) for c in config.numeric})

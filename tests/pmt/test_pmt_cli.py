@@ -14,7 +14,7 @@ from konsel_analysis.parameters import load_parameters
 from konsel_analysis.pmt.cli import OUTPUT_FILES, write_outputs
 
 CONTRACT_KEYS = {"n", "poverty_line", "poverty_rate", "folds", "estimators", "best"}
-ENTRY_KEYS = {"r2", "auc", "at_line", "at_rate"}
+ENTRY_KEYS = {"status", "r2", "auc", "at_line", "at_rate"}
 RULE_KEYS = {"exclusion_error", "inclusion_error", "coverage"}
 
 
@@ -32,7 +32,7 @@ def check_contract(out_dir, n: int, folds: int, class_data: bool = False) -> dic
     assert 0 < result["poverty_rate"] < 1
     assert result["best"] in result["estimators"]
     for name, entry in result["estimators"].items():
-        assert set(entry) == ENTRY_KEYS, name
+        assert set(entry) == ENTRY_KEYS and entry["status"] == "ok", name
         assert (entry["r2"] is None) == (class_data or name in ("logit", "probit")), name
         assert 0.5 < entry["auc"] <= 1
         for rule in ("at_line", "at_rate"):
