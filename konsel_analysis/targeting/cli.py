@@ -106,6 +106,8 @@ def run_targeting(
         weight=dataset.weight,
         area=dataset.area,
         cluster=dataset.cluster,
+        strata=dataset.strata,
+        persons=dataset.persons,
     )
     by_area = measure_targeting(design, flags, ci=ci, reps=reps, seed=seed)
     written = [write_csv_atomic(by_area, out / "targeting_by_area.csv")]
@@ -116,6 +118,7 @@ def run_targeting(
             weight=dataset.weight,
             area=dataset.cluster,
             cluster=np.arange(dataset.n).astype(str),
+            persons=dataset.persons,
         )
         by_cluster = measure_targeting(by_cluster_design, flags, ci=ci, reps=reps, seed=seed)
         parent = pd.Series(dataset.area, index=dataset.cluster).groupby(level=0).first()
