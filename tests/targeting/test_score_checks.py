@@ -114,3 +114,44 @@ def test_score_with_the_survey_as_register_warns_of_shared_ids(
                   register=foreign["survey"])  # fmt: skip
     assert code == 0
     assert "300 household id(s) of" in capsys.readouterr().out
+
+
+# --- other commands found wanting on the same tables ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--households", "0"], "--households 0: give at least 1 household"),
+        (["--survey-households", "-5"], "--survey-households -5: give a positive target"),
+        (["--households", "0", "--partitioned"], "--households 0: give at least 1 household"),
+    ],
+)
+def test_synth_refuses_sizes_below_one(tmp_path, capsys, args, message):
+    assert main(["synth", *args, "--out", str(tmp_path / "raw")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "raw").exists()
+
+
+def test_check_names_the_table_option_when_given_the_other_table(tmp_path, capsys):
+    from konsel_analysis.paths import CONFIGS_DIR
+    from konsel_analysis.synth import generate_konsel
+
+    data = generate_konsel(households=600, seed=2)
+    data.survey.to_parquet(tmp_path / "survey.parquet")
+    data.register.to_parquet(tmp_path / "register.parquet")
+    config = str(CONFIGS_DIR / "konsel_survey.yml")
+    out = ["--out", str(tmp_path / "out")]
+    # A survey with the default --table register: the fix is --table survey.
+    assert (
+        main(["check", "--data", str(tmp_path / "survey.parquet"), "--config", config, *out]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "it is a survey; check it with --table survey" in err
+    assert len(err.strip().splitlines()) == 1
+    register = ["--data", str(tmp_path / "register.parquet"), "--config", config]
+    assert main(["check", *register, "--table", "survey", *out]) == 2
+    assert "it is a register; check it with --table register" in capsys.readouterr().err
+    assert main(["check", "--data", str(tmp_path / "survey.parquet"), "--config", config,
+                 "--table", "survey", *out]) == 0  # fmt: skip
