@@ -231,6 +231,7 @@ def run_score(
     budget, minimum = visit_budget(budget, minimum_per_area)
     dataset = load_dataset(survey, config, rejected_dir)
     register = load_register(register_path, dataset.config, rejected_dir)
+    survey_sample(dataset)  # a survey the model cannot use stops before any warning
     budget = check_budget(
         budget,
         minimum,

@@ -155,3 +155,14 @@ def test_check_names_the_table_option_when_given_the_other_table(tmp_path, capsy
     assert "it is a register; check it with --table register" in capsys.readouterr().err
     assert main(["check", "--data", str(tmp_path / "survey.parquet"), "--config", config,
                  "--table", "survey", *out]) == 0  # fmt: skip
+
+
+def test_score_refuses_a_class_survey_before_any_warning(foreign, tmp_path, project_root, capsys):
+    code = main(
+        ["score", "--survey", str(foreign["survey"]), "--register", str(foreign["register"]),
+         "--config", str(foreign["config_class"]), "--out", str(tmp_path / "out")]
+    )  # fmt: skip
+    assert code == 2
+    captured = capsys.readouterr()
+    assert "need a continuous per-capita 'welfare' column" in captured.err
+    assert "warning:" not in captured.out  # the default budget's warning would be noise here
