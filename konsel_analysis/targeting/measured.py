@@ -553,7 +553,11 @@ def _shrink_key(table, areas, regency, key, basis, min_households, z) -> None:
         gamma = np.where(variance > 0, between / (between + variance), 1.0)
     table.loc[idx, key] = shrunk[small]
     table.loc[idx, f"{key}_direct_weight"] = np.asarray(gamma, dtype=float)[small]
-    half = z * np.sqrt(mse[small])
+    # An area the bootstrap cannot resample has no sampling variance of its own (the
+    # binomial floor ignores its clustering): its shrunk value gets no interval either.
+    half = np.where(
+        areas["resampled_units"].to_numpy()[small] >= 2, z * np.sqrt(mse[small]), np.nan
+    )
     table.loc[idx, f"{key}_low"] = np.clip(shrunk[small] - half, 0, 1)
     table.loc[idx, f"{key}_high"] = np.clip(shrunk[small] + half, 0, 1)
     table.loc[idx, "is_shrunk"] = True

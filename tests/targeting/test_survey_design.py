@@ -160,6 +160,13 @@ def test_an_area_of_one_cluster_in_a_stratified_design_has_no_interval():
     assert np.isnan(table.loc["two", "exclusion_error_direct_low"])
     assert "1 resampled cluster(s): too few clusters to bootstrap" in table.loc["two", "note"]
     assert np.isfinite(table.loc["one", "exclusion_error_direct_low"])
+    shrunk = measure_targeting(
+        _design(frame, strata="stratum"), {"pkh": frame["pkh"]}, reps=200, min_households=1000
+    ).set_index("area")
+    assert shrunk.loc["two", "is_shrunk"]  # a shrunk value, but still no interval
+    assert np.isnan(shrunk.loc["two", "exclusion_error_low"])
+    assert np.isnan(shrunk.loc["two", "exclusion_error_high"])
+    assert np.isfinite(shrunk.loc["one", "exclusion_error_low"])
 
 
 # --- direct and model-based side by side --------------------------------------------
