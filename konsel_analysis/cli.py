@@ -23,6 +23,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     from konsel_analysis.synth import TABLE_FILES, generate_konsel, has_raw_data, write_konsel
 
     out = Path(args.out) if args.out else project_paths().raw
+    _check_synth_sizes(args)
     if args.partitioned:
         return _synth_partitioned(args, out)
     if has_raw_data(out) and not args.force:
@@ -46,6 +47,17 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_synth_sizes(args: argparse.Namespace) -> None:
+    """Refuse sizes below one household (0 was a traceback, -5 survey households silent)."""
+    if args.households is not None and args.households < 1:
+        raise UserError(f"--households {args.households}: give at least 1 household")
+    if args.survey_households is not None and args.survey_households < 1:
+        raise UserError(
+            f"--survey-households {args.survey_households}: give a positive target "
+            "sample size, e.g. 3000"
+        )
+
+
 def _synth_partitioned(args: argparse.Namespace, out: Path) -> int:
     from konsel_analysis.scale.national import REGISTER_FOLDER, write_national_register
     from konsel_analysis.synth import load_calibration
@@ -55,8 +67,6 @@ def _synth_partitioned(args: argparse.Namespace, out: Path) -> int:
             f"{out / REGISTER_FOLDER} already exists; raw data is never overwritten: pass "
             "--force to replace it or --out DIR to write elsewhere"
         )
-    if args.households is not None and args.households < 1:
-        raise UserError(f"--households {args.households}: give at least 1 household")
     started = time.perf_counter()
     households = args.households or int(load_calibration()["households"]["value"])
     written = write_national_register(

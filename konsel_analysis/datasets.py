@@ -12,6 +12,9 @@ YAML file describes. The keys (the stable contract of ``konsel validate-pmt``)::
     weight: design_weight               # optional survey weight (1 when absent)
     area: kecamatan_code                # reporting unit
     cluster: village_code               # optional; fold unit (each household when absent)
+    strata: stratum                     # optional survey strata: the bootstrap resamples
+                                        # clusters within them (default: within areas)
+    persons: household_size             # optional household size: poverty rates over persons
     programs: [is_pkh_recipient]        # optional 0/1 columns
     proxies:
       numeric: [household_size, has_car]      # numbers, 0/1 or booleans
@@ -77,6 +80,8 @@ _KNOWN_KEYS = {
     "weight",
     "area",
     "cluster",
+    "strata",
+    "persons",
     "programs",
     "proxies",
     "poverty_line",
@@ -166,6 +171,8 @@ class DatasetConfig:
     def declared_codes(self, column: str) -> tuple[str, ...] | None:
         """The codes the config declares for ``column`` (as text), or None."""
         return dict(self.codes).get(column)
+    persons: str | None = None  # household size: poverty rates over persons (as BPS reports)
+    strata: str | None = None  # survey strata; None: the area is the stratum
 
     @property
     def personal(self) -> tuple[str, ...]:
@@ -184,7 +191,7 @@ class DatasetConfig:
     def columns(self) -> dict[str, str]:
         """Every column the config names, with the key that names it."""
         named = {self.household_id: "household_id", self.area: "area"}
-        for key in ("welfare", "welfare_class", "weight", "cluster"):
+        for key in ("welfare", "welfare_class", "weight", "cluster", "strata", "persons"):
             if getattr(self, key):
                 named.setdefault(getattr(self, key), key)
         for key, cols in (
@@ -381,6 +388,8 @@ def parse_dataset_config(raw: Any, path: Path | str) -> DatasetConfig:
         squared=squared,
         weight=_column_name(raw, "weight", path, required=False),
         cluster=_column_name(raw, "cluster", path, required=False),
+        strata=_column_name(raw, "strata", path, required=False),
+        persons=_column_name(raw, "persons", path, required=False),
         programs=_column_list(raw.get("programs"), "programs", path),
         area_effects=area_effects,
         name=str(raw["name"]) if raw.get("name") is not None else None,
@@ -602,10 +611,19 @@ def _rules(config: DatasetConfig, role: Role, columns: pd.Index) -> list[Rule]:
             rules.append(Rule(config.welfare_class, "welfare_class", "class", True))
         if config.weight:
             rules.append(bounded(config.weight, "weight", "positive", True))
+        if config.strata and config.strata not in (config.area, config.cluster):
+            rules.append(Rule(config.strata, "strata", "text", True))
+        if config.persons:
+            rules.append(bounded(config.persons, "persons", "positive", True))
     if config.cluster and (role == "survey" or config.cluster in columns):
         rules.append(Rule(config.cluster, "cluster", code, True))
     rules += [Rule(p, "programs", "flag", True) for p in config.programs]
-    rules += [bounded(c, "proxies.numeric", "number", False) for c in config.numeric]
+    # The household size (persons) may also be a proxy: its stricter rule (required) holds.
+    rules += [
+        bounded(c, "proxies.numeric", "number", False)
+        for c in config.numeric
+        if not (role == "survey" and c == config.persons)
+    ]
     for c in config.categorical:
         declared = config.declared_codes(c)
         if declared is not None:
@@ -904,6 +922,8 @@ class Dataset:
     extreme_poverty_line: float | None
     programs: pd.DataFrame
     intake: IntakeReport | None = None
+    persons: np.ndarray | None = None  # household size, when the config names ``persons``
+    strata: np.ndarray | None = None  # survey stratum, when the config names ``strata``
 
     @property
     def mode(self) -> Literal["welfare", "class"]:
@@ -1106,6 +1126,8 @@ def load_dataset(
         extreme_poverty_line=extreme_line,
         programs=_programs(frame, config),
         intake=report,
+        persons=frame[config.persons].to_numpy(dtype=float) if config.persons else None,
+        strata=_text_column(frame[config.strata]).to_numpy(dtype=object) if config.strata else None,
     )
     return dataset
 

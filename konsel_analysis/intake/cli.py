@@ -53,7 +53,11 @@ def run_check(data: Path, config_path: Path, table: str, out: Path) -> tuple[int
     written = []
     for path, relative in files:
         folder = out / "rejected" / relative.parent
-        accepted, report = read_checked(path, config, table, rejected_dir=folder)
+        try:
+            accepted, report = read_checked(path, config, table, rejected_dir=folder)
+        except UserError:
+            _suggest_other_table(path, config, table)
+            raise
         assert report.rejected_path == rejected_path(folder, path)
         label = path.name if not data.is_dir() else path.relative_to(data).as_posix()
         written.append(write_rejected(replace(report, label=label)))
@@ -61,6 +65,26 @@ def run_check(data: Path, config_path: Path, table: str, out: Path) -> tuple[int
             target = out / "accepted" / relative.with_suffix(".parquet")
             written.append(write_parquet_atomic(accepted, target))
     return len(files), written
+
+
+def _suggest_other_table(path: Path, config, table: str) -> None:
+    """Raise a one-sentence fix when the file is the other kind of table (a survey checked
+    as the register, the default, or a register as a survey); return when it is not."""
+    from konsel_analysis.intake.read import TableError, read_raw_table
+
+    try:
+        columns = set(read_raw_table(path, config.read, expect=config.household_id).frame)
+    except TableError:
+        return
+    survey_columns = set(config.columns())
+    personal = set(config.personal)
+    if table == "register" and survey_columns <= columns and not personal <= columns:
+        other, why = "survey", "has the survey's welfare and weight columns but no NIK or names"
+    elif table == "survey" and not survey_columns <= columns and personal and personal <= columns:
+        other, why = "register", "has the register's NIK and names but not the survey's columns"
+    else:
+        return
+    raise UserError(f"{path} {why}: it is a {other}; check it with --table {other}")
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

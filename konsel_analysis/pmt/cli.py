@@ -116,6 +116,27 @@ def _points_scorecard(result):
         return None
 
 
+#: Estimators whose R2 is not a least-squares R2 of the mean: (name, what it measures).
+QUANTILE_R2 = {
+    "quantile": "R2 of quantile: its predictions are a low conditional quantile of log "
+    "welfare, not the mean, so it sits below the others by construction; compare AUC "
+    "and the exclusion errors instead"
+}
+
+
+def _r2_caveats(results: dict) -> list[str]:
+    """A note under the table for each printed R2 that is not comparable with the others.
+
+    >>> _r2_caveats({"wls": {"r2": 0.4}, "quantile": {"r2": 0.1}})[0][:23]
+    '  note: R2 of quantile:'
+    """
+    return [
+        f"  note: {QUANTILE_R2[name]}"
+        for name, e in results.items()
+        if name in QUANTILE_R2 and e.get("r2") is not None
+    ]
+
+
 def _summary(result, seconds: float) -> str:
     ds = result.dataset
     line = (
@@ -138,6 +159,7 @@ def _summary(result, seconds: float) -> str:
             f"{_number(e['at_line']['exclusion_error'], 9)} "
             f"{_number(e['at_rate']['exclusion_error'], 9)}"
         )
+    lines += _r2_caveats(result.results)
     if result.left_out:
         lines.append(f"  not compared (--leave-out): {', '.join(result.left_out)}")
     lines.append(f"  best: {result.best_reason}")

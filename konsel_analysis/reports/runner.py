@@ -578,6 +578,12 @@ def start_workers(
     papermill meanwhile; ``None`` when every page may still be current (no work likely)."""
     tasks = plan_reports(paths, only, language, _parameters(paths, language))
     if _may_be_current(tasks, _read_render_keys(paths)):
+        if engine == "dask" and scheduler is not None:
+            # No page to build, but a --scheduler that does not answer is still an
+            # error (a warm cache exited 0 with an unreachable scheduler).
+            from konsel_analysis.scale.cluster import connect
+
+            connect(scheduler, workers=jobs).close()
         return None
     log = paths.reports / "executed" / "kernels.log"
     return start_pool(min(jobs, len(tasks)), log, engine, scheduler)

@@ -106,6 +106,8 @@ def run_targeting(
         weight=dataset.weight,
         area=dataset.area,
         cluster=dataset.cluster,
+        strata=dataset.strata,
+        persons=dataset.persons,
     )
     by_area = measure_targeting(design, flags, ci=ci, reps=reps, seed=seed)
     written = [write_csv_atomic(by_area, out / "targeting_by_area.csv")]
@@ -116,6 +118,7 @@ def run_targeting(
             weight=dataset.weight,
             area=dataset.cluster,
             cluster=np.arange(dataset.n).astype(str),
+            persons=dataset.persons,
         )
         by_cluster = measure_targeting(by_cluster_design, flags, ci=ci, reps=reps, seed=seed)
         parent = pd.Series(dataset.area, index=dataset.cluster).groupby(level=0).first()
@@ -195,6 +198,9 @@ def scoring_options(args: argparse.Namespace) -> dict:
     """What :func:`add_scoring_arguments` read, as the keywords of the scoring functions
     (the survey, register and config as paths); refuses too few replicates."""
     check_reps(args.reps)
+    for option, given in (("--survey", args.survey), ("--register", args.register)):
+        if not Path(given).exists():
+            raise UserError(f"{given}: not found; check the path given to {option}")
     return {
         "survey": Path(args.survey),
         "config": Path(args.config),
@@ -213,6 +219,7 @@ def print_written(written: list[Path]) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    from konsel_analysis.privacy import load_or_create_secret_key
     from konsel_analysis.targeting.score import run_score
 
     options = scoring_options(args)
@@ -224,6 +231,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
         out=out,
         restricted=restricted,
         rejected_dir=out / "rejected",
+        # The field lists carry the pseudonyms the reports show, as the pipeline's do.
+        pseudonym_key=load_or_create_secret_key(paths.root),
         **options,
     )
     return print_written(written)

@@ -54,7 +54,7 @@ from sklearn.model_selection import GroupKFold, KFold
 from threadpoolctl import threadpool_limits
 
 from konsel_analysis.pmt.features import ProxyFeatures
-from konsel_analysis.targeting.measured import rao_wu_multiplicities, resampling_units
+from konsel_analysis.targeting.measured import bootstrap_design, rao_wu_multiplicities
 
 #: Ridge penalty on the area terms of the receipt probit, in units of the
 #: survey's (mean-one) weights. Compared on synthetic seeds 1-8 at 83,000 and
@@ -183,6 +183,7 @@ class SurveySample:
     cluster: np.ndarray
     area: np.ndarray
     programs: dict[str, np.ndarray]
+    strata: np.ndarray | None = None  # survey strata; None: the area is the stratum
 
 
 @dataclass(frozen=True)
@@ -607,8 +608,9 @@ def _village_terms(model, register, rows, index, beneficiary, area_idx):
 def fit_replicates(
     sample: SurveySample, model: ReceiptAwareModel, reps: int, n_folds: int, seed: int
 ) -> tuple[list[_Fit], np.random.Generator]:
-    """Every stage refitted on ``reps`` Rao-Wu cluster-bootstrap replicates of the survey,
-    and the random generator after drawing them (it goes on to draw the counts).
+    """Every stage refitted on ``reps`` Rao-Wu cluster-bootstrap replicates of the survey
+    (within its strata, or areas), and the random generator after drawing them (it goes
+    on to draw the counts).
 
     Shared with the partitioned path (:mod:`konsel_analysis.scale.replicates`), which
     fits once and scores the register partition by partition.
@@ -616,9 +618,9 @@ def fit_replicates(
     Zs = model.pmt_design(sample.X)
     sample_rows = ReceiptRows.build(sample.programs, model.programs, sample.area, model.areas)
     folds = _folds(sample, n_folds, seed)
-    units = resampling_units(sample.area, sample.cluster)
+    units = bootstrap_design(sample.area, sample.cluster, sample.strata)
     rng = np.random.default_rng(seed)
-    mult = rao_wu_multiplicities(units.area_of_unit, reps, rng)[:, units.unit_of_household]
+    mult = rao_wu_multiplicities(units.stratum_of_unit, reps, rng)[:, units.unit_of_household]
     fits = [
         _fit_stages(
             Zs,

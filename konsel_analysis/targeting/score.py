@@ -39,6 +39,11 @@ from konsel_analysis.targeting.expected import (
     estimate_expected_errors,
 )
 from konsel_analysis.targeting.reasons import proxy_contributions, reason_texts
+from konsel_analysis.targeting.score_checks import (
+    check_budget,
+    warn_incomparable,
+    warn_overlapping_ids,
+)
 from konsel_analysis.targeting.verification import (
     allocate_visits,
     priority_scores,
@@ -66,6 +71,7 @@ def survey_sample(dataset: Dataset) -> SurveySample:
         cluster=dataset.cluster,
         area=dataset.area,
         programs={p: dataset.programs[p].to_numpy(dtype=bool) for p in dataset.config.programs},
+        strata=dataset.strata,
     )
 
 
@@ -221,9 +227,23 @@ def run_score(
     Field lists go under ``restricted`` when given; with ``pseudonym_key`` they
     also carry the pseudonymous key the reports show for each household.
     """
+    budget_given, minimum_given = budget is not None, minimum_per_area is not None
     budget, minimum = visit_budget(budget, minimum_per_area)
     dataset = load_dataset(survey, config, rejected_dir)
     register = load_register(register_path, dataset.config, rejected_dir)
+    survey_sample(dataset)  # a survey the model cannot use stops before any warning
+    budget = check_budget(
+        budget,
+        minimum,
+        register.area,
+        register_path,
+        budget_given=budget_given,
+        minimum_given=minimum_given,
+    )
+    warn_overlapping_ids(
+        dataset.frame[dataset.config.household_id], register.household_id, survey, register_path
+    )
+    warn_incomparable(dataset, register)
     result = score_register(
         dataset, register, budget=budget, minimum_per_area=minimum, reps=reps, seed=seed
     )

@@ -97,7 +97,7 @@ def allocate_visits(area, priority, p_error, budget: int, minimum_per_area: int)
 def visit_budget(budget: int | None, minimum_per_area: int | None) -> tuple[int, int]:
     """The visits in all and at least per area: as given, else from parameters.yml.
 
-    Raises :class:`UserError` for a budget below one visit.
+    Raises :class:`UserError` for a budget below one visit or a negative minimum.
     """
     params = load_parameters()
     if budget is None:
@@ -106,4 +106,8 @@ def visit_budget(budget: int | None, minimum_per_area: int | None) -> tuple[int,
         minimum_per_area = int(params.value("verification.min_visits_per_kecamatan"))
     if budget < 1:
         raise UserError(f"--budget {budget}: give a positive number of visits, e.g. 3000")
+    if minimum_per_area < 0:
+        raise UserError(
+            f"--min-per-area {minimum_per_area}: give zero or more visits per area, e.g. 40"
+        )
     return budget, minimum_per_area

@@ -141,6 +141,9 @@ def test_renamed_columns_no_weight_csv(tmp_path, capsys, small_survey, konsel_co
     poor = table["pengeluaran_kapita"] < result["poverty_line"]
     assert result["poverty_rate"] == pytest.approx(poor.mean())
     assert "best:" in stdout
+    # The quantile model's R2 is of a low quantile, not the mean: the table says so.
+    assert result["estimators"]["quantile"]["r2"] is not None
+    assert "note: R2 of quantile: its predictions are a low conditional quantile" in stdout
     scorecard = pd.read_csv(tmp_path / "out" / "scorecard.csv", keep_default_na=False)
     assert "jml_art" in set(scorecard["variable"]) and "lantai" in set(scorecard["variable"])
 

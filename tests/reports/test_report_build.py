@@ -166,9 +166,11 @@ def test_pages_show_outputs_not_code(built):
         "Alokasi verifikasi",
         "Rumah tangga prioritas verifikasi",
         "Simulasi dampak",
+        "Kualitas data",
         "Catatan metode",
     ):
         assert f"<h2>{heading}</h2>" in page
+    assert "Data quality" not in page  # one language per page
     # Every section is drawn now: none waits for a model.
     assert "Belum tersedia" not in page
     # Notebook-only bilingual headings stay in the notebook.

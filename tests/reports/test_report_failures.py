@@ -64,6 +64,7 @@ def test_english_reports_are_in_english(broken_build):
     assert "Expected targeting errors in the register" in page and "most likely between" in page
     assert "Not yet available" not in page
     assert "Ringkasan" not in page and "Belum tersedia" not in page
+    assert "<h2>Data quality</h2>" in page and "Kualitas data" not in page
     # Reason codes in English too (the field lists keep Bahasa Indonesia).
     priority = pd.read_csv(root / "data/processed/report_inputs/priority_households.csv", dtype=str)
     first = priority[priority["area_code"] == HEALTHY].iloc[0]

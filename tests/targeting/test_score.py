@@ -212,6 +212,8 @@ def test_score_works_with_other_column_names_and_no_pkh_components(tmp_path):
                 str(tmp_path / "c.yml"),
                 "--budget",
                 "300",
+                "--min-per-area",  # 25 kecamatan x 12: the default 40 would need 1,000
+                "12",
                 "--reps",
                 "20",
                 "--out",

@@ -48,11 +48,15 @@ def _intake_words(report: Report, counts: pd.DataFrame) -> str:
 
 def show_data_quality(report: Report) -> None:
     """Rows the row checks set aside, and whether the register looks like the survey."""
+    # The heading in the page's language (the notebook's bilingual one is notebook-only).
+    heading = _h(2, report.tr("Kualitas data", "Data quality"))
     counts, differences = report.table("intake_counts"), report.table("proxy_differences")
     if counts is None or differences is None:
+        _show(heading)
         _unavailable(report, "intake_counts", "pemeriksaan data masukan", "the input checks")
         return
     parts = [
+        heading,
         _p(html.escape(_intake_words(report, counts))),
         _p(
             html.escape(
