@@ -29,6 +29,8 @@ YAML file describes. The keys (the stable contract of ``konsel validate-pmt``)::
     nik: nik_head                       # personal columns (register): checked, never shown
     names: [name_head]
     max_rejected_share: 0.05            # more rejected rows than this stops the run
+    persons: household_size             # optional: household size (rates over persons)
+    strata: stratum                     # optional: survey strata
 
 Poor means welfare strictly below the poverty line, or a class in
 ``poor_classes``. Rows that fail the row checks (:mod:`konsel_analysis.intake.rows`:
@@ -84,6 +86,8 @@ _KNOWN_KEYS = {
     "nik",
     "names",
     "max_rejected_share",
+    "persons",
+    "strata",
 } | _DOC_KEYS
 
 
@@ -134,6 +138,8 @@ class DatasetConfig:
     nik: str | None = None
     names: tuple[str, ...] = ()
     max_rejected_share: float | None = None  # None: parameters.yml
+    persons: str | None = None  # household size: rates over persons when named
+    strata: str | None = None  # survey strata
 
     @property
     def personal(self) -> tuple[str, ...]:
@@ -351,6 +357,8 @@ def parse_dataset_config(raw: Any, path: Path | str) -> DatasetConfig:
         programs=_column_list(raw.get("programs"), "programs", path),
         area_effects=area_effects,
         name=str(raw["name"]) if raw.get("name") is not None else None,
+        persons=_column_name(raw, "persons", path, required=False),
+        strata=_column_name(raw, "strata", path, required=False),
         **_welfare_keys(raw, path),
         **_intake_keys(raw, path),
     )
