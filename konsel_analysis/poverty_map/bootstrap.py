@@ -64,20 +64,14 @@ def bootstrap_errors(
     for start in range(0, reps, chunk):
         cols = slice(start, min(reps, start + chunk))
         k = cols.stop - cols.start
-        t_pop = (
-            mean_c[:, None]
-            + u[group_census, cols]
-            + rng.normal(0.0, np.sqrt(s2e), (n_c, k))
-        )
+        t_pop = mean_c[:, None] + u[group_census, cols] + rng.normal(0.0, np.sqrt(s2e), (n_c, k))
         truth = {
             m: agg.sums(v)
             for m, v in realised_measures(tr.inverse(t_pop), line, extreme_line).items()
         }
         del t_pop
         mu = X_census @ beta_b[:, cols] + u_hat[group_census, cols]
-        predicted = area_predictions(
-            mu, s_area[group_census, cols], tr, line, extreme_line, agg
-        )
+        predicted = area_predictions(mu, s_area[group_census, cols], tr, line, extreme_line, agg)
         for m, est in predicted.items():
             errors.setdefault(m, np.empty((D, reps)))[:, cols] = est - truth[m]
     return errors

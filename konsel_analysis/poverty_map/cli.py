@@ -18,6 +18,10 @@ Writes, in DIR (default ``data/processed/poverty_map``), all or nothing:
 - ``poverty_map.csv``: one row per census area, the columns of
   :func:`konsel_analysis.poverty_map.estimator.result_columns` (the contract);
 - ``poverty_map_upper.csv``: the same by the config's ``area`` (``--level cluster``);
+- ``poverty_map_areas.csv``: per area of ``poverty_map.csv``, the persons (or
+  households) in the census, the extreme-poor persons with their interval, the
+  rank, CV, plausible ranks, ``rankable`` and ``stands_out`` (above/below the
+  overall rate beyond the 90% interval; :func:`area_diagnostics`);
 - ``poverty_map.json``: the model (transformation and its likelihoods, variance
   components, ICC, coefficients) and diagnostics.
 """
@@ -39,6 +43,7 @@ from konsel_analysis.poverty_map.estimator import Households, PovertyMap
 
 OUTPUT = "poverty_map.csv"
 UPPER = "poverty_map_upper.csv"
+AREAS = "poverty_map_areas.csv"
 META = "poverty_map.json"
 
 
@@ -107,6 +112,23 @@ def _persons(frame: pd.DataFrame, column: str | None, path: Path, cfg_path: Path
     return values
 
 
+def _check_welfare(dataset, survey_path: Path) -> None:
+    """Welfare not above zero (set aside by the row checks) stops the map: say so."""
+    cfg = dataset.config
+    rejected = dataset.intake.reason_counts if dataset.intake is not None else pd.Series()
+    nonpositive = sum(
+        int(n)
+        for reason, n in rejected.items()
+        if str(reason).lstrip("'\"").startswith(f"{cfg.welfare}") and "above zero" in str(reason)
+    )
+    if nonpositive:
+        raise DatasetError(
+            f"{survey_path}: column {cfg.welfare!r} (welfare) has {nonpositive:,} value(s) "
+            "not above zero, which the log and Box-Cox transformations cannot take; correct "
+            "or drop those households"
+        )
+
+
 def build_inputs(survey_path, census_path, config_path, census_config_path=None, level="area"):
     """Read and check both tables; the survey and census :class:`Households`, the lines."""
     survey_path, census_path = Path(survey_path), Path(census_path)
@@ -117,17 +139,7 @@ def build_inputs(survey_path, census_path, config_path, census_config_path=None,
             f"{cfg.path}: the poverty map needs a continuous 'welfare' column, not "
             "'welfare_class'; name a per-capita welfare column"
         )
-    rejected = dataset.intake.reason_counts if dataset.intake is not None else pd.Series()
-    nonpositive = sum(
-        int(n) for reason, n in rejected.items() if str(reason).startswith(f"{cfg.welfare}:")
-        and "above zero" in str(reason)
-    )
-    if nonpositive:
-        raise DatasetError(
-            f"{survey_path}: column {cfg.welfare!r} (welfare) has {nonpositive:,} value(s) "
-            "not above zero, which the log and Box-Cox transformations cannot take; correct "
-            "or drop those households"
-        )
+    _check_welfare(dataset, survey_path)
     if level == "cluster" and not cfg.cluster:
         raise DatasetError(
             f"{cfg.path}: --level cluster maps the config's 'cluster', which it does not name; "
@@ -173,21 +185,53 @@ def build_inputs(survey_path, census_path, config_path, census_config_path=None,
             Xs["(area)"], Xc["(area)"] = upper_s, upper_c
             fixed = ["(area)"]
     survey = Households(
-        Xs, s_area, welfare=dataset.y, weight=dataset.weight if cfg.weight else None,
+        Xs,
+        s_area,
+        welfare=dataset.y,
+        weight=dataset.weight if cfg.weight else None,
         persons=_persons(dataset.frame, cfg.persons, survey_path, cfg.path),
-        upper=upper_s, cluster=dataset.cluster if level == "area" and cfg.cluster else None,
+        upper=upper_s,
+        cluster=dataset.cluster if level == "area" and cfg.cluster else None,
     )
     census = Households(
-        Xc, c_area, persons=_persons(census_frame, persons_col if cfg.persons else None,
-                                     census_path, ccfg.path),
+        Xc,
+        c_area,
+        persons=_persons(
+            census_frame, persons_col if cfg.persons else None, census_path, ccfg.path
+        ),
         upper=upper_c,
     )
     return survey, census, dataset, fixed
 
 
+def per_area_table(pm: PovertyMap) -> pd.DataFrame:
+    """Persons, extreme-poor persons and the ranking diagnostics of each mapped area."""
+    from konsel_analysis.poverty_map.diagnostics import area_diagnostics
+
+    t = pm.table_
+    persons = pm.persons_
+    overall = float(t["poor_persons"].sum() / persons.sum())
+    out = area_diagnostics(t, overall)
+    out.insert(1, "persons", persons)
+    for suffix in ("", "_low", "_high"):
+        out[f"extreme_poor_persons{suffix}"] = (
+            t[f"extreme_poverty_rate{suffix}"].to_numpy() * persons
+            if "extreme_poverty_rate" in t
+            else np.nan
+        )
+    out["overall_poverty_rate"] = overall
+    return out
+
+
 def run_poverty_map(
-    survey_path, census_path, config_path, out: Path, census_config_path=None,
-    level: str = "area", reps: int = 200, seed: int = 0,
+    survey_path,
+    census_path,
+    config_path,
+    out: Path,
+    census_config_path=None,
+    level: str = "area",
+    reps: int = 200,
+    seed: int = 0,
 ) -> tuple[PovertyMap, list[Path]]:
     """Fit, predict, bootstrap and write the map; returns the fitted map and the paths written."""
     from konsel_analysis.pmt.cli import write_outputs
@@ -198,8 +242,13 @@ def run_poverty_map(
     )
     cfg = dataset.config
     pm = PovertyMap(
-        dataset.poverty_line, dataset.extreme_poverty_line, numeric=cfg.numeric,
-        categorical=(*cfg.categorical, *fixed), squared=cfg.squared, reps=reps, seed=seed,
+        dataset.poverty_line,
+        dataset.extreme_poverty_line,
+        numeric=cfg.numeric,
+        categorical=(*cfg.categorical, *fixed),
+        squared=cfg.squared,
+        reps=reps,
+        seed=seed,
     )
     try:
         pm.fit(survey, census)
@@ -209,15 +258,22 @@ def run_poverty_map(
             "fit the model; list fewer proxies or give more survey households"
         ) from None
     meta = {
-        "survey": str(survey_path), "census": str(census_path), "level": level,
+        "survey": str(survey_path),
+        "census": str(census_path),
+        "level": level,
         "unit": "persons" if cfg.persons else "households",
-        "poverty_line": dataset.poverty_line, "extreme_poverty_line": dataset.extreme_poverty_line,
-        "areas": len(pm.areas_), "sampled_areas": int((pm.table_.sampled_households > 0).sum()),
-        "model": pm.summary(), "diagnostics": diagnostics(pm, survey),
+        "poverty_line": dataset.poverty_line,
+        "extreme_poverty_line": dataset.extreme_poverty_line,
+        "areas": len(pm.areas_),
+        "sampled_areas": int((pm.table_.sampled_households > 0).sum()),
+        "model": pm.summary(),
+        "diagnostics": diagnostics(pm, survey),
     }
+    areas = per_area_table(pm)
     text = json.dumps(meta, indent=2, ensure_ascii=False, default=float) + "\n"
     files = {
         OUTPUT: lambda p: pm.table_.to_csv(p, index=False, float_format="%.6g"),
+        AREAS: lambda p: areas.to_csv(p, index=False, float_format="%.6g"),
         META: lambda p: Path(p).write_text(text, encoding="utf-8"),
     }
     if pm.upper_table_ is not None:
@@ -234,8 +290,14 @@ def _cmd_poverty_map(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else project_paths().processed / "poverty_map"
     cpu, wall = time.process_time(), time.perf_counter()
     pm, written = run_poverty_map(
-        args.survey, args.census, args.config, out, args.census_config, args.level,
-        args.reps, args.seed,
+        args.survey,
+        args.census,
+        args.config,
+        out,
+        args.census_config,
+        args.level,
+        args.reps,
+        args.seed,
     )
     t = pm.table_
     eb = int((t.method == "EB").sum())

@@ -48,7 +48,9 @@ def direct_estimates(
     are over persons. Columns ``direct_M``, ``direct_M_low``, ``direct_M_high``.
     """
     area = np.asarray(area).astype(str)
-    cluster = np.arange(len(area)).astype(str) if cluster is None else np.asarray(cluster).astype(str)
+    cluster = (
+        np.arange(len(area)).astype(str) if cluster is None else np.asarray(cluster).astype(str)
+    )
     frame = pd.DataFrame({"area": area, "cluster": cluster, "w": np.asarray(weight, float)})
     z = stats.norm.ppf(0.5 + level / 2.0)
     wsum = frame.groupby("area")["w"].sum()

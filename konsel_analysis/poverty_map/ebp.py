@@ -78,7 +78,11 @@ def unit_measures(
 ) -> dict[str, np.ndarray]:
     """Each household's expected P0, extreme P0, P1 and P2."""
     gap, severity = unit_gap_severity(mu, s, tr, line)
-    out = {"poverty_rate": unit_p0(mu, s, tr, line), "poverty_gap": gap, "poverty_severity": severity}
+    out = {
+        "poverty_rate": unit_p0(mu, s, tr, line),
+        "poverty_gap": gap,
+        "poverty_severity": severity,
+    }
     if extreme_line is not None:
         out["extreme_poverty_rate"] = unit_p0(mu, s, tr, extreme_line)
     return out

@@ -133,8 +133,11 @@ class PovertyMap:
         if isinstance(spec, Transformation):
             self.transformation_choice_ = None
             return spec
-        kinds = {"auto": ("log-shift", "box-cox"), "log-shift": ("log-shift",),
-                 "box-cox": ("box-cox",)}
+        kinds = {
+            "auto": ("log-shift", "box-cox"),
+            "log-shift": ("log-shift",),
+            "box-cox": ("box-cox",),
+        }
         if spec == "log":
             self.transformation_choice_ = None
             return Transformation("log-shift", 0.0)
@@ -169,9 +172,12 @@ class PovertyMap:
         model = NestedErrorModel(self.method).fit(Xs, t, g_s, D, weights=w)
         self.model_ = model
         persons_c = (
-            np.asarray(census.persons, float) if census.persons is not None else np.ones(len(census))
+            np.asarray(census.persons, float)
+            if census.persons is not None
+            else np.ones(len(census))
         )
         agg = AreaAggregator(area_indicator(g_c, D, persons_c), np.bincount(g_c, persons_c, D))
+        self.persons_ = agg.persons
         s_area_sd = np.sqrt(model.s2e_ + model.s2u_ * (1.0 - model.gamma_))
         mu = Xc @ model.beta_ + model.u_[g_c]
         sums = area_predictions(mu, s_area_sd[g_c], tr, self.line, self.extreme_line, agg)
@@ -179,8 +185,20 @@ class PovertyMap:
         errors = None
         if self.reps > 0:
             errors = bootstrap_errors(
-                design, Xc, g_c, agg, tr, model.beta_, model.s2e_, model.s2u_,
-                self.line, self.extreme_line, int(self.reps), int(self.seed), w, self.method,
+                design,
+                Xc,
+                g_c,
+                agg,
+                tr,
+                model.beta_,
+                model.s2e_,
+                model.s2u_,
+                self.line,
+                self.extreme_line,
+                int(self.reps),
+                int(self.seed),
+                w,
+                self.method,
             )
         # Upper level (kecamatan of each desa), when given.
         upper_of = None
@@ -190,8 +208,14 @@ class PovertyMap:
             uidx = {a: i for i, a in enumerate(self.upper_areas_)}
             upper_of = np.array([uidx[up[d]] for d in range(D)])
         self.table_ = self._table(
-            self.areas_, sums, errors, agg.persons, np.bincount(g_c, minlength=D),
-            np.bincount(g_s, minlength=D), survey, s_area,
+            self.areas_,
+            sums,
+            errors,
+            agg.persons,
+            np.bincount(g_c, minlength=D),
+            np.bincount(g_s, minlength=D),
+            survey,
+            s_area,
         )
         self.upper_table_ = None
         if upper_of is not None:
@@ -202,16 +226,22 @@ class PovertyMap:
             up_sums = {m: U @ v for m, v in sums.items()}
             up_errors = {m: np.asarray(U @ e) for m, e in errors.items()} if errors else None
             self.upper_table_ = self._table(
-                self.upper_areas_, up_sums, up_errors, U @ agg.persons,
-                np.bincount(upper_of[g_c], minlength=K), np.bincount(upper_of[g_s], minlength=K),
-                survey, np.asarray(survey.upper).astype(str) if survey.upper is not None else None,
+                self.upper_areas_,
+                up_sums,
+                up_errors,
+                U @ agg.persons,
+                np.bincount(upper_of[g_c], minlength=K),
+                np.bincount(upper_of[g_s], minlength=K),
+                survey,
+                np.asarray(survey.upper).astype(str) if survey.upper is not None else None,
             )
         return self
 
     # ----------------------------------------------------------------------------------
     def _table(self, areas, sums, errors, persons, n_census, n_sampled, survey, s_area):
-        out = pd.DataFrame({"area": areas, "census_households": n_census,
-                            "sampled_households": n_sampled})
+        out = pd.DataFrame(
+            {"area": areas, "census_households": n_census, "sampled_households": n_sampled}
+        )
         safe = np.maximum(persons, 1e-300)
         # Direct estimates.
         if s_area is not None:
@@ -231,6 +261,8 @@ class PovertyMap:
             out[m] = est
             if errors is not None:
                 rmse, lo, hi = interval_from_errors(est, errors[m] / safe[:, None], self.level)
+                # The interval always holds the estimate (few replicates, skewed errors).
+                lo, hi = np.minimum(lo, est), np.maximum(hi, est)
                 out[f"{m}_low"], out[f"{m}_high"] = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
             else:
                 rmse = np.full(len(areas), np.nan)
@@ -252,8 +284,12 @@ class PovertyMap:
             "transformation": (
                 self.transformation_choice_.as_dict()
                 if self.transformation_choice_ is not None
-                else {"chosen": self.transformation_.kind, "parameter": self.transformation_.param,
-                      "formula": self.transformation_.describe(), "criterion": "given"}
+                else {
+                    "chosen": self.transformation_.kind,
+                    "parameter": self.transformation_.param,
+                    "formula": self.transformation_.describe(),
+                    "criterion": "given",
+                }
             ),
             "sigma2_u": m.s2u_,
             "sigma2_e": m.s2e_,

@@ -406,8 +406,8 @@ def choose_transformation(
         if kind == "box-cox":
             # Box-Cox on y / median (the same lambda; a better-conditioned search).
             res = optimize.minimize_scalar(
-                lambda lam: -transformed_loglik(
-                    design, y / scale, Transformation("box-cox", lam), method
+                lambda lam: (
+                    -transformed_loglik(design, y / scale, Transformation("box-cox", lam), method)
                 ),
                 bounds=(-1.0, 2.0),
                 method="bounded",
@@ -417,8 +417,10 @@ def choose_transformation(
         lo = -float(np.min(y))
         span = float(np.ptp(y)) or abs(scale) or 1.0
         res = optimize.minimize_scalar(
-            lambda z: -transformed_loglik(
-                design, y, Transformation("log-shift", lo + span * 10.0**z), method
+            lambda z: (
+                -transformed_loglik(
+                    design, y, Transformation("log-shift", lo + span * 10.0**z), method
+                )
             ),
             bounds=(-6.0, np.log10(20.0)),
             method="bounded",
