@@ -238,6 +238,7 @@ def _poverty_map(ctx: StepContext) -> list[Path]:
         level="cluster",
         reps=ctx.settings.poverty_map_reps,
         seed=ctx.settings.seed,
+        drop_unknown_areas=True,
     )
     return written
 

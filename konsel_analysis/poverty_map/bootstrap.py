@@ -44,6 +44,7 @@ def bootstrap_errors(
     seed: int,
     weights: np.ndarray | None = None,
     method: str = "reml",
+    adjust: bool = False,
 ) -> dict[str, np.ndarray]:
     """Errors (prediction - truth) of each measure's person-weighted area sums, (D, reps).
 
@@ -56,7 +57,7 @@ def bootstrap_errors(
     mean_c = X_census @ beta
     u = rng.normal(0.0, np.sqrt(s2u), (D, reps))
     t_s = mean_s[:, None] + u[design.group] + rng.normal(0.0, np.sqrt(s2e), (design.n, reps))
-    fit = fit_many(design, t_s, method)
+    fit = fit_many(design, t_s, method, adjust)
     beta_b, u_hat, gamma = area_effects(design, t_s, fit, weights)
     s_area = np.sqrt(fit.s2e[None, :] + fit.s2u[None, :] * (1.0 - gamma))  # (D, B)
     errors: dict[str, np.ndarray] = {}

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -41,6 +42,7 @@ import yaml
 from konsel_analysis.datasets import DatasetConfig, DatasetError, load_dataset, read_checked
 from konsel_analysis.poverty_map.estimator import Households, PovertyMap
 
+log = logging.getLogger(__name__)
 OUTPUT = "poverty_map.csv"
 UPPER = "poverty_map_upper.csv"
 AREAS = "poverty_map_areas.csv"
@@ -129,10 +131,8 @@ def _check_welfare(dataset, survey_path: Path) -> None:
         )
 
 
-def build_inputs(survey_path, census_path, config_path, census_config_path=None, level="area"):
-    """Read and check both tables; the survey and census :class:`Households`, the lines."""
-    survey_path, census_path = Path(survey_path), Path(census_path)
-    dataset = load_dataset(survey_path, config_path)
+def _check_survey(dataset, survey_path: Path, level: str) -> None:
+    """A continuous welfare above zero, a cluster for --level cluster, the persons column."""
     cfg = dataset.config
     if cfg.mode != "welfare":
         raise DatasetError(
@@ -145,6 +145,31 @@ def build_inputs(survey_path, census_path, config_path, census_config_path=None,
             f"{cfg.path}: --level cluster maps the config's 'cluster', which it does not name; "
             "add `cluster: COLUMN` or use --level area"
         )
+    if cfg.persons and cfg.persons not in dataset.frame.columns:
+        raise DatasetError(
+            f"{survey_path}: has no column {cfg.persons!r} (persons in {cfg.path}); add it "
+            "or remove 'persons' from the config"
+        )
+
+
+def build_inputs(
+    survey_path,
+    census_path,
+    config_path,
+    census_config_path=None,
+    level="area",
+    drop_unknown_areas: bool = False,
+):
+    """Read and check both tables; the survey and census :class:`Households`, the lines.
+
+    Survey areas missing from the census stop with a :class:`DatasetError`; with
+    ``drop_unknown_areas`` (the pipeline: a register export lacking a kecamatan must
+    not take the whole build down) their survey households are left out and logged.
+    """
+    survey_path, census_path = Path(survey_path), Path(census_path)
+    dataset = load_dataset(survey_path, config_path)
+    cfg = dataset.config
+    _check_survey(dataset, survey_path, level)
     ccfg = census_config(cfg, census_config_path)
     census_frame, _ = read_checked(census_path, ccfg, "register")
     persons_col = ccfg.persons or cfg.persons
@@ -154,11 +179,6 @@ def build_inputs(survey_path, census_path, config_path, census_config_path=None,
     if cfg.persons:
         keys.append((persons_col, "persons"))
     _check_census_columns(census_frame, ccfg, census_path, keys)
-    if cfg.persons and cfg.persons not in dataset.frame.columns:
-        raise DatasetError(
-            f"{survey_path}: has no column {cfg.persons!r} (persons in {cfg.path}); add it "
-            "or remove 'persons' from the config"
-        )
 
     def labels(frame, column):
         from konsel_analysis.datasets import _text_column
@@ -169,7 +189,7 @@ def build_inputs(survey_path, census_path, config_path, census_config_path=None,
     c_unit = (ccfg.cluster or cfg.cluster) if level == "cluster" else ccfg.area
     s_area, c_area = labels(dataset.frame, s_unit), labels(census_frame, c_unit)
     missing = sorted(set(s_area) - set(c_area))
-    if missing:
+    if missing and not drop_unknown_areas:
         raise DatasetError(
             f"{survey_path}: {len(missing):,} {s_unit!r} value(s) of the survey (e.g. "
             f"{missing[0]!r}) are not in {census_path}; the census must hold every surveyed "
@@ -201,6 +221,15 @@ def build_inputs(survey_path, census_path, config_path, census_config_path=None,
         ),
         upper=upper_c,
     )
+    if missing:
+        keep = ~np.isin(s_area, missing)
+        log.warning(
+            "poverty map: %d survey household(s) of %d area(s) not in %s left out",
+            int((~keep).sum()),
+            len(missing),
+            census_path.name,
+        )
+        survey = survey.subset(keep)
     return survey, census, dataset, fixed
 
 
@@ -232,13 +261,14 @@ def run_poverty_map(
     level: str = "area",
     reps: int = 200,
     seed: int = 0,
+    drop_unknown_areas: bool = False,
 ) -> tuple[PovertyMap, list[Path]]:
     """Fit, predict, bootstrap and write the map; returns the fitted map and the paths written."""
     from konsel_analysis.pmt.cli import write_outputs
     from konsel_analysis.poverty_map.diagnostics import diagnostics
 
     survey, census, dataset, fixed = build_inputs(
-        survey_path, census_path, config_path, census_config_path, level
+        survey_path, census_path, config_path, census_config_path, level, drop_unknown_areas
     )
     cfg = dataset.config
     pm = PovertyMap(

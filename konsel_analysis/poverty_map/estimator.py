@@ -56,6 +56,22 @@ class Households:
     def __len__(self) -> int:
         return len(self.area)
 
+    def subset(self, keep: np.ndarray) -> Households:
+        """The households where ``keep`` is true."""
+
+        def take(v):
+            return None if v is None else np.asarray(v)[keep]
+
+        return Households(
+            self.X.loc[keep].reset_index(drop=True),
+            take(self.area),
+            take(self.welfare),
+            take(self.weight),
+            take(self.persons),
+            take(self.upper),
+            take(self.cluster),
+        )
+
 
 def result_columns(measures=MEASURES) -> list[str]:
     """The columns of ``poverty_map.csv``, in order (the command's stable contract)."""
@@ -80,6 +96,10 @@ class PovertyMap:
     weights : ``"pseudo"`` (pseudo-EB with the survey weights) or ``"ignore"``.
     reps : bootstrap replicates (0: no MSE, no intervals).
     level : interval coverage (0.90).
+    adjust : fit the variance components by adjusted REML (Li & Lahiri 2010; never
+        ``s2u = 0``, which would make every interval ignore the area effects), in the
+        fit and in every bootstrap refit. The transformation is chosen on the
+        unadjusted likelihood.
     """
 
     def __init__(
@@ -96,6 +116,7 @@ class PovertyMap:
         level: float = 0.90,
         method: str = "reml",
         min_count: int = 10,
+        adjust: bool = True,
     ):
         self.line = line
         self.extreme_line = extreme_line
@@ -109,6 +130,7 @@ class PovertyMap:
         self.level = level
         self.method = method
         self.min_count = min_count
+        self.adjust = adjust
 
     # ----------------------------------------------------------------------------------
     def _design(self, survey: Households, census: Households):
@@ -169,7 +191,7 @@ class PovertyMap:
         self.transformation_ = tr
         use_w = self.weights == "pseudo" and survey.weight is not None
         w = np.asarray(survey.weight, float) if use_w else None
-        model = NestedErrorModel(self.method).fit(Xs, t, g_s, D, weights=w)
+        model = NestedErrorModel(self.method, self.adjust).fit(Xs, t, g_s, D, weights=w)
         self.model_ = model
         persons_c = (
             np.asarray(census.persons, float)
@@ -199,6 +221,7 @@ class PovertyMap:
                 int(self.seed),
                 w,
                 self.method,
+                self.adjust,
             )
         # Upper level (kecamatan of each desa), when given.
         upper_of = None
@@ -295,7 +318,7 @@ class PovertyMap:
             "sigma2_e": m.s2e_,
             "icc": m.icc_,
             "loglik": m.loglik_,
-            "method": self.method,
+            "method": "adjusted REML" if self.adjust and self.method == "reml" else self.method,
             "weights": self.weights,
             "reps": int(self.reps),
             "seed": int(self.seed),

@@ -207,8 +207,14 @@ class ResponseSums:
         return cls(ybar, Wxy, Wyy)
 
 
-def _profile(design: GroupedDesign, sums: ResponseSums, tau: float, method: str):
-    """Profile log-likelihood (B,), beta (p, B) and s2e (B,) at one ``tau`` for every response."""
+def _profile(
+    design: GroupedDesign, sums: ResponseSums, tau: float, method: str, adjust: bool = False
+):
+    """Profile log-likelihood (B,), beta (p, B) and s2e (B,) at one ``tau`` for every response.
+
+    With ``adjust`` the log-likelihood gets ``+ log tau`` (the adjustment factor of Li &
+    Lahiri 2010, here on ``tau = s2u / s2e``): its maximum is never at ``s2u = 0``.
+    """
     c, Ainv, logdet = design.grid_terms(tau)
     r = sums.Wxy + design.xbar.T @ (sums.ybar * c[:, None])
     beta = Ainv @ r
@@ -222,6 +228,8 @@ def _profile(design: GroupedDesign, sums: ResponseSums, tau: float, method: str)
     else:
         dof = n
         ll = -0.5 * n * (np.log(2 * np.pi * rss / n) + 1.0) - 0.5 * logdet_v
+    if adjust:
+        ll = ll + (np.log(tau) if tau > 0 else -np.inf)
     return ll, beta, rss / dof
 
 
@@ -235,8 +243,13 @@ class VarianceFit:
     loglik: np.ndarray  # (B,) profile log-likelihood of the (transformed) responses
 
 
-def fit_many(design: GroupedDesign, Y: np.ndarray, method: str = "reml") -> VarianceFit:
+def fit_many(
+    design: GroupedDesign, Y: np.ndarray, method: str = "reml", adjust: bool = False
+) -> VarianceFit:
     """Fit the nested-error model to every column of ``Y`` (n, B) at once.
+
+    ``adjust``: maximise the adjusted likelihood (see :func:`_profile`); ``loglik`` is
+    then still the unadjusted one at the chosen ``tau``.
 
     The search over ``tau`` is a grid in ``log10 tau`` (plus ``tau = 0``), refined
     by a parabola through the best grid point and its two neighbours (in log tau);
@@ -244,7 +257,7 @@ def fit_many(design: GroupedDesign, Y: np.ndarray, method: str = "reml") -> Vari
     """
     sums = ResponseSums.of(design, Y)
     taus = np.concatenate([[0.0], 10.0**LOG_TAU_GRID])
-    lls = np.stack([_profile(design, sums, t, method)[0] for t in taus])  # (G, B)
+    lls = np.stack([_profile(design, sums, t, method, adjust)[0] for t in taus])  # (G, B)
     best = np.argmax(lls, axis=0)
     B = lls.shape[1]
     tau_best = taus[best].copy()
@@ -266,15 +279,17 @@ def fit_many(design: GroupedDesign, Y: np.ndarray, method: str = "reml") -> Vari
     for tau in np.unique(tau_best):
         cols = np.flatnonzero(tau_best == tau)
         sub = ResponseSums(sums.ybar[:, cols], sums.Wxy[:, cols], sums.Wyy[cols])
-        ll, b, s = _profile(design, sub, float(tau), method)
+        ll, b, s = _profile(design, sub, float(tau), method, adjust)
         beta[:, cols], s2e[cols], loglik[cols] = b, s, ll
     worse = loglik < ll_best - 1e-9  # the parabola overshot: keep the grid point
     if worse.any():
         for j in np.flatnonzero(worse):
             sub = ResponseSums(sums.ybar[:, [j]], sums.Wxy[:, [j]], sums.Wyy[[j]])
-            ll, b, s = _profile(design, sub, float(taus[best[j]]), method)
+            ll, b, s = _profile(design, sub, float(taus[best[j]]), method, adjust)
             beta[:, j], s2e[j], loglik[j] = b[:, 0], s[0], ll[0]
             tau_best[j] = taus[best[j]]
+    if adjust:
+        loglik = loglik - np.log(tau_best)
     design._grid = {k: v for k, v in design._grid.items() if k in set(taus.tolist())}
     return VarianceFit(beta, s2e, tau_best * s2e, loglik)
 
@@ -340,15 +355,16 @@ class NestedErrorModel:
     where unsampled), ``gamma_`` (shrinkage factors), ``loglik_``, ``icc_``.
     """
 
-    def __init__(self, method: str = "reml"):
+    def __init__(self, method: str = "reml", adjust: bool = False):
         if method not in ("reml", "ml"):
             raise ValueError("method must be 'reml' or 'ml'")
         self.method = method
+        self.adjust = adjust
 
     def fit(self, X, t, group, n_areas: int, weights=None) -> NestedErrorModel:
         self.design_ = GroupedDesign(np.asarray(X, float), np.asarray(group), int(n_areas))
         t = np.asarray(t, dtype=float)
-        fit = fit_many(self.design_, t[:, None], self.method)
+        fit = fit_many(self.design_, t[:, None], self.method, self.adjust)
         beta, u, gamma = area_effects(self.design_, t[:, None], fit, weights)
         self.beta_ = beta[:, 0]
         self.s2e_ = float(fit.s2e[0])
