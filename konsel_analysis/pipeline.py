@@ -317,6 +317,20 @@ def _impact_headline(ctx: StepContext) -> str:
     )
 
 
+def _poverty_map_headline(ctx: StepContext) -> str:
+    import json
+
+    folder = ctx.paths.processed / "poverty_map"
+    meta = json.loads((folder / "poverty_map.json").read_text(encoding="utf-8"))
+    areas = pd.read_csv(folder / "poverty_map_areas.csv", dtype={"area": str})
+    return (
+        f"{meta['sampled_areas']} desa EB, {meta['areas'] - meta['sampled_areas']} synthetic; "
+        f"{meta['model']['transformation']['formula']}; ICC {meta['model']['icc']:.3f}; "
+        f"{int((areas['stands_out'] == 'above').sum())} desa poorer than the regency beyond "
+        "their 90% interval"
+    )
+
+
 STEPS: list[Step] = [
     Step(
         "validated inputs (row checks, survey-register comparability)",
@@ -397,6 +411,7 @@ STEPS: list[Step] = [
         modules=("konsel_analysis.poverty_map.cli", "konsel_analysis.poverty_map.diagnostics"),
         settings=lambda ctx: {"seed": ctx.settings.seed, "reps": ctx.settings.poverty_map_reps},
         run=_poverty_map,
+        headline=_poverty_map_headline,
         cost=25.0,
     ),
 ]

@@ -157,7 +157,7 @@ def test_pages_show_outputs_not_code(built):
     assert "rs.show_" not in page and "open_kecamatan_report" not in page
     assert "Kecamatan Tinanggea (74.05.01)" in page
     images = [v for tag, key, v in _parse(path).refs if tag == "img"]
-    assert len(images) == 5 and all(v.startswith("data:image/png;base64,") for v in images)
+    assert len(images) == 6 and all(v.startswith("data:image/png;base64,") for v in images)
     for heading in (
         "Ringkasan",
         "Perkiraan salah sasaran di register",
@@ -166,6 +166,7 @@ def test_pages_show_outputs_not_code(built):
         "Alokasi verifikasi",
         "Rumah tangga prioritas verifikasi",
         "Simulasi dampak",
+        "Kantong kemiskinan",
         "Catatan metode",
     ):
         assert f"<h2>{heading}</h2>" in page
