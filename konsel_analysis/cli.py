@@ -180,6 +180,7 @@ def _register_step_commands(sub: argparse._SubParsersAction) -> None:
     """Sub-commands defined next to the step they run (each adds its parser and handler)."""
     from konsel_analysis.intake.cli import register_check
     from konsel_analysis.pmt.cli import register_validate_pmt
+    from konsel_analysis.poverty_map.cli import register_poverty_map
     from konsel_analysis.scale.cli import register_score_partitioned
     from konsel_analysis.targeting.cli import register_score, register_targeting
 
@@ -189,6 +190,7 @@ def _register_step_commands(sub: argparse._SubParsersAction) -> None:
         register_targeting,
         register_score,
         register_score_partitioned,
+        register_poverty_map,
     ):
         register(sub)
 

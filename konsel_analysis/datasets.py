@@ -156,6 +156,8 @@ class DatasetConfig:
     #: ones, chosen in each training fold; :mod:`konsel_analysis.pmt.features`), a tuple
     #: of columns, or None (``transform: none``).
     log1p: str | tuple[str, ...] | None = "auto"
+    persons: str | None = None  # household size: poverty rates over persons (as BPS reports)
+    strata: str | None = None  # survey strata; None: the area is the stratum
 
     def follows_dictionary(self, column: str) -> bool:
         """Whether the data dictionary's type, range and codes apply to ``column``.
@@ -171,8 +173,6 @@ class DatasetConfig:
     def declared_codes(self, column: str) -> tuple[str, ...] | None:
         """The codes the config declares for ``column`` (as text), or None."""
         return dict(self.codes).get(column)
-    persons: str | None = None  # household size: poverty rates over persons (as BPS reports)
-    strata: str | None = None  # survey strata; None: the area is the stratum
 
     @property
     def personal(self) -> tuple[str, ...]:

@@ -69,6 +69,7 @@ class PipelineSettings:
     targeting_reps: int = 500  # cluster-bootstrap replicates of the survey-measured errors
     targeting_ci: float = 0.95  # coverage of the survey-measured intervals
     score_reps: int = 200  # replicates of the expected register errors (90% intervals)
+    poverty_map_reps: int = 200  # parametric-bootstrap replicates of the desa poverty map
     config: Path = field(default=DEFAULT_CONFIG)  # dataset config of the survey and register
 
 
@@ -226,6 +227,22 @@ def _score_register(ctx: StepContext) -> list[Path]:
     )
 
 
+def _poverty_map(ctx: StepContext) -> list[Path]:
+    from konsel_analysis.poverty_map.cli import run_poverty_map
+
+    _, written = run_poverty_map(
+        ctx.survey,
+        ctx.register,
+        ctx.settings.config,
+        ctx.paths.processed / "poverty_map",
+        level="cluster",
+        reps=ctx.settings.poverty_map_reps,
+        seed=ctx.settings.seed,
+        drop_unknown_areas=True,
+    )
+    return written
+
+
 def _simulate_impact(ctx: StepContext) -> list[Path]:
     from konsel_analysis.datasets import load_dataset
     from konsel_analysis.impact import simulate_correction_round
@@ -297,6 +314,20 @@ def _impact_headline(ctx: StepContext) -> str:
         f"lifted, {verified['extreme_poor_added_persons']:,.0f} pushed below; acting on "
         f"predictions alone: {model['extreme_poor_lifted_persons']:,.0f} lifted, "
         f"{model['extreme_poor_added_persons']:,.0f} pushed below"
+    )
+
+
+def _poverty_map_headline(ctx: StepContext) -> str:
+    import json
+
+    folder = ctx.paths.processed / "poverty_map"
+    meta = json.loads((folder / "poverty_map.json").read_text(encoding="utf-8"))
+    areas = pd.read_csv(folder / "poverty_map_areas.csv", dtype={"area": str})
+    return (
+        f"{meta['sampled_areas']} desa EB, {meta['areas'] - meta['sampled_areas']} synthetic; "
+        f"{meta['model']['transformation']['formula']}; ICC {meta['model']['icc']:.3f}; "
+        f"{int((areas['stands_out'] == 'above').sum())} desa poorer than the regency beyond "
+        "their 90% interval"
     )
 
 
@@ -372,6 +403,16 @@ STEPS: list[Step] = [
         run=_simulate_impact,
         headline=_impact_headline,
         cost=0.3,
+    ),
+    Step(
+        "desa poverty map (EBP, parametric bootstrap)",
+        manifest=lambda p: p.processed / "poverty_map" / MANIFEST_NAME,
+        inputs=("survey", "register"),
+        modules=("konsel_analysis.poverty_map.cli", "konsel_analysis.poverty_map.diagnostics"),
+        settings=lambda ctx: {"seed": ctx.settings.seed, "reps": ctx.settings.poverty_map_reps},
+        run=_poverty_map,
+        headline=_poverty_map_headline,
+        cost=25.0,
     ),
 ]
 

@@ -488,6 +488,8 @@ TABLE_BUILDERS: dict[str, Table] = {
     "pmt_curve": Table(step_tables.tabulate_pmt_curve, ("pmt",)),
     "intake_counts": Table(step_tables.tabulate_intake, ("intake",)),
     "proxy_differences": Table(step_tables.tabulate_proxy_differences, ("intake",)),
+    "poverty_map_desa": Table(step_tables.tabulate_poverty_map_desa, ("poverty_map",)),
+    "poverty_map_kecamatan": Table(step_tables.tabulate_poverty_map_kecamatan, ("poverty_map",)),
 }
 
 

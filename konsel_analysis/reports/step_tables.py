@@ -46,6 +46,7 @@ STEP_OUTPUTS = {
         "verification_allocation.csv",
     ),
     "impact": ("impact_by_area.csv",),
+    "poverty_map": ("poverty_map.csv", "poverty_map_upper.csv", "poverty_map_areas.csv"),
 }
 #: Policy numbers that must match between a step and the report (the budget decides
 #: who is visited, so only the steps that choose visits depend on it).
@@ -55,6 +56,7 @@ _POLICY_CHECKED = {
     "targeting": ("poverty_line_idr", "extreme_poverty_line_idr"),
     "score": ("poverty_line_idr", "extreme_poverty_line_idr", "verification_budget_visits"),
     "impact": ("poverty_line_idr", "extreme_poverty_line_idr", "verification_budget_visits"),
+    "poverty_map": ("poverty_line_idr", "extreme_poverty_line_idr"),
 }
 #: Why a step's tables are missing (sections phrase these in the report's language).
 MISSING, OTHER_DATA, OTHER_SETTINGS = "missing", "other_data", "other_settings"
@@ -115,6 +117,7 @@ def locate_step_outputs(
         "targeting": paths.targeting,
         "score": paths.score,
         "impact": paths.impact,
+        "poverty_map": paths.processed / "poverty_map",
     }
     files, unavailable = {}, {}
     for step, folder in folders.items():
@@ -422,3 +425,32 @@ def tabulate_proxy_differences(data: ReportData) -> pd.DataFrame:
     return pd.read_csv(
         data.steps.path("comparability.csv"), keep_default_na=False, dtype={"level": str}
     )
+
+
+def tabulate_poverty_map_desa(data: ReportData) -> pd.DataFrame:
+    """The desa poverty map (EBP, 90% intervals) with names, persons and ranking flags.
+
+    ``area_code`` is the desa's kecamatan. Desa of fewer than five register households
+    have their estimates hidden (small-cell rule).
+    """
+    from konsel_analysis.privacy import suppress_small_cells
+
+    t = pd.read_csv(data.steps.path("poverty_map.csv"), dtype={"area": str})
+    a = pd.read_csv(data.steps.path("poverty_map_areas.csv"), dtype={"area": str})
+    villages = load_villages().set_index("village_code")
+    out = t.merge(a, on="area", how="left").rename(columns={"area": "village_code"})
+    out.insert(0, "area_code", villages["kecamatan_code"].reindex(out["village_code"]).to_numpy())
+    out.insert(2, "village_name", villages["village_name"].reindex(out["village_code"]).to_numpy())
+    values = [
+        c
+        for c in out.columns
+        if c.startswith(("poverty_rate", "extreme_p", "poor_persons", "poverty_gap", "poverty_s"))
+        or c in ("rmse", "cv")
+    ]
+    return suppress_small_cells(out, "census_households", values)
+
+
+def tabulate_poverty_map_kecamatan(data: ReportData) -> pd.DataFrame:
+    """The kecamatan poverty map (desa EBP summed), 90% intervals; ``area_code`` the kecamatan."""
+    t = pd.read_csv(data.steps.path("poverty_map_upper.csv"), dtype={"area": str})
+    return t.rename(columns={"area": "area_code"})

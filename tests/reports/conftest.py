@@ -26,7 +26,7 @@ SEED = 11
 BUILT_CODES = ("74.05.01", "74.05.11")  # Tinanggea (inland south) and Laonti (coastal, remote)
 # The steps' defaults (5 folds, 500 and 200 replicates) are for real runs; the tests check
 # the wiring and the numbers' path into the reports, which fewer replicates show as well.
-FAST = PipelineSettings(pmt_folds=3, targeting_reps=100, score_reps=40)
+FAST = PipelineSettings(pmt_folds=3, targeting_reps=100, score_reps=40, poverty_map_reps=40)
 
 
 @dataclass(frozen=True)

@@ -75,8 +75,8 @@ def test_every_page_renders_offline_with_all_its_images(built, browser):
         )
         assert all(w > 0 for w in widths), f"{page.name}: an image did not load ({widths})"
         if page.parent.name == "kecamatan":
-            # expected errors, targeting errors, welfare, coverage, visits
-            assert len(widths) == 5
+            # expected errors, targeting errors, welfare, coverage, visits, poverty pockets
+            assert len(widths) == 6
         elif page.name == "regency.html":
             assert len(widths) == 7  # and poverty by kecamatan, and the impact
         urls = _requested_urls(browser)

@@ -157,7 +157,7 @@ def test_pages_show_outputs_not_code(built):
     assert "rs.show_" not in page and "open_kecamatan_report" not in page
     assert "Kecamatan Tinanggea (74.05.01)" in page
     images = [v for tag, key, v in _parse(path).refs if tag == "img"]
-    assert len(images) == 5 and all(v.startswith("data:image/png;base64,") for v in images)
+    assert len(images) == 6 and all(v.startswith("data:image/png;base64,") for v in images)
     for heading in (
         "Ringkasan",
         "Perkiraan salah sasaran di register",
@@ -167,6 +167,7 @@ def test_pages_show_outputs_not_code(built):
         "Rumah tangga prioritas verifikasi",
         "Simulasi dampak",
         "Kualitas data",
+        "Kantong kemiskinan",
         "Catatan metode",
     ):
         assert f"<h2>{heading}</h2>" in page
@@ -200,7 +201,7 @@ def test_a_second_build_reuses_every_step_and_the_shared_tables(built, reports_r
     before = {p: p.stat().st_mtime_ns for p in [*outputs, *pages]}
     code, out, _ = reports_runner(built.root, only=["74.05.01"])
     assert code == 0
-    assert out.count("[reused]") == 7 and "[done] PMT" not in out  # six steps, the pages
+    assert out.count("[reused]") == 8 and "[done] PMT" not in out  # seven steps, the pages
     assert "shared report tables: reused" in out
     assert "[reused] 2 of 2 reports" in out and "(2 unchanged, reused)" in out
     assert {p: p.stat().st_mtime_ns for p in [*outputs, *pages]} == before

@@ -20,7 +20,8 @@ Where each section lives:
 - ``verification``  ``show_verification_allocation``, ``show_priority_households``;
 - ``impact``        ``show_impact_simulation``;
 - ``model_card``    ``show_pmt_model_card``;
-- ``quality``       ``show_data_quality``, ``show_methods_note``.
+- ``quality``       ``show_data_quality``, ``show_methods_note``;
+- ``poverty_pockets``  ``show_poverty_pockets`` (the desa poverty map).
 
 Every module of this package is imported here: the rendered pages' keys
 (:func:`konsel_analysis.reports.runner.report_code_files`) follow these imports.
@@ -32,6 +33,7 @@ from konsel_analysis.reports.sections import html_parts  # noqa: F401 (in the pa
 from konsel_analysis.reports.sections.areas import show_desa_breakdown, show_kecamatan_table
 from konsel_analysis.reports.sections.impact import show_impact_simulation
 from konsel_analysis.reports.sections.model_card import show_pmt_model_card
+from konsel_analysis.reports.sections.poverty_pockets import show_poverty_pockets
 from konsel_analysis.reports.sections.quality import show_data_quality, show_methods_note
 from konsel_analysis.reports.sections.report import (
     Report,
@@ -61,6 +63,7 @@ __all__ = [
     "show_kecamatan_table",
     "show_methods_note",
     "show_pmt_model_card",
+    "show_poverty_pockets",
     "show_priority_households",
     "show_summary",
     "show_targeting_errors",

@@ -40,6 +40,8 @@ STEP_TABLES = (
     "pmt_curve",
     "intake_counts",
     "proxy_differences",
+    "poverty_map_desa",
+    "poverty_map_kecamatan",
 )
 
 

@@ -1,0 +1,360 @@
+"""``konsel poverty-map``: an EBP poverty map from a survey and a census (or register).
+
+    konsel poverty-map --survey FILE --census FILE --config DATASET.yml
+                       [--census-config FILE] [--level area|cluster] [--reps N]
+                       [--seed S] [--out DIR]
+
+The census is read with the survey's config less its welfare, weight and
+programme keys (and its personal-data keys, which the map does not use), or with
+``--census-config`` when its columns are named differently: then its proxies
+are matched to the survey's by their position in the config's lists, and its
+``area``/``cluster`` keys name the same units. ``--level area`` (default) maps
+the config's ``area``; ``--level cluster`` maps its ``cluster`` (desa), with the
+config's ``area`` as fixed effects (when ``area_effects`` is true and every area
+has survey households) and as the level above (``poverty_map_upper.csv``).
+
+Writes, in DIR (default ``data/processed/poverty_map``), all or nothing:
+
+- ``poverty_map.csv``: one row per census area, the columns of
+  :func:`konsel_analysis.poverty_map.estimator.result_columns` (the contract);
+- ``poverty_map_upper.csv``: the same by the config's ``area`` (``--level cluster``);
+- ``poverty_map_areas.csv``: per area of ``poverty_map.csv``, the persons (or
+  households) in the census, the extreme-poor persons with their interval, the
+  rank, CV, plausible ranks, ``rankable`` and ``stands_out`` (above/below the
+  overall rate beyond the 90% interval; :func:`area_diagnostics`);
+- ``poverty_map.json``: the model (transformation and its likelihoods, variance
+  components, ICC, coefficients) and diagnostics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from konsel_analysis.datasets import DatasetConfig, DatasetError, load_dataset, read_checked
+from konsel_analysis.poverty_map.estimator import Households, PovertyMap
+
+log = logging.getLogger(__name__)
+OUTPUT = "poverty_map.csv"
+UPPER = "poverty_map_upper.csv"
+AREAS = "poverty_map_areas.csv"
+META = "poverty_map.json"
+
+
+def census_config(config: DatasetConfig, census_config_path: Path | None) -> DatasetConfig:
+    """The config the census is read with (see the module docstring)."""
+    if census_config_path is None:
+        return replace(
+            config, weight=None, programs=(), nik=None, names=(), max_rejected_share=None
+        )
+    from konsel_analysis.datasets import parse_dataset_config
+
+    path = Path(census_config_path)
+    if not path.is_file():
+        raise DatasetError(f"{path}: census config not found; give the path of a dataset config")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        raise DatasetError(f"{path}: not valid YAML; fix the syntax") from None
+    if isinstance(raw, dict) and not raw.get("welfare") and not raw.get("welfare_class"):
+        # A census has no welfare: parse the rest with a placeholder welfare column.
+        raw = {**raw, "welfare": "(none)", "poverty_line": 1.0}
+        raw.pop("extreme_poverty_line", None)
+    parsed = parse_dataset_config(raw, path)
+    for key in ("numeric", "categorical"):
+        if len(getattr(parsed, key)) != len(getattr(config, key)):
+            raise DatasetError(
+                f"{path}: proxies.{key} lists {len(getattr(parsed, key))} columns but the "
+                f"survey config {config.path} lists {len(getattr(config, key))}; list the "
+                "census columns of the same proxies, in the same order"
+            )
+    return replace(parsed, welfare=None, weight=None, programs=(), nik=None, names=())
+
+
+def _check_census_columns(frame: pd.DataFrame, ccfg: DatasetConfig, path: Path, keys) -> None:
+    for column, key in keys:
+        if column and column not in frame.columns:
+            raise DatasetError(
+                f"{path}: has no column {column!r} ({key} in {ccfg.path}); add it to the "
+                "census or name the right column with --census-config"
+            )
+
+
+def _proxies(frame: pd.DataFrame, cfg: DatasetConfig, names: DatasetConfig) -> pd.DataFrame:
+    """The proxies of ``frame`` (columns named by ``cfg``) under the survey's names."""
+    from konsel_analysis.datasets import _text_column
+
+    out = pd.DataFrame(index=frame.index)
+    for src, dst in zip(cfg.numeric, names.numeric, strict=True):
+        out[dst] = pd.to_numeric(frame[src], errors="coerce").astype(float)
+    for src, dst in zip(cfg.categorical, names.categorical, strict=True):
+        out[dst] = _text_column(frame[src])
+    return out
+
+
+def _persons(frame: pd.DataFrame, column: str | None, path: Path, cfg_path: Path):
+    if column is None:
+        return None
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(float)
+    bad = int(np.sum(~np.isfinite(values) | (values <= 0)))
+    if bad:
+        raise DatasetError(
+            f"{path}: column {column!r} (persons in {cfg_path}) has {bad:,} missing or "
+            "non-positive household size(s); correct them, or drop 'persons' to get rates "
+            "over households"
+        )
+    return values
+
+
+def _check_welfare(dataset, survey_path: Path) -> None:
+    """Welfare not above zero (set aside by the row checks) stops the map: say so."""
+    cfg = dataset.config
+    rejected = dataset.intake.reason_counts if dataset.intake is not None else pd.Series()
+    nonpositive = sum(
+        int(n)
+        for reason, n in rejected.items()
+        if str(reason).lstrip("'\"").startswith(f"{cfg.welfare}") and "above zero" in str(reason)
+    )
+    if nonpositive:
+        raise DatasetError(
+            f"{survey_path}: column {cfg.welfare!r} (welfare) has {nonpositive:,} value(s) "
+            "not above zero, which the log and Box-Cox transformations cannot take; correct "
+            "or drop those households"
+        )
+
+
+def _check_survey(dataset, survey_path: Path, level: str) -> None:
+    """A continuous welfare above zero, a cluster for --level cluster, the persons column."""
+    cfg = dataset.config
+    if cfg.mode != "welfare":
+        raise DatasetError(
+            f"{cfg.path}: the poverty map needs a continuous 'welfare' column, not "
+            "'welfare_class'; name a per-capita welfare column"
+        )
+    _check_welfare(dataset, survey_path)
+    if level == "cluster" and not cfg.cluster:
+        raise DatasetError(
+            f"{cfg.path}: --level cluster maps the config's 'cluster', which it does not name; "
+            "add `cluster: COLUMN` or use --level area"
+        )
+    if cfg.persons and cfg.persons not in dataset.frame.columns:
+        raise DatasetError(
+            f"{survey_path}: has no column {cfg.persons!r} (persons in {cfg.path}); add it "
+            "or remove 'persons' from the config"
+        )
+
+
+def build_inputs(
+    survey_path,
+    census_path,
+    config_path,
+    census_config_path=None,
+    level="area",
+    drop_unknown_areas: bool = False,
+):
+    """Read and check both tables; the survey and census :class:`Households`, the lines.
+
+    Survey areas missing from the census stop with a :class:`DatasetError`; with
+    ``drop_unknown_areas`` (the pipeline: a register export lacking a kecamatan must
+    not take the whole build down) their survey households are left out and logged.
+    """
+    survey_path, census_path = Path(survey_path), Path(census_path)
+    dataset = load_dataset(survey_path, config_path)
+    cfg = dataset.config
+    _check_survey(dataset, survey_path, level)
+    ccfg = census_config(cfg, census_config_path)
+    census_frame, _ = read_checked(census_path, ccfg, "register")
+    persons_col = ccfg.persons or cfg.persons
+    keys = [(ccfg.area, "area")]
+    if level == "cluster":
+        keys.append((ccfg.cluster or cfg.cluster, "cluster"))
+    if cfg.persons:
+        keys.append((persons_col, "persons"))
+    _check_census_columns(census_frame, ccfg, census_path, keys)
+
+    def labels(frame, column):
+        from konsel_analysis.datasets import _text_column
+
+        return _text_column(frame[column]).to_numpy(dtype=object).astype(str)
+
+    s_unit = cfg.cluster if level == "cluster" else cfg.area
+    c_unit = (ccfg.cluster or cfg.cluster) if level == "cluster" else ccfg.area
+    s_area, c_area = labels(dataset.frame, s_unit), labels(census_frame, c_unit)
+    missing = sorted(set(s_area) - set(c_area))
+    if missing and not drop_unknown_areas:
+        raise DatasetError(
+            f"{survey_path}: {len(missing):,} {s_unit!r} value(s) of the survey (e.g. "
+            f"{missing[0]!r}) are not in {census_path}; the census must hold every surveyed "
+            "area: correct the codes or give the complete census"
+        )
+    Xs = _proxies(dataset.frame, cfg, cfg)
+    Xc = _proxies(census_frame, ccfg, cfg)
+    upper_s = upper_c = None
+    fixed = []
+    if level == "cluster":
+        upper_s, upper_c = labels(dataset.frame, cfg.area), labels(census_frame, ccfg.area)
+        if cfg.area_effects and set(upper_c) <= set(upper_s):
+            Xs["(area)"], Xc["(area)"] = upper_s, upper_c
+            fixed = ["(area)"]
+    survey = Households(
+        Xs,
+        s_area,
+        welfare=dataset.y,
+        weight=dataset.weight if cfg.weight else None,
+        persons=_persons(dataset.frame, cfg.persons, survey_path, cfg.path),
+        upper=upper_s,
+        cluster=dataset.cluster if level == "area" and cfg.cluster else None,
+    )
+    census = Households(
+        Xc,
+        c_area,
+        persons=_persons(
+            census_frame, persons_col if cfg.persons else None, census_path, ccfg.path
+        ),
+        upper=upper_c,
+    )
+    if missing:
+        keep = ~np.isin(s_area, missing)
+        log.warning(
+            "poverty map: %d survey household(s) of %d area(s) not in %s left out",
+            int((~keep).sum()),
+            len(missing),
+            census_path.name,
+        )
+        survey = survey.subset(keep)
+    return survey, census, dataset, fixed
+
+
+def per_area_table(pm: PovertyMap) -> pd.DataFrame:
+    """Persons, extreme-poor persons and the ranking diagnostics of each mapped area."""
+    from konsel_analysis.poverty_map.diagnostics import area_diagnostics
+
+    t = pm.table_
+    persons = pm.persons_
+    overall = float(t["poor_persons"].sum() / persons.sum())
+    out = area_diagnostics(t, overall)
+    out.insert(1, "persons", persons)
+    for suffix in ("", "_low", "_high"):
+        out[f"extreme_poor_persons{suffix}"] = (
+            t[f"extreme_poverty_rate{suffix}"].to_numpy() * persons
+            if "extreme_poverty_rate" in t
+            else np.nan
+        )
+    out["overall_poverty_rate"] = overall
+    return out
+
+
+def run_poverty_map(
+    survey_path,
+    census_path,
+    config_path,
+    out: Path,
+    census_config_path=None,
+    level: str = "area",
+    reps: int = 200,
+    seed: int = 0,
+    drop_unknown_areas: bool = False,
+) -> tuple[PovertyMap, list[Path]]:
+    """Fit, predict, bootstrap and write the map; returns the fitted map and the paths written."""
+    from konsel_analysis.pmt.cli import write_outputs
+    from konsel_analysis.poverty_map.diagnostics import diagnostics
+
+    survey, census, dataset, fixed = build_inputs(
+        survey_path, census_path, config_path, census_config_path, level, drop_unknown_areas
+    )
+    cfg = dataset.config
+    pm = PovertyMap(
+        dataset.poverty_line,
+        dataset.extreme_poverty_line,
+        numeric=cfg.numeric,
+        categorical=(*cfg.categorical, *fixed),
+        squared=cfg.squared,
+        reps=reps,
+        seed=seed,
+    )
+    try:
+        pm.fit(survey, census)
+    except np.linalg.LinAlgError:
+        raise DatasetError(
+            f"{survey_path}: the proxies in {cfg.path} leave too few survey households to "
+            "fit the model; list fewer proxies or give more survey households"
+        ) from None
+    meta = {
+        "survey": str(survey_path),
+        "census": str(census_path),
+        "level": level,
+        "unit": "persons" if cfg.persons else "households",
+        "poverty_line": dataset.poverty_line,
+        "extreme_poverty_line": dataset.extreme_poverty_line,
+        "areas": len(pm.areas_),
+        "sampled_areas": int((pm.table_.sampled_households > 0).sum()),
+        "model": pm.summary(),
+        "diagnostics": diagnostics(pm, survey),
+    }
+    areas = per_area_table(pm)
+    text = json.dumps(meta, indent=2, ensure_ascii=False, default=float) + "\n"
+    files = {
+        OUTPUT: lambda p: pm.table_.to_csv(p, index=False, float_format="%.6g"),
+        AREAS: lambda p: areas.to_csv(p, index=False, float_format="%.6g"),
+        META: lambda p: Path(p).write_text(text, encoding="utf-8"),
+    }
+    if pm.upper_table_ is not None:
+        files[UPPER] = lambda p: pm.upper_table_.to_csv(p, index=False, float_format="%.6g")
+    return pm, write_outputs(files, Path(out))
+
+
+def _cmd_poverty_map(args: argparse.Namespace) -> int:
+    from konsel_analysis.errors import UserError
+    from konsel_analysis.paths import project_paths
+
+    if args.reps < 0:
+        raise UserError(f"--reps {args.reps}: give 0 (no intervals) or more replicates")
+    out = Path(args.out) if args.out else project_paths().processed / "poverty_map"
+    cpu, wall = time.process_time(), time.perf_counter()
+    pm, written = run_poverty_map(
+        args.survey,
+        args.census,
+        args.config,
+        out,
+        args.census_config,
+        args.level,
+        args.reps,
+        args.seed,
+    )
+    t = pm.table_
+    eb = int((t.method == "EB").sum())
+    print(
+        f"{len(t):,} areas ({eb:,} EB, {len(t) - eb:,} synthetic); transformation "
+        f"{pm.transformation_.describe()}; ICC {pm.model_.icc_:.3f}; {args.reps} bootstrap "
+        f"replicates; {time.perf_counter() - wall:.1f} s ({time.process_time() - cpu:.1f} s CPU)"
+    )
+    for path in written:
+        print(f"  wrote {path}")
+    return 0
+
+
+def register_poverty_map(sub) -> None:
+    """Add ``poverty-map`` to the ``konsel`` sub-commands."""
+    p = sub.add_parser(
+        "poverty-map",
+        help="desa/kecamatan poverty map (EBP) from a survey and a census or register",
+        description="Empirical best prediction of poverty rates, gap, severity and poor "
+        "persons by area, with parametric-bootstrap MSE and 90%% intervals.",
+    )
+    p.add_argument("--survey", required=True, help="survey table with welfare")
+    p.add_argument("--census", required=True, help="census or register with every household")
+    p.add_argument("--config", required=True, help="dataset config YAML of the survey")
+    p.add_argument("--census-config", default=None, help="dataset config of the census")
+    p.add_argument("--level", choices=["area", "cluster"], default="area")
+    p.add_argument("--reps", type=int, default=200, help="bootstrap replicates (default 200)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None, help="output folder (default data/processed/poverty_map)")
+    p.set_defaults(handler=_cmd_poverty_map)

@@ -1,0 +1,129 @@
+"""``konsel poverty-map`` end to end on a small synthetic regency, and its bad inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from konsel_analysis.cli import main
+from konsel_analysis.paths import CONFIGS_DIR
+from konsel_analysis.poverty_map.estimator import result_columns
+from konsel_analysis.synth import generate_konsel
+
+CONFIG = str(CONFIGS_DIR / "konsel_survey.yml")
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory):
+    data = generate_konsel(households=6_000, seed=11)
+    folder = tmp_path_factory.mktemp("pm")
+    data.survey.to_parquet(folder / "survey.parquet")
+    data.register.to_parquet(folder / "register.parquet")
+    return folder, data
+
+
+def _run(folder, out, *extra, census="register.parquet", survey="survey.parquet"):
+    return main(
+        [
+            "poverty-map",
+            "--survey",
+            str(folder / survey),
+            "--census",
+            str(folder / census),
+            "--config",
+            CONFIG,
+            "--out",
+            str(out),
+            "--reps",
+            "20",
+            *extra,
+        ]
+    )
+
+
+def test_desa_map_has_the_contract_columns_and_every_census_desa(tables, tmp_path):
+    folder, data = tables
+    assert _run(folder, tmp_path, "--level", "cluster") == 0
+    table = pd.read_csv(tmp_path / "poverty_map.csv", dtype={"area": str})
+    assert list(table.columns) == result_columns()
+    assert sorted(table.area) == sorted(data.register.village_code.astype(str).unique())
+    sampled = set(data.survey.village_code.astype(str))
+    assert set(table.area[table.method == "EB"]) == sampled
+    unsampled = table[table.method == "synthetic"]
+    assert unsampled.direct_poverty_rate.isna().all() and len(unsampled) > 0
+    assert (unsampled.sampled_households == 0).all()
+    # synthetic predictions are less certain than EB ones (on average)
+    assert unsampled.rmse.mean() > table[table.method == "EB"].rmse.mean()
+    assert (
+        (table.poverty_rate_low <= table.poverty_rate)
+        & (table.poverty_rate <= table.poverty_rate_high)
+    ).all()
+    # rates over persons: poor persons = rate x census persons of the desa
+    persons = data.register.groupby(data.register.village_code.astype(str)).household_size.sum()
+    expected = table.poverty_rate.to_numpy() * persons.reindex(table.area).to_numpy()
+    assert table.poor_persons.to_numpy() == pytest.approx(expected, rel=1e-5)
+    upper = pd.read_csv(tmp_path / "poverty_map_upper.csv", dtype={"area": str})
+    assert upper.poor_persons.sum() == pytest.approx(table.poor_persons.sum(), rel=1e-5)
+
+
+def _fails(capsys, code, out, *words):
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    for word in words:
+        assert word in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_census_without_a_proxy(tables, tmp_path, capsys):
+    folder, data = tables
+    data.register.drop(columns=["floor_material"]).to_parquet(tmp_path / "census.parquet")
+    out = tmp_path / "out"
+    _fails(
+        capsys,
+        _run(tmp_path, out, census="census.parquet", survey=str(folder / "survey.parquet")),
+        out,
+        "floor_material",
+        "census.parquet",
+    )
+
+
+def test_survey_area_missing_from_census(tables, tmp_path, capsys):
+    folder, data = tables
+    first = data.survey.village_code.iloc[0]
+    data.register[data.register.village_code != first].to_parquet(tmp_path / "census.parquet")
+    out = tmp_path / "out"
+    code = _run(
+        tmp_path,
+        out,
+        "--level",
+        "cluster",
+        census="census.parquet",
+        survey=str(folder / "survey.parquet"),
+    )
+    _fails(capsys, code, out, "village_code", "census.parquet")
+
+
+def test_non_positive_welfare(tables, tmp_path, capsys):
+    folder, data = tables
+    survey = data.survey.copy()
+    survey.loc[:2, "consumption_pc_month_idr"] = 0
+    survey.to_parquet(tmp_path / "survey.parquet")
+    out = tmp_path / "out"
+    code = _run(tmp_path, out, census=str(folder / "register.parquet"))
+    _fails(capsys, code, out, "consumption_pc_month_idr", "above zero")
+
+
+def test_weights_enter_the_direct_estimate(tables):
+    from konsel_analysis.poverty_map.direct import direct_estimates
+
+    # area a: poor, non-poor with weights 3 and 1 -> 3/4; area b unsampled
+    out = direct_estimates(
+        {"poverty_rate": np.array([1.0, 0.0])},
+        np.array(["a", "a"]),
+        np.array(["a", "b"]),
+        np.array([3.0, 1.0]),
+    )
+    assert out.direct_poverty_rate.tolist()[0] == pytest.approx(0.75)
+    assert np.isnan(out.direct_poverty_rate.iloc[1])
