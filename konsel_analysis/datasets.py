@@ -29,6 +29,9 @@ YAML file describes. The keys (the stable contract of ``konsel validate-pmt``)::
     nik: nik_head                       # personal columns (register): checked, never shown
     names: [name_head]
     max_rejected_share: 0.05            # more rejected rows than this stops the run
+    groups: [is_head_female, ethnicity] # optional: columns targeting errors are broken
+                                        # down by, besides the dictionary's groups
+                                        # (konsel_analysis.targeting.groups)
 
 Poor means welfare strictly below the poverty line, or a class in
 ``poor_classes``. Rows that fail the row checks (:mod:`konsel_analysis.intake.rows`:
@@ -84,6 +87,7 @@ _KNOWN_KEYS = {
     "nik",
     "names",
     "max_rejected_share",
+    "groups",
 } | _DOC_KEYS
 
 
@@ -134,6 +138,7 @@ class DatasetConfig:
     nik: str | None = None
     names: tuple[str, ...] = ()
     max_rejected_share: float | None = None  # None: parameters.yml
+    groups: tuple[str, ...] = ()  # extra columns to break targeting errors down by
 
     @property
     def personal(self) -> tuple[str, ...]:
@@ -349,6 +354,7 @@ def parse_dataset_config(raw: Any, path: Path | str) -> DatasetConfig:
         weight=_column_name(raw, "weight", path, required=False),
         cluster=_column_name(raw, "cluster", path, required=False),
         programs=_column_list(raw.get("programs"), "programs", path),
+        groups=_column_list(raw.get("groups"), "groups", path),
         area_effects=area_effects,
         name=str(raw["name"]) if raw.get("name") is not None else None,
         **_welfare_keys(raw, path),
