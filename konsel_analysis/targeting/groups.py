@@ -380,7 +380,7 @@ def measure_group_targeting(
             hh = household_sums(flags, design.is_poor, design.is_extreme_poor, design.weight)
             for group, levels in groups.levels.items():
                 known = levels != MISSING
-                for level in sorted(set(levels), key=_level_order):
+                for level in sorted(set(levels), key=level_sort_key):
                     mine = levels == level
                     rest = known & ~mine if level != MISSING else known
                     level_sums = np.zeros((n_units, len(SUMS)))
@@ -413,7 +413,7 @@ def measure_group_targeting(
     return _finish(pd.DataFrame(regency + skipped)), _finish(pd.DataFrame(by_area), area=True)
 
 
-def _level_order(level: str) -> tuple:
+def level_sort_key(level: str) -> tuple:
     """Levels in a reading order: yes before no, bands in order, missing last."""
     order = {"1": 0, "1+": 0, "0": 1, MISSING: 99}
     bands = {b[2]: i for i, b in enumerate(SIZE_BANDS)}
