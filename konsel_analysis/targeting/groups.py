@@ -224,10 +224,17 @@ def form_groups(
     return GroupLevels(levels, skipped)
 
 
+_GROUP_WORDS = {
+    # group -> (English, Bahasa Indonesia), where the dictionary's label reads badly
+    "any_disability": ("Member or head disabled", "Anggota atau kepala disabilitas"),
+    "is_urban": ("Area", "Daerah"),
+}
+
+
 def group_label(name: str, language: str = "id") -> str:
     """Words for a group in reports."""
-    if name == "any_disability":
-        return "Anggota atau kepala disabilitas" if language == "id" else "Member or head disabled"
+    if name in _GROUP_WORDS:
+        return _GROUP_WORDS[name][0 if language == "en" else 1]
     try:
         return column(name).label(language)
     except KeyError:
@@ -239,6 +246,8 @@ def level_label(name: str, level: str, language: str = "id") -> str:
     i = 0 if language == "en" else 1
     if level in _LEVEL_WORDS:
         return _LEVEL_WORDS[level][i]
+    if name == "is_urban" and level in ("0", "1"):
+        return (("rural", "perdesaan"), ("urban", "perkotaan"))[int(level)][i]
     if level in ("1", "1+"):
         return ("yes", "ya")[i]
     if level == "0":
@@ -252,6 +261,16 @@ def level_label(name: str, level: str, language: str = "id") -> str:
 # Survey side
 # --------------------------------------------------------------------------------------
 
+
+def interval_columns(*measures: str) -> tuple[str, ...]:
+    """Each measure followed by its ``_low`` and ``_high`` bounds.
+
+    >>> interval_columns("exclusion_gap")
+    ('exclusion_gap', 'exclusion_gap_low', 'exclusion_gap_high')
+    """
+    return tuple(f"{m}{s}" for m in measures for s in ("", "_low", "_high"))
+
+
 #: Columns of the stable ``targeting_by_group.csv`` contract, in order; extras follow.
 CONTRACT_COLUMNS = (
     "program",
@@ -259,15 +278,7 @@ CONTRACT_COLUMNS = (
     "level",
     "households",
     "sampled_households",
-    "inclusion_error",
-    "inclusion_error_low",
-    "inclusion_error_high",
-    "exclusion_error",
-    "exclusion_error_low",
-    "exclusion_error_high",
-    "exclusion_gap",
-    "exclusion_gap_low",
-    "exclusion_gap_high",
+    *interval_columns("inclusion_error", "exclusion_error", "exclusion_gap"),
 )
 _INTERVAL_KEYS = ("inclusion_error", "exclusion_error", "coverage", "coverage_extreme_poor")
 
@@ -355,6 +366,7 @@ def measure_group_targeting(
     reps: int = 500,
     min_households: int = SHRINK_BELOW_HOUSEHOLDS,
     seed: int = 0,
+    areas: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Survey-weighted targeting errors per programme, group and level, with intervals.
 
@@ -366,7 +378,8 @@ def measure_group_targeting(
 
     The bootstrap resamples villages within kecamatan (Rao & Wu 1988), with the
     same generator seed as :func:`~.measured.measure_targeting`, so the same
-    ``seed`` gives the same replicates.
+    ``seed`` gives the same replicates. ``areas=False`` leaves the kecamatan table
+    empty (regency figures only).
     """
     from threadpoolctl import threadpool_limits
 
@@ -391,7 +404,7 @@ def measure_group_targeting(
                     cell = _Cell(level_sums, rest_sums, _sampled(flags, design, mine))
                     row = _cell_row(cell, mult, alpha)
                     regency.append({**key, "area": ALL_AREAS, **_notes(row, min_households, False)})
-                    for area in sorted(set(units.area_of_unit)):
+                    for area in sorted(set(units.area_of_unit)) if areas else ():
                         inside = units.area_of_unit == area
                         in_area = mine & (design.area == area)
                         cell = _Cell(

@@ -72,6 +72,7 @@ def test_level_words_in_both_languages():
     assert level_label("is_head_female", "1", "id") == "ya"
     assert level_label("household_size", "7+", "en") == "7+ persons"
     assert level_label("head_education", "primary_or_less", "id") == "SD ke bawah"
+    assert level_label("is_urban", "0", "en") == "rural"
 
 
 # --------------------------------------------------------------------------------------

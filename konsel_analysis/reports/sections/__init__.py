@@ -20,7 +20,8 @@ Where each section lives:
 - ``verification``  ``show_verification_allocation``, ``show_priority_households``;
 - ``impact``        ``show_impact_simulation``;
 - ``model_card``    ``show_pmt_model_card``;
-- ``quality``       ``show_data_quality``, ``show_methods_note``.
+- ``quality``       ``show_data_quality``, ``show_methods_note``;
+- ``fairness``      ``show_group_fairness`` (Keadilan sasaran: errors by group).
 
 Every module of this package is imported here: the rendered pages' keys
 (:func:`konsel_analysis.reports.runner.report_code_files`) follow these imports.
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 from konsel_analysis.reports.sections import html_parts  # noqa: F401 (in the pages' render key)
 from konsel_analysis.reports.sections.areas import show_desa_breakdown, show_kecamatan_table
+from konsel_analysis.reports.sections.fairness import show_group_fairness
 from konsel_analysis.reports.sections.impact import show_impact_simulation
 from konsel_analysis.reports.sections.model_card import show_pmt_model_card
 from konsel_analysis.reports.sections.quality import show_data_quality, show_methods_note
@@ -57,6 +59,7 @@ __all__ = [
     "show_data_quality",
     "show_desa_breakdown",
     "show_expected_errors",
+    "show_group_fairness",
     "show_impact_simulation",
     "show_kecamatan_table",
     "show_methods_note",
