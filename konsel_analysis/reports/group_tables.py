@@ -67,7 +67,8 @@ def tabulate_group_errors(data: ReportData) -> pd.DataFrame:
         small = table[basis] < MIN_CELL_HOUSEHOLDS
         for suffix in ("", "_low", "_high"):
             table[measure + suffix] = table[measure + suffix].where(~small)
-    table["gap_excludes_zero"] = table["gap_excludes_zero"].astype(str).eq("True")
+    flagged = table["gap_excludes_zero"].astype(str).eq("True")
+    table["gap_excludes_zero"] = flagged & table["exclusion_gap_low"].notna()
     return table.loc[:, GROUP_ERROR_COLUMNS].reset_index(drop=True)
 
 

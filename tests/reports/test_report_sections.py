@@ -270,7 +270,7 @@ def test_fair_targeting_shows_the_group_figures_of_the_steps(built):
     section = page[page.index("<h2>Keadilan sasaran") :]
     cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>([^<]*)</td>", section)]
     at = cells.index("Anggota umur 70+")
-    assert cells[at + 1] == "ya" and cells[at + 3] == _pct(row["exclusion_error"], 0)
+    assert cells[at + 1] == "ya" and cells[at + 3] == _pct(row["exclusion_error"])
     expected = pd.read_csv(
         built.root / "data/processed/score/expected_errors_by_group.csv",
         dtype={"area": str, "level": str},

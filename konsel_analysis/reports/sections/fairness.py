@@ -46,7 +46,7 @@ def plot_exclusion_by_group(rows: pd.DataFrame, regency: float, language: str):
     rows = rows.reset_index(drop=True)
     y = np.arange(len(rows))[::-1]
     fig, ax = plt.subplots(figsize=(9, 0.36 * len(rows) + 1.6))
-    fig.subplots_adjust(left=0.36, right=0.97, top=0.93, bottom=0.8 / (0.36 * len(rows) + 1.6))
+    fig.subplots_adjust(left=0.42, right=0.97, top=0.93, bottom=0.8 / (0.36 * len(rows) + 1.6))
     flagged = rows["gap_excludes_zero"].astype(bool).to_numpy()
     for mask, colour in ((~flagged, charts.COLOURS["pkh"]), (flagged, FLAG_COLOUR)):
         part = rows[mask]
@@ -104,7 +104,7 @@ def _survey_rows(report: Report, table: pd.DataFrame) -> list[list[str]]:
                 group_label(r["group"], lang),
                 level_label(r["group"], r["level"], lang),
                 number(r["sampled_poor"], lang),
-                percent(r["exclusion_error"], lang, 0),
+                percent(r["exclusion_error"], lang),
                 span(r["exclusion_error_low"], r["exclusion_error_high"], lang),
                 _signed(gap, lang),
                 _signed_span(r["exclusion_gap_low"], r["exclusion_gap_high"], lang),
@@ -281,7 +281,7 @@ def show_group_fairness(report: Report) -> None:
 def _show_kecamatan(report: Report) -> None:
     """The short register-side table of one kecamatan."""
     heading = _h(
-        3,
+        2,
         report.tr(
             "Keadilan sasaran: perkiraan salah sasaran per kelompok",
             "Fair targeting: expected errors by group",
