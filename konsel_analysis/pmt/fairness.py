@@ -56,7 +56,7 @@ def pmt_exclusion_by_group(result, reps: int = REPLICATES, seed: int = 0) -> pd.
         )
         for name in names
     }
-    groups = form_groups(ds.frame, ds.config.groups)
+    groups = form_groups(ds.frame, ds.config.groups, personal=ds.config.personal)
     if not groups.levels:
         return pd.DataFrame(columns=COLUMNS)
     extreme = ds.is_extreme_poor if ds.is_extreme_poor is not None else np.zeros(ds.n, bool)

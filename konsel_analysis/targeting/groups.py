@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from konsel_analysis.dictionary import column
+from konsel_analysis.dictionary import PERSONAL_COLUMNS, column
 from konsel_analysis.targeting.measured import (
     ALL_AREAS,
     SHRINK_BELOW_HOUSEHOLDS,
@@ -181,7 +181,10 @@ class GroupLevels:
 
 
 def form_groups(
-    frame: pd.DataFrame, configured: Sequence[str] = (), requested: Sequence[str] | None = None
+    frame: pd.DataFrame,
+    configured: Sequence[str] = (),
+    requested: Sequence[str] | None = None,
+    personal: Sequence[str] = (),
 ) -> GroupLevels:
     """The groups of a household table.
 
@@ -196,7 +199,9 @@ def form_groups(
         (:data:`DEFAULT_GROUPS`) or raw columns.
 
     A group whose columns the table lacks, or with more than :data:`MAX_LEVELS`
-    levels, is skipped and said so in ``skipped``.
+    levels, is skipped and said so in ``skipped``; so is a personal column (the
+    dictionary's NIK and names, and ``personal``), whose values must never become
+    levels in an output.
 
     >>> f = pd.DataFrame({"is_head_female": [1, 0, 1], "household_size": [2, 5, 9]})
     >>> g = form_groups(f)
@@ -206,7 +211,11 @@ def form_groups(
     names = list(requested) if requested is not None else [g.name for g in DEFAULT_GROUPS]
     names += [c for c in configured if requested is None and c not in names]
     levels, skipped = {}, {}
+    never = set(PERSONAL_COLUMNS) | set(personal)
     for name in names:
+        if name in never:
+            skipped[name] = "personal data (NIK or name): never a group; group skipped"
+            continue
         spec = _DEFAULT_BY_NAME.get(name) or _raw_group(name)
         if not spec.usable(frame.columns):
             missing = [c for c in spec.columns if c not in frame.columns]
@@ -492,7 +501,9 @@ def write_group_tables(
     the config's ``groups``)."""
     from konsel_analysis.files import write_csv_atomic
 
-    groups = form_groups(dataset.frame, dataset.config.groups, requested)
+    groups = form_groups(
+        dataset.frame, dataset.config.groups, requested, personal=dataset.config.personal
+    )
     regency, by_area = measure_group_targeting(
         design, programs, groups, ci=ci, reps=reps, seed=seed
     )

@@ -163,7 +163,7 @@ def score_register(
     squared = dataset.config.squared
     from konsel_analysis.targeting.groups import form_groups
 
-    groups = form_groups(register.frame, dataset.config.groups)
+    groups = form_groups(register.frame, dataset.config.groups, personal=dataset.config.personal)
     expected = estimate_expected_errors(
         sample,
         households,

@@ -61,6 +61,14 @@ def test_a_foreign_table_without_the_columns_skips_groups_with_a_note():
     assert "religion not in the table" in g.skipped["religion"]
 
 
+def test_personal_columns_never_become_groups():
+    frame = pd.DataFrame({"name_head": ["Ani", "Budi"], "nama": ["Ani", "Budi"]})
+    g = form_groups(frame, configured=["name_head", "nama"], personal=["nama"])
+    assert g.levels == {}
+    assert "personal data" in g.skipped["name_head"] and "personal data" in g.skipped["nama"]
+    assert "Ani" not in " ".join(g.skipped.values())
+
+
 def test_a_column_with_too_many_levels_is_skipped():
     frame = pd.DataFrame({"village": [f"v{i}" for i in range(20)]})
     g = form_groups(frame, requested=["village"])

@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
 from konsel_analysis.reports import charts
-from konsel_analysis.reports.inputs import REGENCY_CODE
+from konsel_analysis.reports.inputs import REGENCY_CODE, SMALL_SAMPLE_HOUSEHOLDS
 from konsel_analysis.reports.sections.html_parts import _h, _p, _show, _table, _unavailable
 from konsel_analysis.reports.sections.report import Report
 from konsel_analysis.reports.text import SUPPRESSED, number, percent, span, tr
@@ -99,6 +99,9 @@ def _survey_rows(report: Report, table: pd.DataFrame) -> list[list[str]]:
                 word = report.tr("lebih jarang terlewat", "missed less often")
         else:
             word = ""
+        if np.isfinite(r["exclusion_error"]) and r["sampled_poor"] < SMALL_SAMPLE_HOUSEHOLDS:
+            small = report.tr("sampel kecil", "small sample")
+            word = f"{word}; {small}" if word else small
         rows.append(
             [
                 group_label(r["group"], lang),
