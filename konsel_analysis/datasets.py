@@ -37,6 +37,9 @@ YAML file describes. The keys (the stable contract of ``konsel validate-pmt``)::
     # which columns follow the Konsel data dictionary (konsel_analysis/dictionary.py):
     dictionary: konsel                  # every named column it describes, or a list
     codes: {roof_material: [1, 2, 3]}   # the codes a categorical column may hold
+    groups: [is_head_female, ethnicity] # optional: columns targeting errors are broken
+                                        # down by, besides the dictionary's groups
+                                        # (konsel_analysis.targeting.groups)
 
 Poor means welfare strictly below the poverty line, or a class in
 ``poor_classes``. Rows that fail the row checks (:mod:`konsel_analysis.intake.rows`:
@@ -97,6 +100,7 @@ _KNOWN_KEYS = {
     "dictionary",
     "codes",
     "transform",
+    "groups",
 } | _DOC_KEYS
 
 
@@ -158,6 +162,7 @@ class DatasetConfig:
     log1p: str | tuple[str, ...] | None = "auto"
     persons: str | None = None  # household size: poverty rates over persons (as BPS reports)
     strata: str | None = None  # survey strata; None: the area is the stratum
+    groups: tuple[str, ...] = ()  # extra columns to break targeting errors down by
 
     def follows_dictionary(self, column: str) -> bool:
         """Whether the data dictionary's type, range and codes apply to ``column``.
@@ -391,6 +396,7 @@ def parse_dataset_config(raw: Any, path: Path | str) -> DatasetConfig:
         strata=_column_name(raw, "strata", path, required=False),
         persons=_column_name(raw, "persons", path, required=False),
         programs=_column_list(raw.get("programs"), "programs", path),
+        groups=_column_list(raw.get("groups"), "groups", path),
         area_effects=area_effects,
         name=str(raw["name"]) if raw.get("name") is not None else None,
         **_welfare_keys(raw, path),

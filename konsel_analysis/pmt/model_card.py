@@ -174,6 +174,9 @@ def build_model_card(result: ValidationResult) -> dict:
         },
         "programs": _programs_section(result),
     }
+    from konsel_analysis.pmt.fairness import pmt_exclusion_by_group
+
+    card["exclusion_by_group"] = _records(pmt_exclusion_by_group(result, seed=result.seed))
     return to_jsonable(card)
 
 
@@ -353,4 +356,7 @@ def render_markdown(card: dict) -> str:
             "",
             *_table(["programme", "exclusion", "inclusion", "coverage"], rows),
         ]
+    from konsel_analysis.pmt.fairness import fairness_lines
+
+    lines += fairness_lines(card.get("exclusion_by_group", []))
     return "\n".join(lines).rstrip() + "\n"

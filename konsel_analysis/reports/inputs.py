@@ -37,6 +37,8 @@ targeting, score and impact, written by ``konsel reports`` before the notebooks 
 ``pmt_estimators``, ``pmt_summary``, ``pmt_curve``
     the PMT model card: every estimator's out-of-sample accuracy, the chosen one,
     and its coverage of the poor for each share of households selected.
+``group_errors``, ``group_expected_errors``
+    targeting errors by group of households (:mod:`.group_tables`).
 
 A table whose step has not run, or ran on other data or other poverty lines, is
 left out and the manifest says why (``unavailable``); its section says so.
@@ -61,7 +63,7 @@ from konsel_analysis.files import write_atomic
 from konsel_analysis.geography import REGENCY_CODE, load_kecamatan, load_villages
 from konsel_analysis.parameters import load_parameters
 from konsel_analysis.paths import ProjectPaths, project_paths
-from konsel_analysis.reports import step_tables
+from konsel_analysis.reports import group_tables, step_tables
 from konsel_analysis.reports.step_tables import StepFiles, locate_step_outputs
 from konsel_analysis.synth import MANIFEST_FILE, TABLE_FILES
 
@@ -490,6 +492,8 @@ TABLE_BUILDERS: dict[str, Table] = {
     "proxy_differences": Table(step_tables.tabulate_proxy_differences, ("intake",)),
     "poverty_map_desa": Table(step_tables.tabulate_poverty_map_desa, ("poverty_map",)),
     "poverty_map_kecamatan": Table(step_tables.tabulate_poverty_map_kecamatan, ("poverty_map",)),
+    "group_errors": Table(group_tables.tabulate_group_errors, ("targeting",)),
+    "group_expected_errors": Table(group_tables.tabulate_group_expected_errors, ("score",)),
 }
 
 

@@ -69,8 +69,13 @@ def run_targeting(
     out: Path,
     seed: int = 0,
     rejected_dir: Path | None = None,
+    groups: str | None = None,
 ) -> list[Path]:
-    """Measure targeting errors and write the two tables; returns the paths written.
+    """Measure targeting errors and write the tables; returns the paths written.
+
+    ``groups`` (``--groups col1,col2``): the groups of targeting_by_group.csv
+    (default: the dictionary's and the config's; see
+    :mod:`konsel_analysis.targeting.groups`).
 
     Rows that fail the row checks go to ``rejected_dir`` (the command: ``out/rejected``).
     """
@@ -85,6 +90,9 @@ def run_targeting(
     if dataset.mode != "welfare" and not dataset.is_poor.any():
         raise UserError(f"{config}: no household is poor; check 'poor_classes'")
     names = _program_columns(programs, dataset.config.programs, config, dataset.frame)
+    from konsel_analysis.targeting.groups import requested_groups, write_group_tables
+
+    group_names = requested_groups(groups, dataset.frame, data)  # checked before any write
     # The config's programmes were checked (0/1) when the table was read; others given
     # with --programs are checked here.
     flags = {
@@ -124,6 +132,9 @@ def run_targeting(
         parent = pd.Series(dataset.area, index=dataset.cluster).groupby(level=0).first()
         by_cluster.insert(2, "parent_area", by_cluster["area"].map(parent).fillna(""))
         written.append(write_csv_atomic(by_cluster, out / "targeting_by_cluster.csv"))
+    written += write_group_tables(
+        dataset, design, flags, group_names, ci=ci, reps=reps, seed=seed, out=out
+    )
     rejected = write_rejected(dataset.intake)
     return written + ([rejected] if rejected else [])
 
@@ -142,6 +153,7 @@ def _cmd_targeting(args: argparse.Namespace) -> int:
         args.reps,
         out,
         rejected_dir=out / "rejected",
+        groups=args.groups,
     )
     return print_written(written)
 
@@ -163,6 +175,12 @@ def register_targeting(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--reps", type=int, default=500, help="bootstrap replicates (default 500)")
     parser.add_argument(
         "--out", default=None, help="output folder (default data/processed/targeting)"
+    )
+    parser.add_argument(
+        "--groups",
+        default=None,
+        help="comma-separated group columns of targeting_by_group.csv "
+        "(default: the data dictionary's groups and the config's 'groups')",
     )
     parser.set_defaults(handler=_cmd_targeting)
 

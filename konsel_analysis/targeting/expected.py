@@ -483,6 +483,7 @@ class ExpectedErrors:
     probabilities: pd.DataFrame  # log_welfare_index, p_poor, p_extreme
     by_area: pd.DataFrame
     model: ReceiptAwareModel | None = None  # fitted on the whole survey
+    by_group: pd.DataFrame | None = None  # with ``groups``: per group level and area
 
 
 COUNTS = {
@@ -517,19 +518,32 @@ def estimate_expected_errors(
     ci: float = 0.90,
     n_folds: int = 5,
     seed: int = 0,
+    groups: dict[str, np.ndarray] | None = None,
 ) -> ExpectedErrors:
     """Expected inclusion and exclusion errors per register area, with intervals.
 
     Returns the point probabilities of every register household (from the model
     fitted on the whole survey) and, per area and for ``ALL``: beneficiaries,
     non-beneficiaries, and for each count in :data:`COUNTS` the expected value
-    with ``_low``/``_high`` bounds of the ``ci`` interval.
+    with ``_low``/``_high`` bounds of the ``ci`` interval. With ``groups`` (group
+    name -> level per register household), ``by_group`` holds the same per group
+    level and area, from the same replicates
+    (:class:`~konsel_analysis.targeting.expected_groups.GroupDraws`).
     """
     # Hundreds of small least-squares fits: one BLAS thread each is many times
     # faster than threads fighting over two shared cores.
     with threadpool_limits(limits=1):
         return _estimate_expected_errors(
-            sample, register, poverty_line, extreme_poverty_line, squared, reps, ci, n_folds, seed
+            sample,
+            register,
+            poverty_line,
+            extreme_poverty_line,
+            squared,
+            reps,
+            ci,
+            n_folds,
+            seed,
+            groups,
         )
 
 
@@ -638,7 +652,7 @@ def fit_replicates(
 
 
 def _estimate_expected_errors(
-    sample, register, poverty_line, extreme_poverty_line, squared, reps, ci, n_folds, seed
+    sample, register, poverty_line, extreme_poverty_line, squared, reps, ci, n_folds, seed, groups
 ) -> ExpectedErrors:
     model = fit_receipt_model(
         sample, poverty_line, extreme_poverty_line, squared=squared, n_folds=n_folds, seed=seed
@@ -659,6 +673,9 @@ def _estimate_expected_errors(
     )
     fits, rng = fit_replicates(sample, model, reps, n_folds, seed)
     bins = _RegisterBins.build(area_idx, len(areas), register_rows)
+    group_draws = _group_draws(
+        groups, model, register, register_rows, index, area_idx, areas, expected, reps, seed
+    )
     draws = {name: np.empty((reps, len(areas) + 1)) for name in expected}
     chunk = 32  # replicates whose register indexes are computed in one matrix product
     for first in range(0, reps, chunk):
@@ -675,6 +692,8 @@ def _estimate_expected_errors(
                 )
                 draws[name][r, :-1] = draw
                 draws[name][r, -1] = draw.sum()
+            if group_draws is not None:  # the groups move with the kecamatan
+                group_draws.add(r, replicate, indexes[:, j], u)
 
     by_area = pd.DataFrame({"area": [*areas, "ALL"]})
     counts = np.bincount(area_idx, weights=beneficiary, minlength=len(areas))
@@ -687,4 +706,27 @@ def _estimate_expected_errors(
         by_area[name] = np.r_[mean, mean.sum()]
         by_area[f"{name}_low"] = np.maximum(np.quantile(draws[name], alpha, axis=0), 0.0)
         by_area[f"{name}_high"] = np.quantile(draws[name], 1 - alpha, axis=0)
-    return ExpectedErrors(point, by_area, model)
+    by_group = group_draws.table(ci) if group_draws is not None else None
+    return ExpectedErrors(point, by_area, model, by_group)
+
+
+def _group_draws(groups, model, register, rows, index, area_idx, areas, expected, reps, seed):
+    """The group-level draws of issue 18, fed from the replicate loop above (None
+    without groups)."""
+    if not groups:
+        return None
+    from konsel_analysis.targeting.expected_groups import GroupDraws
+
+    return GroupDraws(
+        groups,
+        model=model,
+        rows=rows,
+        index=index,
+        beneficiary=register.is_beneficiary,
+        area_idx=area_idx,
+        areas=areas,
+        village=register.cluster,
+        expected=expected,
+        reps=reps,
+        seed=seed,
+    )

@@ -10,7 +10,11 @@ fits the receipt-aware model (:mod:`.expected`) on the survey and writes to DIR:
   exclusion errors and extreme-poor households not covered, each with
   ``_low``/``_high`` (90% intervals);
 - ``verification_allocation.csv``: the budget split across areas and its
-  expected yield.
+  expected yield;
+- ``expected_errors_by_group.csv``: the expected errors per group level (female
+  head, a member aged 70+, ...; :mod:`.groups`) and area, with 90% intervals from
+  the same replicates, and the visits against the level's share of errors
+  (:mod:`.expected_groups`).
 
 Field lists with names and NIK (for the teams who visit) are written only under
 the restricted folder, never under reports/ (see :mod:`.field_lists`).
@@ -146,6 +150,7 @@ class ScoreResult:
     scores: pd.DataFrame
     expected_by_area: pd.DataFrame
     allocation: pd.DataFrame
+    expected_by_group: pd.DataFrame | None = None
 
 
 def score_register(
@@ -162,6 +167,9 @@ def score_register(
     sample = survey_sample(dataset)
     households = register_households(register)
     squared = dataset.config.squared
+    from konsel_analysis.targeting.groups import form_groups
+
+    groups = form_groups(register.frame, dataset.config.groups, personal=dataset.config.personal)
     expected = estimate_expected_errors(
         sample,
         households,
@@ -171,6 +179,7 @@ def score_register(
         reps=reps,
         ci=0.90,
         seed=seed,
+        groups=groups.levels,
     )
     scores = household_scores(register, expected.probabilities, households.is_beneficiary)
     beneficiary, priority = households.is_beneficiary, scores["priority"].to_numpy()
@@ -202,7 +211,27 @@ def score_register(
     rank = np.empty(register.n, dtype=np.int64)
     rank[order] = pd.Series(register.area[order]).groupby(register.area[order]).cumcount() + 1
     scores["rank_in_area"] = rank
-    return ScoreResult(scores, expected.by_area, allocation.by_area)
+    return ScoreResult(
+        scores,
+        expected.by_area,
+        allocation.by_area,
+        _group_table(expected.by_group, groups, register.area, allocation.is_visited),
+    )
+
+
+def _group_table(by_group, groups, area, is_visited) -> pd.DataFrame:
+    """The register-side group table with visits, and a row per skipped group."""
+    from konsel_analysis.targeting.expected_groups import visit_shares
+
+    if by_group is None:  # no group could be formed from the register's columns
+        table = pd.DataFrame(columns=["group", "level", "area"])
+    else:
+        table = visit_shares(by_group, groups.levels, np.asarray(area, dtype=str), is_visited)
+    table["note"] = ""
+    skipped = pd.DataFrame(
+        {"group": list(groups.skipped), "level": "", "area": "ALL", "note": groups.skipped.values()}
+    )
+    return pd.concat([table, skipped], ignore_index=True) if len(skipped) else table
 
 
 def run_score(
@@ -251,6 +280,7 @@ def run_score(
         write_parquet_atomic(result.scores, out / "register_scores.parquet"),
         write_csv_atomic(result.expected_by_area, out / "expected_errors_by_area.csv"),
         write_csv_atomic(result.allocation, out / "verification_allocation.csv"),
+        write_csv_atomic(result.expected_by_group, out / "expected_errors_by_group.csv"),
     ]
     if restricted is not None:
         from konsel_analysis.targeting.field_lists import write_field_lists

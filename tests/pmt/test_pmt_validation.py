@@ -8,14 +8,16 @@ import pytest
 from pmt_helpers import KONSEL_CONFIG, rng_table
 
 from konsel_analysis.datasets import DatasetError, load_dataset
-from konsel_analysis.pmt import SLOW_ESTIMATORS
+from konsel_analysis.pmt import SLOW_ESTIMATORS, metrics
 from konsel_analysis.pmt.estimators import LinearPMT
+from konsel_analysis.pmt.fairness import pmt_exclusion_by_group
 from konsel_analysis.pmt.model_card import build_model_card, render_markdown
 from konsel_analysis.pmt.scorecard import apply_scorecard, scorecard_table
 from konsel_analysis.pmt.validation import (
     choose_best,
     default_estimators,
     grouped_folds,
+    rank_estimators,
     validate_pmt,
 )
 
@@ -161,3 +163,38 @@ def test_leaving_out_estimators_keeps_the_others_numbers(survey_result, survey_d
 def test_leaving_out_every_estimator_is_a_user_error(survey_dataset):
     with pytest.raises(DatasetError, match="no PMT estimator left"):
         validate_pmt(survey_dataset, folds=3, left_out=list(default_estimators(survey_dataset)))
+
+
+# Issue 18: the PMT's own exclusion error at the quota per group
+
+
+def test_exclusion_at_the_quota_per_group_for_the_best_and_the_runner_up(survey_result):
+    table = pmt_exclusion_by_group(survey_result, reps=50)
+    best, runner = rank_estimators(survey_result.results)[:2]
+    assert list(dict.fromkeys(table["estimator"])) == [best, runner]
+    ds = survey_result.dataset
+    # recompute one level with the PMT metrics, independently of the group module
+    elderly = ds.frame["n_members_age_70_plus"].to_numpy() >= 1
+    for name in (best, runner):
+        selected = metrics.select_at_rate(
+            survey_result.predictions[name].ranking_score, ds.weight, ds.poverty_rate
+        )
+        expected = metrics.targeting_errors(
+            ds.is_poor[elderly], selected[elderly], ds.weight[elderly]
+        )["exclusion_error"]
+        row = table[
+            (table["estimator"] == name)
+            & (table["group"] == "n_members_age_70_plus")
+            & (table["level"] == "1+")
+        ].iloc[0]
+        assert row["exclusion_error"] == pytest.approx(expected)
+        assert row["exclusion_error_low"] <= row["exclusion_error"] <= row["exclusion_error_high"]
+
+
+def test_model_card_carries_the_group_table(survey_result):
+    card = build_model_card(survey_result)
+    rows = pd.DataFrame(card["exclusion_by_group"])
+    assert {"is_head_female", "household_size", "is_urban"} <= set(rows["group"])
+    text = render_markdown(card)
+    assert "## Exclusion error at the quota by group" in text
+    assert "| household_size | 7+ |" in text

@@ -254,3 +254,34 @@ def test_data_quality_counts_match_the_intake_step_and_warn_on_differences(built
     text = html.unescape(captured[-1])
     assert "Peringatan: register berbeda dari survei" in text and "pada 1 proksi" in text
     assert "Lemari es" in text and "-1,23" in text and "0,90" in text
+
+
+def test_fair_targeting_shows_the_group_figures_of_the_steps(built):
+    """Issue 18: the regency report's "Keadilan sasaran" and each kecamatan's register table."""
+    measured = pd.read_csv(
+        built.root / "data/processed/targeting/targeting_by_group.csv", dtype={"level": str}
+    )
+    row = measured[
+        (measured["program"] == "any")
+        & (measured["group"] == "n_members_age_70_plus")
+        & (measured["level"] == "1+")
+    ].iloc[0]
+    page = _page(built, "reports/regency.html")
+    section = page[page.index("<h2>Keadilan sasaran") :]
+    cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>([^<]*)</td>", section)]
+    at = cells.index("Anggota umur 70+")
+    assert cells[at + 1] == "ya" and cells[at + 3] == _pct(row["exclusion_error"])
+    expected = pd.read_csv(
+        built.root / "data/processed/score/expected_errors_by_group.csv",
+        dtype={"area": str, "level": str},
+    )
+    mine = expected[
+        (expected["area"] == KEC) & (expected["group"] == "is_urban") & (expected["level"] == "0")
+    ].iloc[0]
+    kec = _page(built, KEC_PAGE)
+    part = kec[kec.index("Keadilan sasaran") :]
+    cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>([^<]*)</td>", part)]
+    at = cells.index("Daerah")
+    assert cells[at + 1] == "perdesaan"
+    assert cells[at + 2] == _num(mine["households"])
+    assert cells[at + 3] == _num(mine["expected_exclusion_errors"])

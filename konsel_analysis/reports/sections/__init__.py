@@ -22,6 +22,7 @@ Where each section lives:
 - ``model_card``    ``show_pmt_model_card``;
 - ``quality``       ``show_data_quality``, ``show_methods_note``;
 - ``poverty_pockets``  ``show_poverty_pockets`` (the desa poverty map).
+- ``fairness``      ``show_group_fairness`` (Keadilan sasaran: errors by group).
 
 Every module of this package is imported here: the rendered pages' keys
 (:func:`konsel_analysis.reports.runner.report_code_files`) follow these imports.
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 from konsel_analysis.reports.sections import html_parts  # noqa: F401 (in the pages' render key)
 from konsel_analysis.reports.sections.areas import show_desa_breakdown, show_kecamatan_table
+from konsel_analysis.reports.sections.fairness import show_group_fairness
 from konsel_analysis.reports.sections.impact import show_impact_simulation
 from konsel_analysis.reports.sections.model_card import show_pmt_model_card
 from konsel_analysis.reports.sections.poverty_pockets import show_poverty_pockets
@@ -59,6 +61,7 @@ __all__ = [
     "show_data_quality",
     "show_desa_breakdown",
     "show_expected_errors",
+    "show_group_fairness",
     "show_impact_simulation",
     "show_kecamatan_table",
     "show_methods_note",

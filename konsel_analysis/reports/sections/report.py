@@ -42,6 +42,8 @@ STEP_TABLES = (
     "proxy_differences",
     "poverty_map_desa",
     "poverty_map_kecamatan",
+    "group_errors",
+    "group_expected_errors",
 )
 
 

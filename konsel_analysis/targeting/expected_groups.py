@@ -1,0 +1,206 @@
+"""Expected targeting errors in the register by group of households (issue 18).
+
+The register-side counterpart of :mod:`konsel_analysis.targeting.groups`: for each
+group level (in each kecamatan and the regency), the expected number of inclusion
+errors, exclusion errors and extreme-poor households not covered, with intervals,
+from **the same model and the same replicate draws** as the kecamatan figures of
+:func:`~konsel_analysis.targeting.expected.estimate_expected_errors`: every
+bootstrap refit of the model and every drawn village effect that moves a
+kecamatan's count moves its groups' counts too (:class:`GroupDraws` is fed inside
+that function's replicate loop). Only the household-chance part (the normal
+approximation to the Poisson-binomial sum of independent Bernoulli outcomes) is
+drawn per group cell, from a generator of its own, so that adding groups leaves
+the kecamatan draws unchanged.
+
+:func:`visit_shares` then sets the verification plan's share of visits in each
+group level against the level's share of expected errors: does the priority
+list under-visit a group?
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from konsel_analysis.targeting.expected import (
+    _REPLICATE_BIN,
+    COUNTS,
+    ReceiptAwareModel,
+    ReceiptRows,
+    _error_probabilities,
+    _village_loadings,
+)
+from konsel_analysis.targeting.groups import level_sort_key
+
+#: Extra seed material for the group cells' household-chance draws (the issue number).
+_GROUP_STREAM = 18
+
+
+def _codes(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The levels in reading order and each household's position among them."""
+    text = np.asarray(levels, dtype=str)
+    uniques = np.array(sorted(set(text), key=level_sort_key), dtype=object)
+    codes = pd.Index(uniques).get_indexer(text)
+    return uniques, codes
+
+
+class GroupDraws:
+    """Replicate draws of the expected error counts per (group level, area).
+
+    Built once per scoring run, then :meth:`add` is called with each replicate's
+    refitted model, register index and village effects; :meth:`table` gives the
+    point values and percentile intervals.
+    """
+
+    def __init__(
+        self,
+        groups: dict[str, np.ndarray],
+        *,
+        model: ReceiptAwareModel,
+        rows: ReceiptRows,
+        index: np.ndarray,
+        beneficiary: np.ndarray,
+        area_idx: np.ndarray,
+        areas: np.ndarray,
+        village: np.ndarray | None,
+        expected: dict[str, np.ndarray],
+        reps: int,
+        seed: int,
+    ):
+        self.rows, self.area_idx, self.areas = rows, area_idx, areas
+        self.beneficiary = beneficiary
+        self.expected = expected
+        self.cell = area_idx * 2 + rows.any_receipt.astype(np.int64)
+        self.levels = {g: _codes(v) for g, v in groups.items()}
+        self.rng = np.random.default_rng([seed, _GROUP_STREAM])
+        if village is None:
+            self.village_idx, self.loadings = None, None
+        else:
+            self.village_idx = np.unique(np.asarray(village, dtype=str), return_inverse=True)[1]
+            self.loadings = _village_loadings(model, rows, index, beneficiary)
+        n_areas = len(areas)
+        self.draws = {
+            g: {name: np.zeros((reps, n_areas * len(u))) for name in expected}
+            for g, (u, _) in self.levels.items()
+        }
+
+    def _household_probabilities(self, model: ReceiptAwareModel, index: np.ndarray) -> dict:
+        """Each household's error probabilities under a replicate, from binned indexes
+        (the binning of the kecamatan totals: same area, receipt and index bin)."""
+        bins = np.floor((index - index.min()) / _REPLICATE_BIN).astype(np.int64)
+        key = self.cell * (int(bins.max()) + 1) + bins
+        occupied, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        counts = np.bincount(inverse)
+        mean_index = np.bincount(inverse, weights=index) / counts
+        rows = ReceiptRows(self.rows.any_receipt[first], self.rows.dummies[first])
+        p = model.probabilities(rows, mean_index)
+        errors = _error_probabilities({f"p_{k}": v for k, v in p.items()}, rows.any_receipt)
+        return {name: q[inverse] for name, q in errors.items()}
+
+    def add(self, r: int, model: ReceiptAwareModel, index: np.ndarray, u: np.ndarray) -> None:
+        """Record replicate ``r``: its refitted model, register index and village effects."""
+        q = self._household_probabilities(model, index)
+        shift = (
+            {name: u[self.village_idx] * load for name, load in self.loadings.items()}
+            if self.loadings is not None
+            else {}
+        )
+        n_areas = len(self.areas)
+        for group, (uniques, codes) in self.levels.items():
+            cell = codes * n_areas + self.area_idx
+            size = n_areas * len(uniques)
+            for name, prob in q.items():
+                mean = np.bincount(cell, weights=prob, minlength=size)
+                var = np.bincount(cell, weights=prob * (1 - prob), minlength=size)
+                draw = mean + np.sqrt(var) * self.rng.standard_normal(size)
+                if name in shift:
+                    draw += np.bincount(cell, weights=shift[name], minlength=size)
+                self.draws[group][name][r] = draw
+
+    def table(self, ci: float) -> pd.DataFrame:
+        """Per group, level and area (and area ``ALL``): households, beneficiaries and
+        each expected count with ``_low``/``_high`` bounds of the ``ci`` interval."""
+        alpha = (1 - ci) / 2
+        n_areas = len(self.areas)
+        frames = []
+        for group, (uniques, codes) in self.levels.items():
+            cell = codes * n_areas + self.area_idx
+            size = n_areas * len(uniques)
+            households = np.bincount(cell, minlength=size).reshape(len(uniques), n_areas)
+            ben = np.bincount(cell, weights=self.beneficiary, minlength=size)
+            ben = ben.reshape(len(uniques), n_areas)
+            frame = pd.DataFrame(
+                {
+                    "group": group,
+                    "level": np.repeat(uniques, n_areas + 1),
+                    "area": np.tile([*self.areas, "ALL"], len(uniques)),
+                    "households": _with_total(households).ravel().astype(int),
+                    "beneficiaries": _with_total(ben).ravel().astype(int),
+                }
+            )
+            for name, q in self.expected.items():
+                point = np.bincount(cell, weights=q, minlength=size).reshape(len(uniques), n_areas)
+                draws = self.draws[group][name].reshape(-1, len(uniques), n_areas)
+                draws = np.concatenate([draws, draws.sum(axis=2, keepdims=True)], axis=2)
+                frame[name] = _with_total(point).ravel()
+                frame[f"{name}_low"] = np.maximum(np.quantile(draws, alpha, axis=0), 0).ravel()
+                frame[f"{name}_high"] = np.quantile(draws, 1 - alpha, axis=0).ravel()
+            frames.append(frame[frame["households"] > 0])
+        columns = ["group", "level", "area", "households", "beneficiaries"]
+        columns += [f"{n}{s}" for n in COUNTS for s in ("", "_low", "_high")]
+        if not frames:
+            return pd.DataFrame(columns=columns)
+        out = pd.concat(frames, ignore_index=True)
+
+        out.insert(5, "non_beneficiaries", out["households"] - out["beneficiaries"])
+        return out
+
+
+def _with_total(values: np.ndarray) -> np.ndarray:
+    """Levels x areas, with a last column summing the areas (the regency)."""
+    return np.concatenate([values, values.sum(axis=1, keepdims=True)], axis=1)
+
+
+def visit_shares(
+    by_group: pd.DataFrame,
+    groups: dict[str, np.ndarray],
+    area: np.ndarray,
+    is_visited: np.ndarray,
+) -> pd.DataFrame:
+    """Add the verification plan's visits to the group table.
+
+    Per group, level and area (and ``ALL``): ``visits``; ``share_of_visits`` (of the
+    area's visits); ``share_of_expected_errors`` (the level's expected inclusion
+    plus exclusion errors over the area's); and ``visit_error_ratio``, their ratio:
+    below 1, the priority list visits the level less than its share of errors.
+
+    >>> t = pd.DataFrame({"group": "g", "level": ["a", "b", "a", "b"],
+    ...     "area": ["x", "x", "ALL", "ALL"], "expected_inclusion_errors": [1.0, 3, 1, 3],
+    ...     "expected_exclusion_errors": [0.0, 0, 0, 0]})
+    >>> out = visit_shares(t, {"g": np.array(["a", "b", "b"])}, np.array(["x"] * 3),
+    ...     np.array([True, True, False]))
+    >>> out["share_of_visits"].tolist(), out["visit_error_ratio"].tolist()
+    ([0.5, 0.5, 0.5, 0.5], [2.0, 0.6666666666666666, 2.0, 0.6666666666666666])
+    """
+    out = by_group.copy()
+    errors = out["expected_inclusion_errors"] + out["expected_exclusion_errors"]
+    out["visits"] = 0
+    visited = np.asarray(is_visited, bool)
+    for group, levels in groups.items():
+        frame = pd.DataFrame({"level": np.asarray(levels, dtype=str), "area": area, "v": visited})
+        by_area = frame.groupby(["level", "area"])["v"].sum()
+        overall = frame.groupby("level")["v"].sum()
+        mine = out["group"] == group
+        keys = zip(out.loc[mine, "level"], out.loc[mine, "area"], strict=True)
+        out.loc[mine, "visits"] = [
+            int(overall.get(lv, 0)) if a == "ALL" else int(by_area.get((lv, a), 0))
+            for lv, a in keys
+        ]
+    totals = out.groupby(["group", "area"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["share_of_visits"] = out["visits"] / totals["visits"].transform("sum")
+        out["share_of_expected_errors"] = errors / errors.groupby(
+            [out["group"], out["area"]]
+        ).transform("sum")
+        out["visit_error_ratio"] = out["share_of_visits"] / out["share_of_expected_errors"]
+    return out
