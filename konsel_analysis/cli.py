@@ -172,6 +172,7 @@ def _register_step_commands(sub: argparse._SubParsersAction) -> None:
     from konsel_analysis.pmt.cli import register_validate_pmt
     from konsel_analysis.scale.cli import register_score_partitioned
     from konsel_analysis.targeting.cli import register_score, register_targeting
+    from konsel_analysis.verification.cli import register_verification
 
     for register in (
         register_check,
@@ -179,6 +180,7 @@ def _register_step_commands(sub: argparse._SubParsersAction) -> None:
         register_targeting,
         register_score,
         register_score_partitioned,
+        register_verification,
     ):
         register(sub)
 

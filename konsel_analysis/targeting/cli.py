@@ -224,6 +224,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         out=out,
         restricted=restricted,
         rejected_dir=out / "rejected",
+        audit_share=args.audit_share,
         **options,
     )
     return print_written(written)
@@ -241,5 +242,12 @@ def register_score(sub: argparse._SubParsersAction) -> None:
         "--restricted-out",
         default=None,
         help="folder for field lists with names and NIK (default restricted/)",
+    )
+    parser.add_argument(
+        "--audit-share",
+        type=float,
+        default=None,
+        help="share of the budget visited at random with known probabilities "
+        "(default parameters.yml verification.audit_share)",
     )
     parser.set_defaults(handler=_cmd_score)

@@ -9,8 +9,12 @@ fits the receipt-aware model (:mod:`.expected`) on the survey and writes to DIR:
 - ``expected_errors_by_area.csv``: area, beneficiaries, expected inclusion and
   exclusion errors and extreme-poor households not covered, each with
   ``_low``/``_high`` (90% intervals);
-- ``verification_allocation.csv``: the budget split across areas and its
-  expected yield.
+- ``verification_allocation.csv``: the priority visits' split across areas and
+  their expected yield;
+- ``verification_plan.csv``: every planned visit, priority and audit
+  (:mod:`konsel_analysis.verification.plan`; ``--audit-share`` of the budget, default
+  parameters.yml, goes to audit visits drawn at random with known probabilities).
+  ``is_visited`` in the scores marks the priority visits.
 
 Field lists with names and NIK (for the teams who visit) are written only under
 the restricted folder, never under reports/ (see :mod:`.field_lists`).
@@ -212,6 +216,7 @@ def run_score(
     restricted: Path | None = None,
     pseudonym_key: bytes | None = None,
     rejected_dir: Path | None = None,
+    audit_share: float | None = None,
 ) -> list[Path]:
     """Run ``konsel score`` and return the files written.
 
@@ -221,21 +226,28 @@ def run_score(
     Field lists go under ``restricted`` when given; with ``pseudonym_key`` they
     also carry the pseudonymous key the reports show for each household.
     """
+    from konsel_analysis.verification.plan import audit_visits, plan_round, planned_scores
+
     budget, minimum = visit_budget(budget, minimum_per_area)
+    share, n_audit = audit_visits(budget, audit_share)
     dataset = load_dataset(survey, config, rejected_dir)
     register = load_register(register_path, dataset.config, rejected_dir)
     result = score_register(
-        dataset, register, budget=budget, minimum_per_area=minimum, reps=reps, seed=seed
+        dataset, register, budget=budget - n_audit, minimum_per_area=minimum, reps=reps, seed=seed
     )
+    plan = plan_round(result.scores, budget, minimum, share, seed=seed)
     written = [
         write_parquet_atomic(result.scores, out / "register_scores.parquet"),
         write_csv_atomic(result.expected_by_area, out / "expected_errors_by_area.csv"),
         write_csv_atomic(result.allocation, out / "verification_allocation.csv"),
+        write_csv_atomic(plan, out / "verification_plan.csv"),
     ]
     if restricted is not None:
         from konsel_analysis.targeting.field_lists import write_field_lists
 
-        written += write_field_lists(result.scores, register, restricted, pseudonym_key)
+        # The field lists hold every planned visit in plan order, audits unmarked.
+        lists = planned_scores(result.scores, plan)
+        written += write_field_lists(lists, register, restricted, pseudonym_key)
     for intake in (dataset.intake, register.intake):
         rejected = write_rejected(intake)
         written += [rejected] if rejected else []
