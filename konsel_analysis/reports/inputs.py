@@ -61,7 +61,7 @@ from konsel_analysis.files import write_atomic
 from konsel_analysis.geography import REGENCY_CODE, load_kecamatan, load_villages
 from konsel_analysis.parameters import load_parameters
 from konsel_analysis.paths import ProjectPaths, project_paths
-from konsel_analysis.reports import step_tables
+from konsel_analysis.reports import step_tables, verification_tables
 from konsel_analysis.reports.step_tables import StepFiles, locate_step_outputs
 from konsel_analysis.synth import MANIFEST_FILE, TABLE_FILES
 
@@ -488,6 +488,12 @@ TABLE_BUILDERS: dict[str, Table] = {
     "pmt_curve": Table(step_tables.tabulate_pmt_curve, ("pmt",)),
     "intake_counts": Table(step_tables.tabulate_intake, ("intake",)),
     "proxy_differences": Table(step_tables.tabulate_proxy_differences, ("intake",)),
+    "verification_results": Table(
+        verification_tables.tabulate_verification_results, ("verification",)
+    ),
+    "verification_calibration": Table(
+        verification_tables.tabulate_verification_calibration, ("verification",)
+    ),
 }
 
 

@@ -46,6 +46,14 @@ STEP_OUTPUTS = {
         "verification_allocation.csv",
     ),
     "impact": ("impact_by_area.csv",),
+    "verification": (
+        "verification_by_area.csv",
+        "calibration_by_band.csv",
+        "outcomes_by_area.csv",
+        "decisions_by_area.csv",
+        "next_round_plan.csv",
+        "round.json",
+    ),
 }
 #: Policy numbers that must match between a step and the report (the budget decides
 #: who is visited, so only the steps that choose visits depend on it).
@@ -55,6 +63,11 @@ _POLICY_CHECKED = {
     "targeting": ("poverty_line_idr", "extreme_poverty_line_idr"),
     "score": ("poverty_line_idr", "extreme_poverty_line_idr", "verification_budget_visits"),
     "impact": ("poverty_line_idr", "extreme_poverty_line_idr", "verification_budget_visits"),
+    "verification": (
+        "poverty_line_idr",
+        "extreme_poverty_line_idr",
+        "verification_budget_visits",
+    ),
 }
 #: Why a step's tables are missing (sections phrase these in the report's language).
 MISSING, OTHER_DATA, OTHER_SETTINGS = "missing", "other_data", "other_settings"
@@ -115,6 +128,7 @@ def locate_step_outputs(
         "targeting": paths.targeting,
         "score": paths.score,
         "impact": paths.impact,
+        "verification": paths.processed / "verification",
     }
     files, unavailable = {}, {}
     for step, folder in folders.items():

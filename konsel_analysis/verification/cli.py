@@ -264,7 +264,7 @@ def import_round(
         by_area[column] = after[column].to_numpy()
     by_area = by_area.reset_index()[BY_AREA_COLUMNS]
 
-    outcomes = _outcome_counts(results.visits, area_of)
+    outcomes = _outcome_counts(results.visits, area_of, table)
     village = _villages(register)
     lists = decision_rows(visits, results.corrections, village)
     counts = decision_counts(
@@ -296,12 +296,20 @@ def import_round(
     )  # fmt: skip
 
 
-def _outcome_counts(visits: pd.DataFrame, area_of: pd.Series) -> pd.DataFrame:
+def _outcome_counts(visits: pd.DataFrame, area_of: pd.Series, planned) -> pd.DataFrame:
+    """Per area and ALL: accepted visits by outcome, and among the planned visits met, the
+    errors the model predicted (sum of P(error)) and those found."""
     from konsel_analysis.verification.outcomes import OUTCOME_CODES
 
+    areas = [*sorted(area_of.unique())]
     table = pd.crosstab(visits["household_id"].map(area_of), visits["outcome"])
-    table = table.reindex(columns=list(OUTCOME_CODES), fill_value=0)
+    table = table.reindex(index=areas, columns=list(OUTCOME_CODES), fill_value=0)
+    met = planned[planned["met"]]
+    table["predicted_errors_met"] = met.groupby("area")["p_error"].sum().reindex(areas).fillna(0)
+    found = (met["y_inclusion"] + met["y_exclusion"]).groupby(met["area"]).sum()
+    table["found_errors_met"] = found.reindex(areas).fillna(0).astype(int)
     table.loc["ALL"] = table.sum()
+    table["predicted_errors_met"] = table["predicted_errors_met"].round(2)
     table.index.name, table.columns.name = "area", None
     return table.reset_index()
 

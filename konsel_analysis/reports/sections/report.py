@@ -40,6 +40,8 @@ STEP_TABLES = (
     "pmt_curve",
     "intake_counts",
     "proxy_differences",
+    "verification_results",
+    "verification_calibration",
 )
 
 
