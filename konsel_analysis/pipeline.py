@@ -331,8 +331,9 @@ def _verification_headline(ctx: StepContext) -> str:
         return "no verification round in data/raw/verification yet"
     r = pd.read_csv(path, dtype={"area": str}).set_index("area").loc["ALL"]
     return (
-        f"round results: {r['visits_done']:,} of {r['planned_visits']:,} visits done; "
-        f"{r['found_inclusion_errors']:,} inclusion and {r['found_exclusion_errors']:,} "
+        f"round results: {int(r['visits_done']):,} of {int(r['planned_visits']):,} visits done; "
+        f"{int(r['found_inclusion_errors']):,} inclusion and "
+        f"{int(r['found_exclusion_errors']):,} "
         f"exclusion errors found; estimated inclusion errors in the register "
         f"{r['estimated_inclusion_errors']:,.0f} (90%: {r['estimated_inclusion_errors_low']:,.0f}"
         f"-{r['estimated_inclusion_errors_high']:,.0f})"

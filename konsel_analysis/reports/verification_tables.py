@@ -50,8 +50,11 @@ def tabulate_verification_results(data: ReportData) -> pd.DataFrame:
         .reset_index()
     )
     nxt = _area_code(nxt).set_index("area_code")
-    out = table.join(outcomes).join(decisions).join(nxt).fillna(
-        {c: 0 for c in [*decisions.columns, *nxt.columns]}
+    out = (
+        table.join(outcomes)
+        .join(decisions)
+        .join(nxt)
+        .fillna({c: 0 for c in [*decisions.columns, *nxt.columns]})
     )
     out["round"] = int(summary["round"])
     return out.reset_index()

@@ -110,9 +110,7 @@ def _outcome_table(report: Report, r: pd.Series) -> str:
     labels = OUTCOME_LABELS if lang == "id" else OUTCOME_LABELS_EN
     done = max(int(r["visits_done"]), 1)
     rows = [
-        [labels[c], number(r[c], lang), percent(r[c] / done, lang)]
-        for c in OUTCOME_CODES
-        if c in r
+        [labels[c], number(r[c], lang), percent(r[c] / done, lang)] for c in OUTCOME_CODES if c in r
     ]
     header = [
         report.tr("Hasil kunjungan", "Visit outcome"),
@@ -184,7 +182,7 @@ def _calibration_table(report: Report) -> str:
 
 
 def show_verification_results(report: Report) -> None:
-    """"Hasil verifikasi": shown only when a round's results were imported."""
+    """Draw "Hasil verifikasi", only when a round's results were imported."""
     r = report.row("verification_results", report.area_code)
     if r is None:
         return
