@@ -96,13 +96,13 @@ def test_import_writes_the_contract_and_plans_the_next_round(round_one):
 
 def test_reruns_are_byte_identical(round_one):
     _, root, common = round_one
-    assert run_import(root, common, root / "results.xlsx", "again_a") == 0
-    assert run_import(root, common, root / "results.xlsx", "again_b") == 0
-    for path in sorted((root / "again_a").rglob("*.*")):
-        assert (
-            path.read_bytes()
-            == (root / "again_b" / path.relative_to(root / "again_a")).read_bytes()
-        )
+    if not (root / "r1").exists():  # the contract test imports it first
+        assert run_import(root, common, root / "results.xlsx", "r1") == 0
+    assert run_import(root, common, root / "results.xlsx", "again") == 0
+    written = sorted(p for p in (root / "r1").rglob("*") if p.is_file())
+    assert len(written) >= 7
+    for path in written:
+        assert path.read_bytes() == (root / "again" / path.relative_to(root / "r1")).read_bytes()
 
 
 def test_a_round_with_half_the_kecamatan_returned(round_one):
