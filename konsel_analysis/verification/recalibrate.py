@@ -13,15 +13,15 @@ log-odds, separately for beneficiaries (inclusion errors) and non-beneficiaries
 
 with ``s`` the receipt status and ``k`` the kecamatan: the calibration intercept and
 slope of Cox (1958) per status (priority visits sit at high ``p``, audit visits at
-low ``p``, so both are identified), and kecamatan shifts partially pooled (a kecamatan with few met households
-keeps nearly the regency shift; one without any keeps it with the full prior
-spread ``tau``). ``tau`` is chosen on a grid by the Laplace approximation to the
-marginal likelihood (empirical Bayes). Why not refit the selection model on the
-survey plus the visits? The visits were chosen on the model's P(error) and carry
-no consumption for most households; conditioning on ``p_i`` keeps the priority
-selection ignorable (the visits were chosen on ``p_i`` and kecamatan, both in the
-model), and intercept shifts leave the model's ranking within a kecamatan as it
-was, which the priority lists rely on.
+low ``p``, so both are identified), and kecamatan shifts partially pooled (a
+kecamatan with few met households keeps nearly the regency shift; one without any
+keeps it with the full prior spread ``tau``). ``tau`` is chosen on a grid by the
+Laplace approximation to the marginal likelihood (empirical Bayes). Why not refit
+the selection model on the survey plus the visits? The visits were chosen on the
+model's P(error) and carry no consumption for most households; conditioning on
+``p_i`` keeps the priority selection ignorable (the visits were chosen on ``p_i``
+and kecamatan, both in the model), and intercept shifts leave the model's ranking
+within a kecamatan as it was, which the priority lists rely on.
 
 Uncertainty: coefficients are drawn from the Laplace posterior ``N(theta, H^-1)``;
 each draw gives every unvisited household a probability, and a count per area is

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.special import expit, logit
+from scipy.special import expit
 
 from konsel_analysis.verification.recalibrate import expected_counts_after, recalibrate
 
