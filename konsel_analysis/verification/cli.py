@@ -220,6 +220,11 @@ def import_round(
             f"register {register_path.name} does not; give the plan made from this register"
         )
     results = read_results(results_path, ids, plan["household_id"])
+    if results.visits.empty:
+        raise UserError(
+            f"{results_path}: no row has a visit date and an outcome in 'Hasil kunjungan' "
+            "(or 'outcome'); fill them in for the visits done, or wait for the lists to return"
+        )
     register = _apply_corrections(register, results.corrections, results_path)
     scored = score_register(dataset, register, budget=1, minimum_per_area=0, reps=reps, seed=seed)
     scores = scored.scores.assign(household_id=ids)
