@@ -146,3 +146,45 @@ def test_bad_results_file_exit_2_one_sentence_nothing_written(round_one, tmp_pat
     err = capsys.readouterr().err
     assert str(bad) in err and "'outcome'" in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_the_report_section_shows_the_round_in_counts_only(round_one, monkeypatch):
+    from types import SimpleNamespace
+
+    from konsel_analysis.reports import verification_tables
+    from konsel_analysis.reports.sections import verification_results as section
+    from konsel_analysis.reports.sections.report import Report
+
+    data, root, common = round_one
+    if not (root / "r1").exists():
+        assert run_import(root, common, root / "results.xlsx", "r1") == 0
+    steps = SimpleNamespace(path=lambda name: root / "r1" / name)
+    tables = {
+        "verification_results": verification_tables.tabulate_verification_results(
+            SimpleNamespace(steps=steps)
+        ),
+        "verification_calibration": verification_tables.tabulate_verification_calibration(
+            SimpleNamespace(steps=steps)
+        ),
+    }
+    shown = []
+    monkeypatch.setattr(section, "_show", lambda *parts: shown.append("\n".join(parts)))
+    for code, language in (("74.05", "id"), ("74.05.01", "en")):
+        report = SimpleNamespace(
+            area_code=code,
+            language=language,
+            tr=lambda i, e, lang=language: i if lang == "id" else e,
+            table=tables.get,
+            row=lambda name, area, **_: Report.row(SimpleNamespace(table=tables.get), name, area),
+        )
+        section.show_verification_results(report)
+    regency, kecamatan = shown
+    by_area = pd.read_csv(root / "r1/verification_by_area.csv", dtype={"area": str})
+    total = by_area.set_index("area").loc["ALL"]
+    assert "Hasil verifikasi" in regency and "Perbandingan putaran" in regency
+    assert f"<b>{int(total['found_inclusion_errors'])} penerima yang tidak layak</b>" in regency
+    assert "Verification results" in kecamatan and "Round 2 is planned" in kecamatan
+    ids = set(data.register["household_id"]) | set(data.register["nik_head"])
+    for page in shown:
+        assert not any(i in page for i in ids)
+        assert not any(n in page for n in data.register["name_head"].head(200))
