@@ -185,7 +185,7 @@ def import_round(
     budget: int | None = None,
     minimum_per_area: int | None = None,
     audit_share: float | None = None,
-    reps: int = 200,
+    reps: int = 20,
     seed: int = 0,
 ) -> ImportedRound:
     """Read, check and estimate a round; plan the next (nothing is written)."""
@@ -413,7 +413,13 @@ def register_verification(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--round", type=int, default=1, help="the round's number (default 1)")
     imp.add_argument("--budget", type=int, default=None, help="visits of the next round")
     imp.add_argument("--audit-share", type=float, default=None, help="audit share, next round")
-    imp.add_argument("--reps", type=int, default=200, help="bootstrap replicates of the model")
+    imp.add_argument(
+        "--reps",
+        type=int,
+        default=20,
+        help="bootstrap replicates of the model (default 20: the import uses its point "
+        "probabilities; its intervals come from the recalibration)",
+    )
     imp.add_argument("--seed", type=int, default=0, help="seed")
     imp.add_argument("--out", required=True, help="output folder")
     imp.add_argument("--restricted-out", default=None, help="folder for per-desa decisions")
