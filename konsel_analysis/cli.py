@@ -37,6 +37,12 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         households=args.households, seed=args.seed, survey_households=args.survey_households
     )
     written = write_konsel(data, out)
+    if not args.no_round:
+        from konsel_analysis.paths import DEFAULT_DATASET_CONFIG
+        from konsel_analysis.verification.rounds import write_demo_round
+
+        # A completed first round (plan and simulated results), so the reports show it.
+        written += write_demo_round(out, data.register_truth, DEFAULT_DATASET_CONFIG, args.seed)
     seconds = time.perf_counter() - started
     print(
         f"Synthetic Konsel (seed {args.seed}): {len(data.register):,} register households, "
@@ -122,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", default=None, help="folder to write (default data/raw)")
     synth.add_argument("--force", action="store_true", help="replace existing raw data")
     synth.add_argument(
+        "--no-round",
+        action="store_true",
+        help="leave out the completed first verification round (data/raw/verification/)",
+    )
+    synth.add_argument(
         "--partitioned",
         action="store_true",
         help="write a register of any size as Parquet partitions, regency by regency "
@@ -183,6 +194,7 @@ def _register_step_commands(sub: argparse._SubParsersAction) -> None:
     from konsel_analysis.poverty_map.cli import register_poverty_map
     from konsel_analysis.scale.cli import register_score_partitioned
     from konsel_analysis.targeting.cli import register_score, register_targeting
+    from konsel_analysis.verification.cli import register_verification
 
     for register in (
         register_check,
@@ -191,6 +203,7 @@ def _register_step_commands(sub: argparse._SubParsersAction) -> None:
         register_score,
         register_score_partitioned,
         register_poverty_map,
+        register_verification,
     ):
         register(sub)
 

@@ -331,6 +331,46 @@ def _poverty_map_headline(ctx: StepContext) -> str:
     )
 
 
+def _import_verification_round(ctx: StepContext) -> list[Path]:
+    from konsel_analysis.verification.rounds import import_latest_round
+
+    return import_latest_round(
+        ctx.paths.raw,
+        ctx.survey,
+        ctx.register,
+        ctx.settings.config,
+        ctx.paths.processed / "verification",
+        ctx.paths.restricted,
+        seed=ctx.settings.seed,
+    )
+
+
+def _verification_round_files(ctx: StepContext) -> dict:
+    """The digests of the latest complete round's raw files (none: no round yet)."""
+    from konsel_analysis.verification.rounds import round_files
+
+    rounds = round_files(ctx.paths.raw)
+    if not rounds:
+        return {"round": "none"}
+    n, plan, results = rounds[-1]
+    return {"round": n, "plan": file_digest(plan), "results": file_digest(results)}
+
+
+def _verification_headline(ctx: StepContext) -> str:
+    path = ctx.paths.processed / "verification" / "verification_by_area.csv"
+    if not path.exists():
+        return "no verification round in data/raw/verification yet"
+    r = pd.read_csv(path, dtype={"area": str}).set_index("area").loc["ALL"]
+    return (
+        f"round results: {int(r['visits_done']):,} of {int(r['planned_visits']):,} visits done; "
+        f"{int(r['found_inclusion_errors']):,} inclusion and "
+        f"{int(r['found_exclusion_errors']):,} "
+        f"exclusion errors found; estimated inclusion errors in the register "
+        f"{r['estimated_inclusion_errors']:,.0f} (90%: {r['estimated_inclusion_errors_low']:,.0f}"
+        f"-{r['estimated_inclusion_errors_high']:,.0f})"
+    )
+
+
 STEPS: list[Step] = [
     Step(
         "validated inputs (row checks, survey-register comparability)",
@@ -413,6 +453,16 @@ STEPS: list[Step] = [
         run=_poverty_map,
         headline=_poverty_map_headline,
         cost=25.0,
+    ),
+    Step(
+        "verification round (the latest returned results: estimates, next round's plan)",
+        manifest=lambda p: p.processed / "verification" / MANIFEST_NAME,
+        inputs=("survey", "register"),
+        modules=("konsel_analysis.verification.rounds", "konsel_analysis.verification.cli"),
+        settings=lambda ctx: {"seed": ctx.settings.seed, **_verification_round_files(ctx)},
+        run=_import_verification_round,
+        headline=_verification_headline,
+        cost=3.0,
     ),
 ]
 

@@ -41,6 +41,7 @@ def test_long_steps_first_and_short_ones_after_the_register_is_checked():
         "survey-measured targeting errors",
         "checked register",
         "register scoring",
+        "verification round",
         "validated inputs",
         "impact simulation",
         "register summary by kecamatan",

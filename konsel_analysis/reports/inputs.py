@@ -64,6 +64,7 @@ from konsel_analysis.geography import REGENCY_CODE, load_kecamatan, load_village
 from konsel_analysis.parameters import load_parameters
 from konsel_analysis.paths import ProjectPaths, project_paths
 from konsel_analysis.reports import group_tables, step_tables
+from konsel_analysis.reports import step_tables, verification_tables
 from konsel_analysis.reports.step_tables import StepFiles, locate_step_outputs
 from konsel_analysis.synth import MANIFEST_FILE, TABLE_FILES
 
@@ -494,6 +495,12 @@ TABLE_BUILDERS: dict[str, Table] = {
     "poverty_map_kecamatan": Table(step_tables.tabulate_poverty_map_kecamatan, ("poverty_map",)),
     "group_errors": Table(group_tables.tabulate_group_errors, ("targeting",)),
     "group_expected_errors": Table(group_tables.tabulate_group_expected_errors, ("score",)),
+    "verification_results": Table(
+        verification_tables.tabulate_verification_results, ("verification",)
+    ),
+    "verification_calibration": Table(
+        verification_tables.tabulate_verification_calibration, ("verification",)
+    ),
 }
 
 

@@ -47,6 +47,14 @@ STEP_OUTPUTS = {
     ),
     "impact": ("impact_by_area.csv",),
     "poverty_map": ("poverty_map.csv", "poverty_map_upper.csv", "poverty_map_areas.csv"),
+    "verification": (
+        "verification_by_area.csv",
+        "calibration_by_band.csv",
+        "outcomes_by_area.csv",
+        "decisions_by_area.csv",
+        "next_round_plan.csv",
+        "round.json",
+    ),
 }
 #: Policy numbers that must match between a step and the report (the budget decides
 #: who is visited, so only the steps that choose visits depend on it).
@@ -57,6 +65,11 @@ _POLICY_CHECKED = {
     "score": ("poverty_line_idr", "extreme_poverty_line_idr", "verification_budget_visits"),
     "impact": ("poverty_line_idr", "extreme_poverty_line_idr", "verification_budget_visits"),
     "poverty_map": ("poverty_line_idr", "extreme_poverty_line_idr"),
+    "verification": (
+        "poverty_line_idr",
+        "extreme_poverty_line_idr",
+        "verification_budget_visits",
+    ),
 }
 #: Why a step's tables are missing (sections phrase these in the report's language).
 MISSING, OTHER_DATA, OTHER_SETTINGS = "missing", "other_data", "other_settings"
@@ -118,6 +131,7 @@ def locate_step_outputs(
         "score": paths.score,
         "impact": paths.impact,
         "poverty_map": paths.processed / "poverty_map",
+        "verification": paths.processed / "verification",
     }
     files, unavailable = {}, {}
     for step, folder in folders.items():

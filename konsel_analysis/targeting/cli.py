@@ -251,6 +251,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         rejected_dir=out / "rejected",
         # The field lists carry the pseudonyms the reports show, as the pipeline's do.
         pseudonym_key=load_or_create_secret_key(paths.root),
+        audit_share=args.audit_share,
         **options,
     )
     return print_written(written)
@@ -268,5 +269,12 @@ def register_score(sub: argparse._SubParsersAction) -> None:
         "--restricted-out",
         default=None,
         help="folder for field lists with names and NIK (default restricted/)",
+    )
+    parser.add_argument(
+        "--audit-share",
+        type=float,
+        default=None,
+        help="share of the budget visited at random with known probabilities "
+        "(default parameters.yml verification.audit_share)",
     )
     parser.set_defaults(handler=_cmd_score)

@@ -15,6 +15,12 @@ fits the receipt-aware model (:mod:`.expected`) on the survey and writes to DIR:
   head, a member aged 70+, ...; :mod:`.groups`) and area, with 90% intervals from
   the same replicates, and the visits against the level's share of errors
   (:mod:`.expected_groups`).
+- ``verification_allocation.csv``: the priority visits' split across areas and
+  their expected yield;
+- ``verification_plan.csv``: every planned visit, priority and audit
+  (:mod:`konsel_analysis.verification.plan`; ``--audit-share`` of the budget, default
+  parameters.yml, goes to audit visits drawn at random with known probabilities).
+  ``is_visited`` in the scores marks the priority visits.
 
 Field lists with names and NIK (for the teams who visit) are written only under
 the restricted folder, never under reports/ (see :mod:`.field_lists`).
@@ -247,6 +253,7 @@ def run_score(
     restricted: Path | None = None,
     pseudonym_key: bytes | None = None,
     rejected_dir: Path | None = None,
+    audit_share: float | None = None,
 ) -> list[Path]:
     """Run ``konsel score`` and return the files written.
 
@@ -256,6 +263,8 @@ def run_score(
     Field lists go under ``restricted`` when given; with ``pseudonym_key`` they
     also carry the pseudonymous key the reports show for each household.
     """
+    from konsel_analysis.verification.plan import audit_visits, plan_round, planned_scores
+
     budget_given, minimum_given = budget is not None, minimum_per_area is not None
     budget, minimum = visit_budget(budget, minimum_per_area)
     dataset = load_dataset(survey, config, rejected_dir)
@@ -273,19 +282,24 @@ def run_score(
         dataset.frame[dataset.config.household_id], register.household_id, survey, register_path
     )
     warn_incomparable(dataset, register)
+    share, n_audit = audit_visits(budget, audit_share)
     result = score_register(
-        dataset, register, budget=budget, minimum_per_area=minimum, reps=reps, seed=seed
+        dataset, register, budget=budget - n_audit, minimum_per_area=minimum, reps=reps, seed=seed
     )
+    plan = plan_round(result.scores, budget, minimum, share, seed=seed)
     written = [
         write_parquet_atomic(result.scores, out / "register_scores.parquet"),
         write_csv_atomic(result.expected_by_area, out / "expected_errors_by_area.csv"),
         write_csv_atomic(result.allocation, out / "verification_allocation.csv"),
         write_csv_atomic(result.expected_by_group, out / "expected_errors_by_group.csv"),
+        write_csv_atomic(plan, out / "verification_plan.csv"),
     ]
     if restricted is not None:
         from konsel_analysis.targeting.field_lists import write_field_lists
 
-        written += write_field_lists(result.scores, register, restricted, pseudonym_key)
+        # The field lists hold every planned visit in plan order, audits unmarked.
+        lists = planned_scores(result.scores, plan)
+        written += write_field_lists(lists, register, restricted, pseudonym_key)
     for intake in (dataset.intake, register.intake):
         rejected = write_rejected(intake)
         written += [rejected] if rejected else []

@@ -122,8 +122,14 @@ def test_score_writes_the_contract(scored):
     ):
         assert column in expected.columns
     allocation = pd.read_csv(root / "out/verification_allocation.csv", dtype={"area": str})
-    assert allocation["visits"].sum() == 1000 == scores["is_visited"].sum()
-    assert allocation["visits"].min() >= 40  # parameters.yml: at least 40 per kecamatan
+    # parameters.yml: 10% of the 1,000 visits are audits, the rest priority visits.
+    assert allocation["visits"].sum() == 900 == scores["is_visited"].sum()
+    # parameters.yml: at least 40 per kecamatan, as far as 900 priority visits go (36
+    # each); the audit's two draws per kecamatan and receipt bring each to 40.
+    assert allocation["visits"].min() == 36
+    plan = pd.read_csv(root / "out/verification_plan.csv", dtype={"area": str})
+    assert len(plan) == 1000 and plan["is_audit"].sum() == 100
+    assert plan.groupby("area").size().min() >= 40
 
 
 def test_personal_data_only_in_the_restricted_folder(scored):
@@ -226,7 +232,7 @@ def test_score_works_with_other_column_names_and_no_pkh_components(tmp_path):
     )
     scores = pd.read_parquet(tmp_path / "o/register_scores.parquet")
     assert (scores["worth"] == 1).all()  # unknown programmes: every correction counts 1
-    assert scores["is_visited"].sum() == 300
+    assert scores["is_visited"].sum() == 270  # and 30 audit visits (parameters.yml: 10%)
     # The personal columns the config names reach the field lists, and only them.
     niks, names = data.register["nik_head"], data.register["name_head"]
     assert find_personal_data(tmp_path / "o", niks, names) == []

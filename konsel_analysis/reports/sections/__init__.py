@@ -19,6 +19,7 @@ Where each section lives:
 - ``areas``         ``show_desa_breakdown``, ``show_kecamatan_table``;
 - ``verification``  ``show_verification_allocation``, ``show_priority_households``;
 - ``impact``        ``show_impact_simulation``;
+- ``verification_results``  ``show_verification_results`` (when a round was imported);
 - ``model_card``    ``show_pmt_model_card``;
 - ``quality``       ``show_data_quality``, ``show_methods_note``;
 - ``poverty_pockets``  ``show_poverty_pockets`` (the desa poverty map).
@@ -51,6 +52,7 @@ from konsel_analysis.reports.sections.verification import (
     show_priority_households,
     show_verification_allocation,
 )
+from konsel_analysis.reports.sections.verification_results import show_verification_results
 from konsel_analysis.reports.sections.welfare import show_coverage_curve, show_welfare_distribution
 
 __all__ = [
@@ -72,5 +74,6 @@ __all__ = [
     "show_targeting_errors",
     "show_title",
     "show_verification_allocation",
+    "show_verification_results",
     "show_welfare_distribution",
 ]

@@ -44,6 +44,8 @@ STEP_TABLES = (
     "poverty_map_kecamatan",
     "group_errors",
     "group_expected_errors",
+    "verification_results",
+    "verification_calibration",
 )
 
 
