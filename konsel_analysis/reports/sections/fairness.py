@@ -46,7 +46,7 @@ def plot_exclusion_by_group(rows: pd.DataFrame, regency: float, language: str):
     rows = rows.reset_index(drop=True)
     y = np.arange(len(rows))[::-1]
     fig, ax = plt.subplots(figsize=(9, 0.36 * len(rows) + 1.6))
-    fig.subplots_adjust(left=0.42, right=0.97, top=0.93, bottom=0.8 / (0.36 * len(rows) + 1.6))
+    fig.subplots_adjust(left=0.46, right=0.97, top=0.93, bottom=0.8 / (0.36 * len(rows) + 1.6))
     flagged = rows["gap_excludes_zero"].astype(bool).to_numpy()
     for mask, colour in ((~flagged, charts.COLOURS["pkh"]), (flagged, FLAG_COLOUR)):
         part = rows[mask]
