@@ -100,7 +100,7 @@ def main() -> None:
         rows.append(one_seed(seed, args.reps, args.weights))
         print(pd.DataFrame(rows[-1:]).round(3).to_string(index=False), flush=True)
     table = pd.DataFrame(rows)
-    print(table.round(3).to_markdown(index=False) if hasattr(table, "to_markdown") else table)
+    print(table.round(3).to_string(index=False))
     print("mean:", table.drop(columns=["transformation"]).mean().round(3).to_dict())
 
 

@@ -73,6 +73,14 @@ class Households:
         )
 
 
+def area_order(labels: np.ndarray) -> np.ndarray:
+    """Area labels in order: by number when every label is a number, else as text."""
+    numbers = pd.to_numeric(pd.Series(labels), errors="coerce")
+    if len(labels) and numbers.notna().all():
+        return np.asarray(labels)[np.argsort(numbers.to_numpy(), kind="stable")]
+    return np.sort(np.asarray(labels))
+
+
 def result_columns(measures=MEASURES) -> list[str]:
     """The columns of ``poverty_map.csv``, in order (the command's stable contract)."""
     cols = ["area", "census_households", "sampled_households"]
@@ -172,7 +180,7 @@ class PovertyMap:
     def fit(self, survey: Households, census: Households) -> PovertyMap:
         if survey.welfare is None:
             raise ValueError("the survey needs welfare")
-        self.areas_ = np.unique(np.asarray(census.area).astype(str))
+        self.areas_ = area_order(np.unique(np.asarray(census.area).astype(str)))
         index = {a: i for i, a in enumerate(self.areas_)}
         s_area = np.asarray(survey.area).astype(str)
         missing = sorted(set(s_area) - set(index))
@@ -227,7 +235,7 @@ class PovertyMap:
         upper_of = None
         if census.upper is not None:
             up = pd.Series(np.asarray(census.upper).astype(str)).groupby(g_c).first()
-            self.upper_areas_ = np.unique(up.to_numpy())
+            self.upper_areas_ = area_order(np.unique(up.to_numpy()))
             uidx = {a: i for i, a in enumerate(self.upper_areas_)}
             upper_of = np.array([uidx[up[d]] for d in range(D)])
         self.table_ = self._table(
@@ -298,7 +306,8 @@ class PovertyMap:
             out[f"direct_poor_persons{suffix}"] = out[f"direct_poverty_rate{suffix}"] * persons
             out[f"poor_persons{suffix}"] = out[f"poverty_rate{suffix}"] * persons
         out["poor_persons_rmse"] = out["rmse"] * persons
-        return out.loc[:, [c for c in result_columns(self.measures_) if c in out.columns]]
+        # Every contract column, a measure without its line (no extreme line) left empty.
+        return out.reindex(columns=result_columns())
 
     def summary(self) -> dict:
         """What was fitted: transformation, variance components, ICC, design columns."""

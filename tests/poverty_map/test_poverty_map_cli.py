@@ -127,3 +127,50 @@ def test_weights_enter_the_direct_estimate(tables):
     )
     assert out.direct_poverty_rate.tolist()[0] == pytest.approx(0.75)
     assert np.isnan(out.direct_poverty_rate.iloc[1])
+
+
+def test_a_census_with_other_column_names_and_no_persons(tmp_path):
+    # 30 areas, numeric codes, a third unsampled; log-normal welfare; census columns renamed
+    rng = np.random.default_rng(8)
+    area = np.repeat(np.arange(1, 31), 60)
+    x = rng.normal(size=len(area))
+    welfare = np.exp(9 + 0.5 * x + rng.normal(0, 0.2, 30)[area - 1] + rng.normal(0, 0.5, len(area)))
+    pop = pd.DataFrame({"hid": np.arange(len(area)), "dist": area, "inc": welfare, "z": x})
+    rows = np.concatenate([np.flatnonzero(area == d)[:12] for d in range(1, 21)])
+    pop.iloc[rows].assign(w=5.0).to_csv(tmp_path / "sample.csv", index=False)
+    census = pop.drop(columns=["inc"]).rename(columns={"hid": "id", "dist": "district", "z": "Z"})
+    census.to_csv(tmp_path / "census.csv", index=False)
+    (tmp_path / "sample.yml").write_text(
+        "household_id: hid\nwelfare: inc\nweight: w\narea: dist\n"
+        "proxies: {numeric: [z]}\npoverty_line: 5000\n"
+    )
+    (tmp_path / "census.yml").write_text(
+        "household_id: id\narea: district\nproxies: {numeric: [Z]}\n"
+    )
+    code = main(
+        [
+            "poverty-map",
+            "--survey",
+            str(tmp_path / "sample.csv"),
+            "--census",
+            str(tmp_path / "census.csv"),
+            "--config",
+            str(tmp_path / "sample.yml"),
+            "--census-config",
+            str(tmp_path / "census.yml"),
+            "--reps",
+            "20",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    assert code == 0
+    table = pd.read_csv(tmp_path / "out/poverty_map.csv")
+    assert list(table.columns) == result_columns()
+    assert table.area.tolist() == sorted(table.area.tolist()) and len(table) == 30
+    assert (table.method == "EB").sum() == 20 and table.extreme_poverty_rate.isna().all()
+    # rates over households: poor "persons" are poor households here
+    assert table.poor_persons.to_numpy() == pytest.approx(60 * table.poverty_rate.to_numpy(), rel=1e-4)
+    # the direct estimate of a sampled area is its share of the 12 sampled households
+    poor = pop.iloc[rows].assign(p=lambda f: f.inc < 5000).groupby("dist").p.mean()
+    assert table.direct_poverty_rate[:20].to_numpy() == pytest.approx(poor.to_numpy(), abs=1e-6)
