@@ -285,7 +285,8 @@ def _scorecard_lines(card: dict) -> list[str]:
         "",
         f"`scorecard_points.csv`: {sc['why']}. Whole points ({sc['points_per_unit']} per unit "
         f"of the score), {sc['rows']} rows. Selected: quota ({sc['quota_share']:.1%}) "
-        f"fewer than {sc['cutoff_quota']:,} points{line}.",
+        f"fewer than {sc['cutoff_quota']:,} points{line}. Proxies it takes as log(1 + value): "
+        f"{', '.join(sc.get('log1p') or []) or 'none'}.",
         "",
     ]
 

@@ -89,6 +89,7 @@ class PointsScorecard:
     cutoff_poverty_line: int | None
     cutoff_quota: int
     quota_share: float
+    log1p: list[str]  # proxies the scorecard's model took as log(1 + value)
 
     def summary(self) -> dict:
         return {
@@ -100,6 +101,7 @@ class PointsScorecard:
             "cutoff_quota": self.cutoff_quota,
             "quota_share": self.quota_share,
             "rows": int(len(self.table)),
+            "log1p": list(self.log1p),
         }
 
     def csv_table(self) -> pd.DataFrame:
@@ -360,7 +362,8 @@ def build_points_scorecard(result, estimators: dict | None = None) -> PointsScor
     elif name in LINEAR_INDEX:
         line = 0
     quota = quota_cutoff(totals, ds.weight, ds.poverty_rate)
-    return PointsScorecard(name, why_id, why_en, table, line, quota, ds.poverty_rate)
+    logged = list(getattr(model.features_, "log1p_", ()))
+    return PointsScorecard(name, why_id, why_en, table, line, quota, ds.poverty_rate, logged)
 
 
 def quota_cutoff(totals: np.ndarray, w: np.ndarray, share: float) -> int:

@@ -111,4 +111,5 @@ def test_validate_pmt_writes_the_points_scorecard(tmp_path):
     card = json.loads((tmp_path / "pmt" / "model_card.json").read_text(encoding="utf-8"))
     assert card["scorecard"]["estimator"] == result.best  # every compared one is linear
     assert card["scorecard"]["cutoff_quota"] == cuts["cutoff_quota"]
+    assert card["scorecard"]["log1p"] == []  # size, car: nothing skewed enough
     assert {"label_id", "label_en", "value_id", "value_en"} <= set(points.columns)
