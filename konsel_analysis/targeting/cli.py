@@ -216,9 +216,7 @@ def scoring_options(args: argparse.Namespace) -> dict:
     """What :func:`add_scoring_arguments` read, as the keywords of the scoring functions
     (the survey, register and config as paths); refuses too few replicates."""
     check_reps(args.reps)
-    for option, given in (("--survey", args.survey), ("--register", args.register)):
-        if not Path(given).exists():
-            raise UserError(f"{given}: not found; check the path given to {option}")
+    check_path_exists(args.survey, "--survey")
     return {
         "survey": Path(args.survey),
         "config": Path(args.config),
@@ -227,6 +225,12 @@ def scoring_options(args: argparse.Namespace) -> dict:
         "reps": args.reps,
         "seed": args.seed,
     }
+
+
+def check_path_exists(given: str, option: str) -> None:
+    """Refuse a path that does not exist, naming the option that gave it."""
+    if not Path(given).exists():
+        raise UserError(f"{given}: not found; check the path given to {option}")
 
 
 def print_written(written: list[Path]) -> int:
@@ -241,6 +245,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from konsel_analysis.targeting.score import run_score
 
     options = scoring_options(args)
+    check_path_exists(args.register, "--register")  # (score-partitioned: a folder, its own check)
     paths = project_paths()
     out = Path(args.out) if args.out else paths.score
     restricted = Path(args.restricted_out) if args.restricted_out else paths.restricted

@@ -44,9 +44,9 @@ def check_budget(
     refused when either number was given, else said as a warning (the allocation
     then gives each area ``budget // areas``).
 
-    >>> check_budget(6, 2, np.array(["a", "a", "b", "b", "b"]), Path("r.csv"),
-    ...              budget_given=False, minimum_given=False)
-    5
+    >>> check_budget(4, 2, np.array(["a", "a", "b", "b", "b"]), Path("r.csv"),
+    ...              budget_given=True, minimum_given=True)  # 2 + 2 needed
+    4
     """
     n = len(area)
     if budget > n:
