@@ -34,12 +34,13 @@ def _order(workers: int) -> list[str]:
 def test_long_steps_first_and_short_ones_after_the_register_is_checked():
     # Two workers: the PMT validation and the targeting errors start on the survey; the
     # impact simulation (short) waits, so that the register scoring (long) gets the first
-    # worker free once the register is checked.
+    # worker free once the register is checked (after the desa poverty map, the longest).
     assert _order(2) == [
         "checked survey",
         "PMT validation",
         "survey-measured targeting errors",
         "checked register",
+        "desa poverty map",
         "register scoring",
         "verification round",
         "validated inputs",

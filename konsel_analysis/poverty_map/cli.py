@@ -288,8 +288,8 @@ def run_poverty_map(
             "fit the model; list fewer proxies or give more survey households"
         ) from None
     meta = {
-        "survey": str(survey_path),
-        "census": str(census_path),
+        "survey": Path(survey_path).name,  # names only: the same inputs give the same bytes
+        "census": Path(census_path).name,
         "level": level,
         "unit": "persons" if cfg.persons else "households",
         "poverty_line": dataset.poverty_line,
