@@ -198,7 +198,7 @@ def test_a_second_build_reuses_every_step_and_the_shared_tables(built, reports_r
     before = {p: p.stat().st_mtime_ns for p in [*outputs, *pages]}
     code, out, _ = reports_runner(built.root, only=["74.05.01"])
     assert code == 0
-    assert out.count("[reused]") == 7 and "[done] PMT" not in out  # six steps, the pages
+    assert out.count("[reused]") == 8 and "[done] PMT" not in out  # seven steps, the pages
     assert "shared report tables: reused" in out
     assert "[reused] 2 of 2 reports" in out and "(2 unchanged, reused)" in out
     assert {p: p.stat().st_mtime_ns for p in [*outputs, *pages]} == before
