@@ -14,10 +14,10 @@ on the next round's plan. Reports per run:
   after-intervals;
 - corrected errors per 1,000 planned visits in round 1 and round 2.
 
-    .venv/bin/python benchmarks/verification_truth.py [--sizes 40000 83000] [--seeds 1 2 3 4]
+    .venv/bin/python benchmarks/verification_truth.py [--sizes 20000 40000] [--seeds 1 2 3 4]
 
 Every run has the default budget, 3,000 visits of which 300 audits (parameters.yml):
-the audit needs two draws per kecamatan, receipt and band for kecamatan estimates. CPU
+kecamatan estimates need two audit draws per kecamatan and receipt. CPU
 seconds are the process's own (this machine is shared).
 """
 
@@ -176,7 +176,7 @@ def markdown(table: pd.DataFrame) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[40_000, 83_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 40_000])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4])
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
     parser.add_argument(

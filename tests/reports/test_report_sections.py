@@ -124,11 +124,15 @@ def test_households_to_verify_first_are_shown_by_pseudonymous_key_in_priority_or
     row = page[positions[0] : page.index("</tr>", positions[0])]
     assert f">{_pct(first['p_error'], 0)}<" in row
     assert html.escape(first["reasons"]) in row
-    # The field list for authorised staff carries the same key, to link the two.
+    # The field list for authorised staff carries the same key, to link the two; its
+    # priority visits keep their order (the audit visits, unmarked, sit among them).
     field_list = pd.read_csv(
         built.root / "restricted/verification_lists/74.05.01-tinanggea.csv", dtype=str
     )
-    assert field_list["Kode samaran (di laporan)"].head(20).tolist() == list(keys)
+    plan = pd.read_csv(built.root / "data/processed/score/verification_plan.csv", dtype=str)
+    audits = set(plan.loc[plan["is_audit"] == "True", "household_id"])
+    priority = field_list[~field_list["ID rumah tangga"].isin(audits)]
+    assert priority["Kode samaran (di laporan)"].head(20).tolist() == list(keys)
     assert "restricted/verification_lists/74.05.01-tinanggea.csv" in page
 
 

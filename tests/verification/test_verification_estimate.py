@@ -92,3 +92,33 @@ def test_calibration_table_counts_hits_by_band():
     assert prio["mean_predicted"] == pytest.approx(0.5)
     assert calib.loc[("audit", "5-10%"), "found_errors"] == 1  # p_error .05: band 5-10%
     assert calib.loc[("audit", "20-30%"), "hit_rate"] == 1.0
+
+
+def test_a_class_met_once_borrows_its_pool_rate_by_hand():
+    # A|N: N = 10, two drawn (pi .2), one met (poor), one refused. B|N: N = 20, four drawn
+    # (pi .2), all met, two poor. Same band: one pool of five met households, three poor.
+    plan = pd.DataFrame(
+        {
+            "household_id": [f"h{i}" for i in range(6)],
+            "area": ["A", "A", "B", "B", "B", "B"],
+            "visit_rank": [1, 2, 1, 2, 3, 4],
+            "is_audit": True,
+            "inclusion_probability": 0.2,
+            "p_error": 0.05,
+            "stratum": ["A|N", "A|N", "B|N", "B|N", "B|N", "B|N"],
+        }
+    )
+    outcomes = ["poor_not_receiving", "refused", "poor_not_receiving", "poor_not_receiving",
+                "not_eligible", "not_eligible"]  # fmt: skip
+    visits = pd.DataFrame({"household_id": plan["household_id"], "outcome": outcomes})
+    table = visit_table(plan, visits, pd.Series(False, index=plan["household_id"]))
+    # B|N: T = 20 * 2/4 = 10; p~ = 2.5/5, s2 = 4/3 * .25, V = 400 * .8 * (1/3) / 4 = 80/3.
+    # A|N: the one met counts (1); 9 unmet at the pool's 3/5: 5.4; p~ = 3.5/6,
+    #      s2 = 5/4 p~(1-p~), V = 81 s2 / 5 + 9 * .6 * .4.
+    p = 3.5 / 6
+    pooled = 81 * (1.25 * p * (1 - p)) / 5 + 9 * 0.6 * 0.4
+    total, variance = domain_total(table, "y_exclusion", np.ones(6, bool))
+    assert total == pytest.approx(16.4)
+    assert variance == pytest.approx(80 / 3 + pooled)
+    total_a, variance_a = domain_total(table, "y_exclusion", (table["area"] == "A").to_numpy())
+    assert (total_a, variance_a) == (pytest.approx(6.4), pytest.approx(pooled))
