@@ -12,22 +12,21 @@ out of bag: a household's probability is the mean over the Rao-Wu replicates
 whose resample left its village out (the model never saw it). Per area and per
 count (inclusion: among beneficiaries the share not poor; exclusion and extreme
 poor not covered: among non-beneficiaries the share poor, extreme poor), the
-survey-weighted residual ``r_a = mean(error) - mean(P(error))`` estimates the
-area's bias ``b_a`` with a sampling variance ``v_a`` (clustered linearisation,
-floored at the binomial variance). The residuals follow a Fay-Herriot model
-(Fay & Herriot 1979) centred on the model: ``r_a = b_a + e_a``,
-``b_a ~ N(0, s2)``, ``e_a ~ N(0, v_a)``. Centred on zero, not on a fitted
-regency mean: the probit's free intercept and the calibrated welfare make the
-model match the survey at regency level, and a fitted mean would bring back the
-sampling error of the survey's direct estimate (about 3 points on the inclusion
-rate), which the model exists to avoid. ``s2`` is estimated by adjusted maximum
-likelihood (Li & Lahiri 2010), which is never exactly zero: on a survey of
-about 3,000 households plain maximum likelihood finds no spread between areas
-beyond sampling noise even where targeting quality differs from close to random
-to close to perfect (benchmarks, docs/targeting.md), so the data cannot rule out
-a spread of the size the adjusted estimate gives, and the intervals keep it. The
-area's bias given its residual is ``N(gamma_a r_a, gamma_a v_a)``,
-``gamma_a = s2 / (s2 + v_a)``: a well-sampled area keeps some of its own
+survey-weighted relative residual ``r_a = sum w (error - P(error)) / sum w
+P(error)`` estimates the area's relative bias ``b_a`` with a sampling variance
+``v_a`` (clustered linearisation, floored at the binomial variance). The residuals
+follow a Fay-Herriot model (Fay & Herriot 1979) centred on the model: ``r_a = b_a +
+e_a``, ``b_a ~ N(0, s2)``, ``e_a ~ N(0, v_a)``. Centred on zero, not on a fitted
+regency mean: the probit's free intercept and the calibrated welfare make the model
+match the survey at regency level, and a fitted mean would bring back the sampling
+error of the survey's direct estimate, which the model exists to avoid. ``s2`` is
+estimated by adjusted maximum likelihood (Li & Lahiri 2010), which is never exactly
+zero: on a survey of about 3,000 households plain maximum likelihood finds no spread
+between areas beyond sampling noise even where targeting quality differs from close
+to random to close to perfect (benchmarks, docs/targeting.md), so the data cannot
+rule out a spread of the size the adjusted estimate gives, and the intervals keep
+it. The area's bias given its residual is ``N(gamma_a r_a, gamma_a v_a)``, ``gamma_a
+= s2 / (s2 + v_a)``: a well-sampled area keeps some of its own
 residual, a thinly sampled one gets the full ``s2``.
 
 An area whose survey cannot inform its targeting quality (fewer than
@@ -36,9 +35,8 @@ village: one village meeting says nothing about the others) gets no residual of
 its own: it takes the prior, ``N(0, s2)``, and is flagged (``is_uninformed``).
 So does a register area the survey never visited.
 
-The counts shift by ``N_a`` (households of the count's group in the register
-area) times the posterior mean; each replicate draw adds ``N_a`` times an
-independent draw of each area's bias.
+An area's count ``m_a`` (the model's) becomes ``m_a (1 + E b_a)``; each
+replicate draw adds ``m_a`` times an independent draw of the area's bias.
 """
 
 from __future__ import annotations
@@ -66,7 +64,7 @@ class AreaBias:
     """Posterior of each survey area's bias, per count, on the scale of a rate."""
 
     areas: tuple[str, ...]  # survey areas (as strings, sorted)
-    shift: dict[str, np.ndarray]  # posterior mean per area
+    shift: dict[str, np.ndarray]  # posterior mean per area (relative to the model's count)
     sd: dict[str, np.ndarray]  # posterior sd per area
     between_sd: dict[str, float]  # sqrt(s2) per count: the prior sd
     uninformed: np.ndarray  # per survey area
@@ -108,27 +106,31 @@ def area_residuals(
     cluster: np.ndarray,
     areas: tuple[str, ...],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per area: the weighted residual ``mean(error - probability)`` among the group's
-    sampled households and its sampling variance (nan where the group has none).
+    """Per area: the relative residual ``sum w (error - probability) / sum w probability``
+    among the group's sampled households and its sampling variance (nan where the group
+    has none, or the model expects none).
 
-    >>> r, v = area_residuals(np.array([1, 0, 1, 1.0]), np.full(4, 0.1), np.ones(4, bool),
+    Relative, not a difference of rates: an area's count is then moved in proportion
+    to itself, which keeps rare counts (the extreme poor) from being pushed below zero.
+
+    >>> r, v = area_residuals(np.array([1, 0, 1, 1.0]), np.full(4, 0.5), np.ones(4, bool),
     ...                       np.ones(4), np.array(["A"] * 4), np.array([1, 1, 2, 2]), ("A",))
-    >>> float(r[0]), float(v[0])  # village sums -0.5 and 0.5 around 0.65: 2 x 0.5 / 16
-    (0.65, 0.0625)
+    >>> float(r[0]), float(v[0])  # village sums 0 and 1 less 0.5 x 2 x 0.5: 2 x 0.5 / 4
+    (0.5, 0.25)
     """
     area = np.asarray(area, dtype=str)
     residuals = np.full(len(areas), np.nan)
     variances = np.full(len(areas), np.nan)
     for i, a in enumerate(areas):
         rows = in_group & (area == a)
-        total = weight[rows].sum()
-        if not rows.any() or total <= 0:
+        w, e, p = weight[rows], error[rows], probability[rows]
+        expected = float(w @ p)
+        if not rows.any() or expected <= 0:
             continue
-        diff = error[rows] - probability[rows]
-        r = float(weight[rows] @ diff / total)
-        v = _clustered_variance(weight[rows], diff - r, cluster[rows], total)
-        p = float(np.average(probability[rows], weights=weight[rows]))
-        floor = max(p * (1 - p), 0.05 * 0.95) / rows.sum()  # binomial floor of the rate
+        r = float(w @ (e - p)) / expected
+        v = _clustered_variance(w, e - (1 + r) * p, cluster[rows], expected)
+        # binomial floor: the relative variance of a sum of Bernoulli(p), sample weights
+        floor = float(np.sum(w**2 * p * (1 - p)) / expected**2)
         residuals[i], variances[i] = r, max(v, floor) if np.isfinite(v) else floor
     return residuals, variances
 
@@ -193,24 +195,24 @@ def estimate_area_bias(
 def apply_area_bias(
     bias: AreaBias,
     areas,
-    group_sizes: dict[str, np.ndarray],
     point: dict[str, np.ndarray],
     draws: dict[str, np.ndarray],
     rng: np.random.Generator,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Shift the area points and the replicate draws (``reps x (areas + 1)``, the last
-    column the regency total, changed in place) by the areas' biases.
+    """Move the area points (the model's expected counts) and the replicate draws
+    (``reps x (areas + 1)``, the last column the regency total; changed in place) by the
+    areas' relative biases: a count ``m_a`` becomes ``m_a (1 + b_a)``.
 
-    Deviates: per count, one ``reps x areas`` block. Returns the shifted points and the
-    uninformed flags.
+    Deviates: per count, one ``reps x areas`` block. The regency draw is the sum of the
+    area draws, left unclipped so that it is not pushed up (the reported lower bounds
+    are clipped at zero). Returns the moved points and the uninformed flags.
     """
     shift, sd, uninformed = bias.for_areas(areas)
     points = {}
     for name, draw in draws.items():
-        n = group_sizes[name]
-        points[name] = np.clip(point[name] + n * shift[name], 0.0, n)
-        deviation = shift[name] + sd[name] * rng.standard_normal((draw.shape[0], len(n)))
-        area_draws = np.clip(draw[:, :-1] + n * deviation, 0.0, n)
-        draw[:, :-1] = area_draws
-        draw[:, -1] = area_draws.sum(axis=1)
+        m = point[name]
+        points[name] = np.maximum(m * (1 + shift[name]), 0.0)
+        deviation = shift[name] + sd[name] * rng.standard_normal((draw.shape[0], len(m)))
+        draw[:, :-1] += m * deviation
+        draw[:, -1] = draw[:, :-1].sum(axis=1)
     return points, uninformed

@@ -41,6 +41,13 @@ drawn for every register village (its effect on a count linearised), and the
 count of errors in an area is drawn as a sum of independent Bernoulli outcomes
 (normal approximation to the Poisson-binomial). Percentiles over replicates
 give the interval.
+
+Refits of the same model cannot see where the model itself is wrong (targeting
+quality that differs by kecamatan in ways the probit does not follow, heavy
+tails, receipt driven by things other than welfare). So each area's error of
+the model is checked on the survey, out of bag, and its Fay-Herriot posterior
+shifts the area's count and widens its draws (:mod:`.area_bias`); an area whose
+survey sample cannot inform it is flagged (``is_uninformed``, ``interval_note``).
 """
 
 from __future__ import annotations
@@ -55,7 +62,6 @@ from threadpoolctl import threadpool_limits
 
 from konsel_analysis.pmt.features import ProxyFeatures
 from konsel_analysis.targeting.area_bias import (
-    GROUPS,
     MIN_SAMPLED_BENEFICIARIES,
     AreaBias,
     apply_area_bias,
@@ -797,8 +803,7 @@ def expected_table(
     by_area["non_beneficiaries"] = by_area["non_beneficiaries"].astype(int)
     uninformed = np.zeros(len(areas), bool)
     if bias is not None:
-        sizes = {name: beneficiaries if GROUPS[name] else non_beneficiaries for name in point}
-        point, uninformed = apply_area_bias(bias, areas, sizes, point, draws, rng)
+        point, uninformed = apply_area_bias(bias, areas, point, draws, rng)
     alpha = (1 - ci) / 2
     for name, mean in point.items():
         by_area[name] = np.r_[mean, mean.sum()]

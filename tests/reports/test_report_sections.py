@@ -254,3 +254,33 @@ def test_data_quality_counts_match_the_intake_step_and_warn_on_differences(built
     text = html.unescape(captured[-1])
     assert "Peringatan: register berbeda dari survei" in text and "pada 1 proksi" in text
     assert "Lemari es" in text and "-1,23" in text and "0,90" in text
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_a_kecamatan_the_survey_cannot_inform_is_flagged_where_expected_errors_show(
+    built, captured, language
+):
+    """expected_errors_by_area flags a kecamatan ``is_uninformed``: its row in the expected
+    errors table carries the mark, the note under the table says why, the summary repeats
+    it; an unflagged kecamatan's report shows neither."""
+    from konsel_analysis.reports import sections
+
+    marked, note = (
+        ("Tinanggea †", "Survei hanya mengambil sedikit penerima")
+        if language == "id"
+        else ("Tinanggea †", "The survey sampled few beneficiaries")
+    )
+    report = sections.open_kecamatan_report(KEC, language=language, project_root=str(built.root))
+    table = report.steps["expected_errors"]
+    assert "is_uninformed" in table and "interval_note" in table  # written by the score step
+    table["is_uninformed"] = False
+    sections.show_expected_errors(report)
+    sections.show_summary(report)
+    assert note not in "".join(captured) and "†" not in "".join(captured)
+    captured.clear()
+    table["is_uninformed"] = table["area_code"] == KEC
+    sections.show_expected_errors(report)
+    sections.show_summary(report)
+    shown = "".join(captured)
+    assert f"<td>{marked}</td>" in shown
+    assert shown.count(note) == 2  # under the table and in the summary

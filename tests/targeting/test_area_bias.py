@@ -19,10 +19,10 @@ INCLUSION = "expected_inclusion_errors"
 def test_area_residuals_by_hand():
     """Area A: weights 1, 1, 2 in two villages; errors 1, 0, 1; probabilities 0.1 each.
 
-    Residual: (0.9 - 0.1 + 2 x 0.9) / 4 = 0.65. Centred, w x (e - p - r): 0.25, -0.75
-    (village 1, sum -0.5) and 2 x 0.25 = 0.5 (village 2). Variance: 2 / 1 x (0.25 + 0.25)
-    / 16 = 0.0625 (above the binomial floor 0.09 / 3). Area B has no household of the
-    group: no residual.
+    Expected 0.1 + 0.1 + 0.2 = 0.4, errors 3: relative residual (3 - 0.4) / 0.4 = 6.5.
+    Linearised, w (e - 7.5 p): 0.25, -0.75 (village 1, sum -0.5) and 2 x 0.25 = 0.5
+    (village 2). Variance: 2 / 1 x (0.25 + 0.25) / 0.16 = 6.25 (above the binomial floor
+    (0.09 + 0.09 + 4 x 0.09) / 0.16 = 3.375). Area B has no household of the group: none.
     """
     r, v = area_residuals(
         error=np.array([1.0, 0.0, 1.0, 1.0]),
@@ -33,18 +33,18 @@ def test_area_residuals_by_hand():
         cluster=np.array(["1", "1", "2", "3"]),
         areas=("A", "B"),
     )
-    assert r[0] == pytest.approx(0.65) and v[0] == pytest.approx(0.0625)
+    assert r[0] == pytest.approx(6.5) and v[0] == pytest.approx(6.25)
     assert np.isnan(r[1]) and np.isnan(v[1])
 
 
 def test_residual_variance_is_floored_at_the_binomial_one():
-    """Every household an error with probability 0.9: centred residuals are all zero, but
-    four households cannot pin a rate down: variance 0.9 x 0.1 / 4."""
+    """Every household an error with probability 0.9: linearised residuals are all zero,
+    but four households cannot pin a count down: variance 4 x 0.09 / 3.6^2."""
     r, v = area_residuals(
         np.ones(4), np.full(4, 0.9), np.ones(4, bool), np.ones(4), np.array(["A"] * 4),
         np.array(["1", "1", "2", "2"]), ("A",),
     )  # fmt: skip
-    assert r[0] == pytest.approx(0.1) and v[0] == pytest.approx(0.09 / 4)
+    assert r[0] == pytest.approx(0.4 / 3.6) and v[0] == pytest.approx(0.36 / 3.6**2)
 
 
 def test_posterior_intervals_cover_simulated_area_biases():
@@ -96,9 +96,9 @@ def test_uninformed_areas_take_the_prior():
 
 
 def test_apply_area_bias_by_hand():
-    """Area A (50 beneficiaries) biased by +0.1, B (20) by 0, no spread: A's point 10 and its
-    draws move by 5, B's stay, the regency draw is the sum; C (not surveyed, 10) takes the
-    prior (no shift, no spread here) and is flagged."""
+    """Area A biased by +10% of its count, B by 0, no spread: A's point 10 becomes 11 and its
+    draws move by 1 (10% of the model's count), B's stay, the regency draw is the sum; C
+    (not surveyed) takes the prior (no shift, no spread here) and is flagged."""
     bias = AreaBias(
         areas=("A", "B"),
         shift={INCLUSION: np.array([0.1, 0.0])},
@@ -112,11 +112,44 @@ def test_apply_area_bias_by_hand():
     points, flag = apply_area_bias(
         bias,
         ["A", "B", "C"],
-        {INCLUSION: np.array([50.0, 20.0, 10.0])},
         {INCLUSION: np.array([10.0, 4.0, 1.5])},
         draws,
         np.random.default_rng(0),
     )
-    assert points[INCLUSION] == pytest.approx([15.0, 4.0, 1.5])
-    assert draws[INCLUSION] == pytest.approx(np.array([[13, 4, 1, 18], [17, 5, 2, 24]]))
+    assert points[INCLUSION] == pytest.approx([11.0, 4.0, 1.5])
+    assert draws[INCLUSION] == pytest.approx(np.array([[9, 4, 1, 14], [13, 5, 2, 20]]))
     assert flag.tolist() == [False, False, True]
+
+
+def test_thin_survey_areas_are_flagged_and_their_intervals_widened(tmp_path):
+    """On a register of the family's thin-survey variant: the kecamatan where the survey
+    visited one village are flagged, with a note, and their inclusion-error intervals are
+    wider, relative to the count, than those of the informed kecamatan."""
+    import sys
+    from pathlib import Path
+
+    from konsel_analysis.datasets import load_dataset, load_register
+    from konsel_analysis.paths import CONFIGS_DIR
+    from konsel_analysis.synth import write_konsel
+    from konsel_analysis.targeting.expected import estimate_expected_errors
+    from konsel_analysis.targeting.score import register_households, survey_sample
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from targeting_family import generate_variant
+
+    config = CONFIGS_DIR / "konsel_survey.yml"
+    data = generate_variant("thin_survey", 8_000, seed=2)
+    write_konsel(data, tmp_path)
+    dataset = load_dataset(tmp_path / "survey.parquet", config)
+    register = register_households(load_register(tmp_path / "register.parquet", config))
+    table = estimate_expected_errors(
+        survey_sample(dataset), register, dataset.poverty_line, reps=20
+    ).by_area.set_index("area")
+    thin = set(data.register.loc[data.register_truth["is_thin_survey_area"], "kecamatan_code"])
+    areas = table.drop("ALL")
+    flagged = set(areas.index[areas["is_uninformed"]])
+    assert thin <= flagged and len(flagged) < 25
+    assert areas.loc[sorted(flagged), "interval_note"].str.contains("one village").all()
+    assert (areas.loc[~areas["is_uninformed"], "interval_note"] == "").all()
+    width = (areas[f"{INCLUSION}_high"] - areas[f"{INCLUSION}_low"]) / areas[INCLUSION]
+    assert width[sorted(thin)].median() > width[~areas["is_uninformed"]].median()
