@@ -16,12 +16,18 @@ standard deviation of a sum of independent Bernoulli outcomes with the oracle's
 probabilities, over the truth) that no estimator of expected counts can beat.
 
     .venv/bin/python benchmarks/targeting_truth.py [--seeds 1 2 3] [--sizes 83000 20000] [--oracle]
+        [--variants default area_quality heavy_tails shock thin_survey all]
+
+``--variants`` picks registers from `konsel synth` (``default``) or from the family of
+``targeting_family.py``, which breaks the model's assumptions (targeting quality
+that varies by kecamatan, heavy-tailed welfare, an unobserved shock, thin survey).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -38,6 +44,9 @@ from konsel_analysis.targeting.expected import (
     fit_receipt_model,
 )
 from konsel_analysis.targeting.score import register_households, survey_sample
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from targeting_family import VARIANTS, generate_variant  # noqa: E402
 
 CONFIG = CONFIGS_DIR / "konsel_survey.yml"
 
@@ -95,9 +104,20 @@ def oracle_estimates(data, dataset, register) -> dict[str, tuple[float, float]]:
 
 
 def check_against_truth(
-    seed: int, households: int, reps: int, folder: Path, oracle: bool = False
+    seed: int,
+    households: int,
+    reps: int,
+    folder: Path,
+    oracle: bool = False,
+    variant: str = "default",
+    area_bias: bool = True,
 ) -> list[dict]:
-    data = generate_konsel(households=households, seed=seed)
+    """Rows of the truth check for one register (``variant``: ``default`` is `konsel synth`,
+    any other a member of the family in ``targeting_family.py``)."""
+    if variant == "default":
+        data = generate_konsel(households=households, seed=seed)
+    else:
+        data = generate_variant(variant, households=households, seed=seed)
     write_konsel(data, folder)
     dataset = load_dataset(folder / "survey.parquet", CONFIG)
     register = register_households(load_register(folder / "register.parquet", CONFIG))
@@ -110,6 +130,7 @@ def check_against_truth(
         squared=dataset.config.squared,
         reps=reps,
         ci=0.90,
+        area_bias=area_bias,
     )
     seconds = time.perf_counter() - started
     table = result.by_area.set_index("area")
@@ -120,13 +141,18 @@ def check_against_truth(
         areas = table.drop("ALL")
         inside = (truth >= areas[f"{name}_low"]) & (truth <= areas[f"{name}_high"])
         total = float(truth.sum())
+        width = (areas[f"{name}_high"] - areas[f"{name}_low"]) / areas[name].clip(lower=1)
         rows.append(
             {
+                "variant": variant,
+                "area_bias": area_bias,
                 "seed": seed,
                 "households": households,
                 "count": name,
                 "seconds": round(seconds, 1),
                 "kecamatan_inside_90": float(inside.mean()),
+                "kecamatan_below_90": float((truth < areas[f"{name}_low"]).mean()),
+                "mean_relative_width": float(width.mean()),
                 "regency_estimate": float(table.loc["ALL", name]),
                 "regency_truth": total,
                 "regency_ratio": float(table.loc["ALL", name] / total),
@@ -147,22 +173,40 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 11)))
     parser.add_argument("--sizes", type=int, nargs="+", default=[83_000, 20_000])
     parser.add_argument("--reps", type=int, default=200)
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        default=["default"],
+        choices=["default", *VARIANTS],
+        help="default: `konsel synth`; others: the family of targeting_family.py",
+    )
     parser.add_argument("--out", default=None, help="write the rows as JSON here")
     parser.add_argument(
         "--oracle", action="store_true", help="also fit the model on the register's truth"
     )
+    parser.add_argument(
+        "--no-area-bias",
+        action="store_true",
+        help="intervals without the areas' bias term (as before issue 15)",
+    )
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for size in args.sizes:
-            for seed in args.seeds:
-                folder = Path(tmp) / f"{size}-{seed}"
-                rows += check_against_truth(seed, size, args.reps, folder, args.oracle)
-                print(pd.DataFrame(rows[-3:]).to_string(index=False, header=len(rows) == 3))
+        for variant in args.variants:
+            for size in args.sizes:
+                for seed in args.seeds:
+                    folder = Path(tmp) / f"{variant}-{size}-{seed}"
+                    rows += check_against_truth(
+                        seed, size, args.reps, folder, args.oracle, variant, not args.no_area_bias
+                    )
+                    print(pd.DataFrame(rows[-3:]).to_string(index=False, header=len(rows) == 3))
     frame = pd.DataFrame(rows)
-    summary = frame.groupby(["households", "count"]).agg(
+    summary = frame.groupby(["variant", "households", "count"]).agg(
         runs=("seed", "size"),
         mean_kecamatan_inside_90=("kecamatan_inside_90", "mean"),
+        min_kecamatan_inside_90=("kecamatan_inside_90", "min"),
+        mean_kecamatan_below_90=("kecamatan_below_90", "mean"),
+        mean_relative_width=("mean_relative_width", "mean"),
         runs_with_80pct_inside=("kecamatan_inside_90", lambda s: float((s >= 0.8).mean())),
         runs_regency_within_10pct=("regency_ratio", lambda s: float((abs(s - 1) <= 0.1).mean())),
         runs_regency_inside_90=("regency_inside_90", "mean"),

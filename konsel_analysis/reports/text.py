@@ -144,3 +144,35 @@ def estimator_name(code: str, language: str) -> str:
     """The PMT estimator's name for a reader; its code when it has none."""
     id_text, en_text = ESTIMATOR_NAMES.get(code, (code, code))
     return tr(language, id_text, en_text)
+
+
+#: Marks an area whose survey sample cannot tell its targeting quality (expected errors).
+UNINFORMED_MARK = "†"
+
+
+def is_uninformed(row) -> bool:
+    """Whether a row of expected_errors_by_area is flagged ``is_uninformed`` (absent: no).
+
+    >>> is_uninformed({"is_uninformed": "True"}), is_uninformed({})
+    (True, False)
+    """
+    value = row.get("is_uninformed", False) if hasattr(row, "get") else False
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value) and value == value  # NaN is not a flag
+
+
+def uninformed_interval_note(language: str) -> str:
+    """Why a flagged area's range of expected errors is wide (reports' wording)."""
+    return tr(
+        language,
+        f"{UNINFORMED_MARK} Survei hanya mengambil sedikit penerima (kurang dari 5) atau satu "
+        "desa di sini, jadi tidak dapat menunjukkan seberapa tepat musyawarah desa memilih "
+        "penerima di kecamatan ini. Rentangnya dilebarkan selebar perbedaan ketepatan antar "
+        "kecamatan lain; angkanya lebih mirip rata-rata kabupaten daripada ukuran kecamatan ini.",
+        f"{UNINFORMED_MARK} The survey sampled few beneficiaries (fewer than 5) or one village "
+        "here, so it cannot show how well village meetings chose beneficiaries in this "
+        "kecamatan. Its range is widened by how much targeting differs between the other "
+        "kecamatan; the figure is closer to a regency average than a measurement of this "
+        "kecamatan.",
+    )

@@ -21,8 +21,10 @@ the single-process path computes on the whole register:
 the same normal deviates in the same order (per replicate: one village effect
 per village, then one deviate per area and count).
 
-The fits come from ``targeting.expected.fit_replicates`` (shared); the totals follow
-``_estimate_expected_errors`` step by step (the private helpers imported here are
+The fits and the areas' bias (:mod:`konsel_analysis.targeting.area_bias`) come from
+``targeting.expected.fit_replicates_with_bias`` (shared), the table from
+``targeting.expected.expected_table`` (shared, drawing the bias after the replicates);
+the totals follow ``_estimate_expected_errors`` step by step (the private helpers imported here are
 that function's pieces); the test
 ``tests/scale/test_scale_score.py`` compares the two paths number by number, so
 a change to one without the other fails there.
@@ -36,6 +38,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from konsel_analysis.targeting.area_bias import AreaBias
 from konsel_analysis.targeting.expected import (
     ReceiptAwareModel,
     ReceiptRows,
@@ -45,8 +48,9 @@ from konsel_analysis.targeting.expected import (
     _RegisterBins,
     _village_loadings,
     _with_fit,
+    expected_table,
     fit_receipt_model,
-    fit_replicates,
+    fit_replicates_with_bias,
 )
 
 #: Replicates whose register indexes come from one matrix product (as in targeting.expected).
@@ -68,6 +72,7 @@ class ReplicatedModel:
     fits: tuple  # targeting.expected._Fit, one per replicate
     rng_state: dict
     ci: float
+    bias: AreaBias | None = None  # the areas' bias of the model (targeting.area_bias)
 
     @property
     def reps(self) -> int:
@@ -100,8 +105,8 @@ def fit_replicated_model(
         model = fit_receipt_model(
             sample, poverty_line, extreme_poverty_line, squared=squared, n_folds=n_folds, seed=seed
         )
-        fits, rng = fit_replicates(sample, model, reps, n_folds, seed)
-    return ReplicatedModel(model, tuple(fits), rng.bit_generator.state, ci)
+        fits, rng, bias = fit_replicates_with_bias(sample, model, reps, n_folds, seed)
+    return ReplicatedModel(model, tuple(fits), rng.bit_generator.state, ci, bias)
 
 
 def point_probabilities(fitted: ReplicatedModel, households: RegisterHouseholds) -> pd.DataFrame:
@@ -210,13 +215,5 @@ def expected_errors_from_sums(
             draws[name][r, -1] = draw.sum()
     counts = sums["beneficiaries"].to_numpy()
     others = sums["households"].to_numpy() - counts
-    table = pd.DataFrame({"area": [*areas, "ALL"]})
-    table["beneficiaries"] = np.r_[counts, counts.sum()].round().astype(int)
-    table["non_beneficiaries"] = np.r_[others, others.sum()].round().astype(int)
-    alpha = (1 - fitted.ci) / 2
-    for name in fitted.names:
-        point = sums[name].to_numpy()
-        table[name] = np.r_[point, point.sum()]
-        table[f"{name}_low"] = np.maximum(np.quantile(draws[name], alpha, axis=0), 0.0)
-        table[f"{name}_high"] = np.quantile(draws[name], 1 - alpha, axis=0)
-    return table
+    point = {name: sums[name].to_numpy() for name in fitted.names}
+    return expected_table(areas, counts, others, point, draws, fitted.bias, rng, fitted.ci)

@@ -41,6 +41,13 @@ drawn for every register village (its effect on a count linearised), and the
 count of errors in an area is drawn as a sum of independent Bernoulli outcomes
 (normal approximation to the Poisson-binomial). Percentiles over replicates
 give the interval.
+
+Refits of the same model cannot see where the model itself is wrong (targeting
+quality that differs by kecamatan in ways the probit does not follow, heavy
+tails, receipt driven by things other than welfare). So each area's error of
+the model is checked on the survey, out of bag, and its Fay-Herriot posterior
+shifts the area's count and widens its draws (:mod:`.area_bias`); an area whose
+survey sample cannot inform it is flagged (``is_uninformed``, ``interval_note``).
 """
 
 from __future__ import annotations
@@ -54,6 +61,12 @@ from sklearn.model_selection import GroupKFold, KFold
 from threadpoolctl import threadpool_limits
 
 from konsel_analysis.pmt.features import ProxyFeatures
+from konsel_analysis.targeting.area_bias import (
+    MIN_SAMPLED_BENEFICIARIES,
+    AreaBias,
+    apply_area_bias,
+    estimate_area_bias,
+)
 from konsel_analysis.targeting.measured import bootstrap_design, rao_wu_multiplicities
 
 #: Ridge penalty on the area terms of the receipt probit, in units of the
@@ -519,6 +532,7 @@ def estimate_expected_errors(
     n_folds: int = 5,
     seed: int = 0,
     groups: dict[str, np.ndarray] | None = None,
+    area_bias: bool = True,
 ) -> ExpectedErrors:
     """Expected inclusion and exclusion errors per register area, with intervals.
 
@@ -543,7 +557,8 @@ def estimate_expected_errors(
             ci,
             n_folds,
             seed,
-            groups,
+            with_bias=area_bias,
+            groups=groups,
         )
 
 
@@ -629,6 +644,12 @@ def fit_replicates(
     Shared with the partitioned path (:mod:`konsel_analysis.scale.replicates`), which
     fits once and scores the register partition by partition.
     """
+    fits, rng, _ = _fit_replicates(sample, model, reps, n_folds, seed)
+    return fits, rng
+
+
+def _fit_replicates(sample, model, reps, n_folds, seed):
+    """:func:`fit_replicates` and the multiplicities (reps x households) of each replicate."""
     Zs = model.pmt_design(sample.X)
     sample_rows = ReceiptRows.build(sample.programs, model.programs, sample.area, model.areas)
     folds = _folds(sample, n_folds, seed)
@@ -648,11 +669,78 @@ def fit_replicates(
         )
         for m in mult
     ]
-    return fits, rng
+    return fits, rng, mult
+
+
+def fit_replicates_with_bias(
+    sample: SurveySample, model: ReceiptAwareModel, reps: int, n_folds: int, seed: int
+) -> tuple[list[_Fit], np.random.Generator, AreaBias | None]:
+    """:func:`fit_replicates` and the areas' bias of the model, checked out of bag on the
+    survey (:mod:`.area_bias`); ``None`` without programmes or replicates.
+
+    Shared with the partitioned path, as :func:`fit_replicates`.
+    """
+    fits, rng, mult = _fit_replicates(sample, model, reps, n_folds, seed)
+    if model.receipt_beta is None or not fits:
+        return fits, rng, None
+    errors, oob = out_of_bag_errors(sample, model, fits, mult)
+    rows = ReceiptRows.build(sample.programs, model.programs, sample.area, model.areas)
+    bias = estimate_area_bias(
+        errors, oob, rows.any_receipt, sample.weight, sample.area, sample.cluster
+    )
+    return fits, rng, bias
+
+
+def out_of_bag_errors(
+    sample: SurveySample, model: ReceiptAwareModel, fits: list[_Fit], mult: np.ndarray
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per count: each surveyed household's error flag (from its consumption) and its
+    probability out of bag (the mean over the replicates whose resample left its
+    village out; the whole-survey fit for a household never left out)."""
+    rows = ReceiptRows.build(sample.programs, model.programs, sample.area, model.areas)
+    Zs = model.pmt_design(sample.X)
+    indexes = Zs @ np.column_stack([fit.pmt_beta for fit in fits])
+    point = _error_probabilities(
+        {f"p_{k}": v for k, v in model.probabilities(rows, Zs @ model.pmt_beta).items()},
+        rows.any_receipt,
+    )
+    sums = {name: np.zeros(len(Zs)) for name in point}
+    times = np.zeros(len(Zs))
+    for r, fit in enumerate(fits):
+        out = mult[r] == 0
+        if not out.any():
+            continue
+        part = ReceiptRows(rows.any_receipt[out], rows.dummies[out])
+        p = _with_fit(model, fit).probabilities(part, indexes[out, r])
+        for name, q in _error_probabilities(
+            {f"p_{k}": v for k, v in p.items()}, part.any_receipt
+        ).items():
+            sums[name][out] += q
+        times[out] += 1
+    oob = {
+        name: np.where(times > 0, sums[name] / np.maximum(times, 1), point[name]) for name in point
+    }
+    flags = {k: sample.log_welfare < line for k, line in model.log_lines.items()}
+    errors = _error_probabilities({"p_poor": flags["poor"].astype(float)}, rows.any_receipt)
+    if "extreme" in flags:
+        errors["expected_extreme_poor_not_covered"] = np.where(
+            ~rows.any_receipt, flags["extreme"].astype(float), 0.0
+        )
+    return errors, oob
 
 
 def _estimate_expected_errors(
-    sample, register, poverty_line, extreme_poverty_line, squared, reps, ci, n_folds, seed, groups
+    sample,
+    register,
+    poverty_line,
+    extreme_poverty_line,
+    squared,
+    reps,
+    ci,
+    n_folds,
+    seed,
+    with_bias,
+    groups,
 ) -> ExpectedErrors:
     model = fit_receipt_model(
         sample, poverty_line, extreme_poverty_line, squared=squared, n_folds=n_folds, seed=seed
@@ -661,8 +749,8 @@ def _estimate_expected_errors(
     register_rows = ReceiptRows.build(register.programs, model.programs, register.area, model.areas)
     beneficiary = register.is_beneficiary
     index = Zr @ model.pmt_beta
-    point = model.predict(register.X, register.programs, register.area, index=index)
-    expected = _error_probabilities(point, beneficiary)
+    point_probabilities = model.predict(register.X, register.programs, register.area, index=index)
+    expected = _error_probabilities(point_probabilities, beneficiary)
     areas, area_idx = np.unique(np.asarray(register.area, dtype=str), return_inverse=True)
 
     # A village effect moves every household of the village together: per village,
@@ -671,7 +759,10 @@ def _estimate_expected_errors(
     village_area, village_load = _village_terms(
         model, register, register_rows, index, beneficiary, area_idx
     )
-    fits, rng = fit_replicates(sample, model, reps, n_folds, seed)
+    if with_bias:
+        fits, rng, bias = fit_replicates_with_bias(sample, model, reps, n_folds, seed)
+    else:  # the intervals before the areas' bias was added (for benchmarks)
+        (fits, rng), bias = fit_replicates(sample, model, reps, n_folds, seed), None
     bins = _RegisterBins.build(area_idx, len(areas), register_rows)
     group_draws = _group_draws(
         groups, model, register, register_rows, index, area_idx, areas, expected, reps, seed
@@ -695,19 +786,57 @@ def _estimate_expected_errors(
             if group_draws is not None:  # the groups move with the kecamatan
                 group_draws.add(r, replicate, indexes[:, j], u)
 
-    by_area = pd.DataFrame({"area": [*areas, "ALL"]})
     counts = np.bincount(area_idx, weights=beneficiary, minlength=len(areas))
-    by_area["beneficiaries"] = np.r_[counts, counts.sum()].astype(int)
     totals = np.bincount(area_idx, minlength=len(areas))
-    by_area["non_beneficiaries"] = np.r_[totals - counts, (totals - counts).sum()].astype(int)
+    point = {
+        name: np.bincount(area_idx, weights=q, minlength=len(areas)) for name, q in expected.items()
+    }
+    return ExpectedErrors(
+        point_probabilities,
+        expected_table(areas, counts, totals - counts, point, draws, bias, rng, ci),
+        model,
+        group_draws.table(ci) if group_draws is not None else None,
+    )
+
+
+def expected_table(
+    areas,
+    beneficiaries: np.ndarray,
+    non_beneficiaries: np.ndarray,
+    point: dict[str, np.ndarray],
+    draws: dict[str, np.ndarray],
+    bias: AreaBias | None,
+    rng: np.random.Generator,
+    ci: float,
+) -> pd.DataFrame:
+    """The ``expected_errors_by_area`` table from the model's area points and replicate
+    draws (``reps x (areas + 1)``), after the areas' bias (:mod:`.area_bias`; drawn
+    with ``rng``, after the replicates' deviates). Shared with the partitioned path."""
+    by_area = pd.DataFrame({"area": [*areas, "ALL"]})
+    by_area["beneficiaries"] = np.r_[beneficiaries, beneficiaries.sum()].round().astype(int)
+    by_area["non_beneficiaries"] = np.r_[non_beneficiaries, non_beneficiaries.sum()].round()
+    by_area["non_beneficiaries"] = by_area["non_beneficiaries"].astype(int)
+    uninformed = np.zeros(len(areas), bool)
+    if bias is not None:
+        point, uninformed = apply_area_bias(bias, areas, point, draws, rng)
     alpha = (1 - ci) / 2
-    for name, q in expected.items():
-        mean = np.bincount(area_idx, weights=q, minlength=len(areas))
+    for name, mean in point.items():
         by_area[name] = np.r_[mean, mean.sum()]
         by_area[f"{name}_low"] = np.maximum(np.quantile(draws[name], alpha, axis=0), 0.0)
         by_area[f"{name}_high"] = np.quantile(draws[name], 1 - alpha, axis=0)
-    by_group = group_draws.table(ci) if group_draws is not None else None
-    return ExpectedErrors(point, by_area, model, by_group)
+    by_area["is_uninformed"] = np.r_[uninformed, uninformed.any()]
+    by_area["interval_note"] = [*(uninformed_note(u) for u in uninformed), ""]
+    return by_area
+
+
+def uninformed_note(uninformed: bool) -> str:
+    """The ``interval_note`` of an area (English; reports word it in their language)."""
+    if not uninformed:
+        return ""
+    return (
+        f"survey sampled fewer than {MIN_SAMPLED_BENEFICIARIES} beneficiaries or one village "
+        "here: targeting quality not measured, interval widened to the spread between areas"
+    )
 
 
 def _group_draws(groups, model, register, rows, index, area_idx, areas, expected, reps, seed):

@@ -288,3 +288,35 @@ def test_fair_targeting_shows_the_group_figures_of_the_steps(built):
     at = next(i for i, c in enumerate(cells) if c == "Daerah" and cells[i + 1] == "perdesaan")
     assert cells[at + 2] == _num(mine["households"])
     assert cells[at + 3] == _num(mine["expected_exclusion_errors"])
+def test_a_kecamatan_the_survey_cannot_inform_is_flagged_where_expected_errors_show(
+    built, captured
+):
+    """expected_errors_by_area flags a kecamatan ``is_uninformed``: its row in the expected
+    errors table carries the mark, the note under the table says why, the summary repeats
+    it; an unflagged kecamatan's report shows neither. (Indonesian only: an English
+    report would add English drawings to the build that test_shaded counts; the English
+    wording is checked on its own below.)"""
+    from konsel_analysis.reports import sections
+
+    marked, note = "Tinanggea †", "Survei hanya mengambil sedikit penerima"
+    report = sections.open_kecamatan_report(KEC, project_root=str(built.root))
+    table = report.steps["expected_errors"]
+    assert "is_uninformed" in table and "interval_note" in table  # written by the score step
+    table["is_uninformed"] = False
+    sections.show_expected_errors(report)
+    sections.show_summary(report)
+    assert note not in "".join(captured) and "†" not in "".join(captured)
+    captured.clear()
+    table["is_uninformed"] = table["area_code"] == KEC
+    sections.show_expected_errors(report)
+    sections.show_summary(report)
+    shown = "".join(captured)
+    assert f">{marked}</" in shown
+    assert shown.count(note) == 2  # under the table and in the summary
+
+
+def test_the_uninformed_note_has_both_languages():
+    from konsel_analysis.reports.text import uninformed_interval_note
+
+    assert uninformed_interval_note("en").startswith("† The survey sampled few beneficiaries")
+    assert uninformed_interval_note("id").startswith("† Survei hanya mengambil sedikit penerima")

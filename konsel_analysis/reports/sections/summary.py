@@ -10,7 +10,15 @@ import pandas as pd
 from konsel_analysis.reports.inputs import MIN_CELL_HOUSEHOLDS, REGENCY_CODE
 from konsel_analysis.reports.sections.html_parts import _h, _p, _show
 from konsel_analysis.reports.sections.report import Report
-from konsel_analysis.reports.text import likely_between, number, percent, rupiah, tr
+from konsel_analysis.reports.text import (
+    is_uninformed,
+    likely_between,
+    number,
+    percent,
+    rupiah,
+    tr,
+    uninformed_interval_note,
+)
 
 
 def show_title(report: Report) -> None:
@@ -81,6 +89,8 @@ def _expected_bullet(report: Report) -> str | None:
         f"{number(e['expected_extreme_poor_not_covered'], lang)} of them extremely poor "
         f"({between['expected_extreme_poor_not_covered']}).",
     )
+    if not report.is_regency and is_uninformed(e):
+        text += " " + uninformed_interval_note(lang)
     regency = report.row("expected_errors", REGENCY_CODE)
     if not report.is_regency and regency is not None:
         mine = e["expected_inclusion_errors"] / e["beneficiaries"]

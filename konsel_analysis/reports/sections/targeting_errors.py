@@ -18,7 +18,16 @@ from konsel_analysis.reports.sections.html_parts import (
     _unavailable,
 )
 from konsel_analysis.reports.sections.report import REGENCY_NAME, Report
-from konsel_analysis.reports.text import SUPPRESSED, number, percent, programme_name, span
+from konsel_analysis.reports.text import (
+    SUPPRESSED,
+    UNINFORMED_MARK,
+    is_uninformed,
+    number,
+    percent,
+    programme_name,
+    span,
+    uninformed_interval_note,
+)
 from konsel_analysis.targeting.measured import SHRINK_BELOW_HOUSEHOLDS
 
 
@@ -159,6 +168,8 @@ def _expected_row(report: Report, code: str, label: str) -> list[str]:
     e = report.row("expected_errors", code)
     if e is None:
         return [label, *[SUPPRESSED] * 9]
+    if is_uninformed(e) and code != REGENCY_CODE:
+        label = f"{label} {UNINFORMED_MARK}"
     return [
         label,
         number(e["beneficiaries"], lang),
@@ -231,6 +242,7 @@ def show_expected_errors(report: Report) -> None:
     else:
         rows = [_expected_row(report, report.area_code, report.area_name)]
     rows.append(_expected_row(report, REGENCY_CODE, regency_label))
+    flagged = any(UNINFORMED_MARK in str(row[0]) for row in rows)
     alt = report.tr(
         "Titik per kecamatan: perkiraan penerima yang kemungkinan tidak miskin dan rumah tangga "
         "miskin yang tidak menerima, dengan rentang 90%.",
@@ -247,6 +259,7 @@ def show_expected_errors(report: Report) -> None:
         heading,
         _p(html.escape(explain)),
         _table(header, rows),
+        *([_p(html.escape(uninformed_interval_note(lang)))] if flagged else []),
         _shaded_chart(
             report,
             "expected_errors",
