@@ -109,6 +109,13 @@ def attach_tables(model, tables: dict[str, str]):
     return model
 
 
+def poor_effective_n(dataset) -> float:
+    """Kish's effective number of poor households, (sum w)^2 / sum w^2 over the poor:
+    the sample size behind an exclusion error."""
+    w = dataset.weight[dataset.is_poor]
+    return float(w.sum() ** 2 / np.sum(w**2)) if len(w) else 0.0
+
+
 def model_files(result, model) -> dict:
     """Writers of every file of the saved-model folder except the manifest, by name."""
     import skops.io as sio
@@ -118,10 +125,11 @@ def model_files(result, model) -> dict:
 
     dataset: Dataset = result.dataset
     profile = {
-        "proxies": proxy_profile(dataset.X, dataset.weight, dataset.categorical),
+        "proxies": proxy_profile(dataset.X, dataset.weight, dataset.categorical, dataset.cluster),
         "training_errors": to_jsonable(result.results[result.best]),
         "n": int(dataset.n),
         "poverty_rate": dataset.poverty_rate,
+        "poor_effective_n": poor_effective_n(dataset),
     }
     if isinstance(model, LinearPMT):  # the mean design row: reasons are contributions against it
         Z = model.features_.transform(dataset.X)

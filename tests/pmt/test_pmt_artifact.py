@@ -12,38 +12,14 @@ import pytest
 from pmt_helpers import KONSEL_CONFIG
 
 from konsel_analysis.cli import main
-from konsel_analysis.datasets import load_dataset, load_register
+from konsel_analysis.datasets import load_register
 from konsel_analysis.pmt.artifact import (
     MANIFEST,
     MODEL_FILE,
     TABLES_FILE,
     fit_chosen_model,
     load_model,
-    save_model,
 )
-from konsel_analysis.pmt.validation import default_estimators, validate_pmt
-from konsel_analysis.synth import generate_konsel
-
-
-@pytest.fixture(scope="module")
-def wave(tmp_path_factory):
-    """A small regency (4,000 register households, a ~400-household survey) on disk."""
-    root = tmp_path_factory.mktemp("wave")
-    data = generate_konsel(households=4_000, seed=23, survey_households=400)
-    data.survey.to_parquet(root / "survey.parquet")
-    data.register.to_parquet(root / "register.parquet")
-    return root
-
-
-@pytest.fixture(scope="module")
-def saved(wave):
-    """The WLS PMT validated (3 folds, WLS against logit) and saved; the validation result."""
-    dataset = load_dataset(wave / "survey.parquet", KONSEL_CONFIG)
-    every = default_estimators(dataset)
-    result = validate_pmt(dataset, folds=3, estimators={k: every[k] for k in ("wls", "logit")})
-    result.best = "wls"  # the linear model whatever won: its scorecard and reasons exist
-    save_model(result, wave / "model")
-    return result
 
 
 def test_folder_holds_the_model_card_profiles_and_versions(wave, saved):
