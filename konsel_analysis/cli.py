@@ -188,6 +188,7 @@ def _register_step_commands(sub: argparse._SubParsersAction) -> None:
     from konsel_analysis.intake.cli import register_check
     from konsel_analysis.pmt.cli import register_validate_pmt
     from konsel_analysis.pmt.drift_cli import register_drift
+    from konsel_analysis.pmt.export_cli import register_export
     from konsel_analysis.scale.cli import register_score_partitioned
     from konsel_analysis.targeting.cli import register_score, register_targeting
 
@@ -198,6 +199,7 @@ def _register_step_commands(sub: argparse._SubParsersAction) -> None:
         register_score,
         register_score_partitioned,
         register_drift,
+        register_export,
     ):
         register(sub)
 

@@ -24,9 +24,8 @@ import json
 from pathlib import Path
 
 from konsel_analysis.paths import project_paths
-from konsel_analysis.pmt.drift import PSI_REFIT  # numpy and pandas only
 
-# The model code (scikit-learn, skops) is imported when the command runs.
+# numpy, pandas and the model code (scikit-learn, skops) are imported when the command runs.
 
 #: Smallest rise of an exclusion error (share of the poor, absolute) on a new wave
 #: above the cross-validated one that calls for a refit, however large the surveys.
@@ -87,6 +86,8 @@ def error_margin(before: float, after: float, n_before: float, n_after: float) -
 def verdict(by_proxy, training: dict, new: dict | None, sizes=(0.0, 0.0)) -> tuple[bool, str]:
     """Whether to refit, and why, in one sentence; ``sizes`` are the effective numbers
     of poor households at training and in the new wave."""
+    from konsel_analysis.pmt.drift import PSI_REFIT
+
     significant = by_proxy.loc[by_proxy["shift"] == "significant", "proxy"].tolist()
     moderate = by_proxy.loc[by_proxy["shift"] == "moderate", "proxy"].tolist()
     reasons = []
