@@ -461,55 +461,60 @@ def build_workbench(wb: Workbench):
 
     c = default_controls(wb)
     style = {"description_width": "220px"}
-    layout = w.Layout(width="640px")
+    rupiah = {"readout_format": ",.0f"}
+    specs = {  # name: (slider, value, min, max, step, label, extra)
+        "budget": (
+            w.IntSlider,
+            c.budget,
+            0,
+            max(10 * c.budget, 1000),
+            100,
+            "Anggaran kunjungan",
+            {},
+        ),
+        "minimum_per_area": (
+            w.IntSlider,
+            c.minimum_per_area,
+            0,
+            200,
+            5,
+            "Minimum per kecamatan",
+            {},
+        ),
+        "audit_share": (w.FloatSlider, c.audit_share, 0.0, 0.5, 0.01, "Porsi audit acak", {}),
+        "poverty_line": (
+            w.FloatSlider,
+            c.poverty_line,
+            0.5 * c.poverty_line,
+            2 * c.poverty_line,
+            5_000,
+            "Garis kemiskinan (Rp)",
+            rupiah,
+        ),
+        "extreme_line": (
+            w.FloatSlider,
+            c.extreme_line,
+            0.5 * c.extreme_line,
+            2 * c.extreme_line,
+            5_000,
+            "Garis kemiskinan ekstrem (Rp)",
+            rupiah,
+        ),
+    }
     sliders = {
-        "budget": w.IntSlider(
-            value=c.budget,
-            min=0,
-            max=max(10 * c.budget, 1000),
-            step=100,
-            description="Anggaran kunjungan",
+        name: kind(
+            value=value,
+            min=lo,
+            max=hi,
+            step=step,
+            description=label,
             style=style,
-            layout=layout,
-        ),
-        "minimum_per_area": w.IntSlider(
-            value=c.minimum_per_area,
-            min=0,
-            max=200,
-            step=5,
-            description="Minimum per kecamatan",
-            style=style,
-            layout=layout,
-        ),
-        "audit_share": w.FloatSlider(
-            value=c.audit_share,
-            min=0.0,
-            max=0.5,
-            step=0.01,
-            description="Porsi audit acak",
-            style=style,
-            layout=layout,
-        ),
-        "poverty_line": w.FloatSlider(
-            value=c.poverty_line,
-            min=0.5 * c.poverty_line,
-            max=2 * c.poverty_line,
-            step=5_000,
-            description="Garis kemiskinan (Rp)",
-            style=style,
-            layout=layout,
-            readout_format=",.0f",
-        ),
-        "extreme_line": w.FloatSlider(
-            value=c.extreme_line,
-            min=0.5 * c.extreme_line,
-            max=2 * c.extreme_line,
-            step=5_000,
-            description="Garis kemiskinan ekstrem (Rp)",
-            style=style,
-            layout=layout,
-            readout_format=",.0f",
-        ),
+            layout=w.Layout(width="640px"),
+            **extra,
+        )
+        for name, (kind, value, lo, hi, step, label, extra) in specs.items()
+    }
+    sliders |= {
         "programme": w.Dropdown(
             options=[(v, k) for k, v in PROGRAMMES.items()],
             value="any",
