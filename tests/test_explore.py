@@ -143,3 +143,15 @@ def test_the_budget_slider_changes_the_visit_split(small):
     assert "900 prioritas + 100 audit" in status.value
     budget.value = 500
     assert "450 prioritas + 50 audit" in status.value
+
+
+def test_binned_probabilities_are_the_exact_ones_to_a_bin(small):
+    wb, _ = small
+    codes = pd.factorize(pd.Series(wb.area, dtype=object), sort=True)[0]
+    cell = codes * 2 + wb.rows.any_receipt.astype(int)
+    exact = wb.model.probabilities(wb.rows, wb.index)
+    p_poor, p_extreme = explore.binned_probabilities(wb.model, wb.rows, cell, wb.index)
+    # a household moves at most half a bin (0.005 in log consumption)
+    assert np.abs(p_poor - exact["poor"]).max() < 0.01
+    assert p_poor.sum() == pytest.approx(exact["poor"].sum(), rel=2e-3)
+    assert np.all(p_extreme <= p_poor)
