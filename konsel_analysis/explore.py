@@ -35,7 +35,7 @@ from konsel_analysis.errors import UserError
 #: ``verification.audit_share`` (issue 16's default).
 DEFAULT_AUDIT_SHARE = 0.10
 #: Bootstrap replicates fitted once when the workbench loads (``konsel score`` uses 200;
-#: 40 keep loading under a minute and give 5%/95% percentiles from 2 replicates each).
+#: 40 keep loading near 20 s of CPU on the default data and give 5%/95% percentiles from 2 replicates each).
 WORKBENCH_REPLICATES = 40
 CI = 0.90
 #: Width of the PMT-index bins the replicates are evaluated on (log consumption).
