@@ -35,7 +35,8 @@ from konsel_analysis.errors import UserError
 #: ``verification.audit_share`` (issue 16's default).
 DEFAULT_AUDIT_SHARE = 0.10
 #: Bootstrap replicates fitted once when the workbench loads (``konsel score`` uses 200;
-#: 40 keep loading near 20 s of CPU on the default data and give 5%/95% percentiles from 2 replicates each).
+#: 40 keep loading near 20 s of CPU on the default data, and put two replicates
+#: beyond each of the 5% and 95% percentiles).
 WORKBENCH_REPLICATES = 40
 CI = 0.90
 #: Width of the PMT-index bins the replicates are evaluated on (log consumption).
@@ -430,7 +431,8 @@ def draw(tables: dict[str, pd.DataFrame], c: Controls):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    e = tables["errors"].set_index("area").loc[ALL]
+    where = "Kabupaten" if c.area == ALL else f"Kecamatan {c.area}"
+    e = tables["errors"].set_index("area").loc[c.area]
     names = [
         "expected_inclusion_errors",
         "expected_exclusion_errors",
@@ -447,7 +449,7 @@ def draw(tables: dict[str, pd.DataFrame], c: Controls):
         color="black",
         linewidth=2,
     )
-    axes[0].set_title("Perkiraan kesalahan di register (interval 90%)")
+    axes[0].set_title(f"{where}: perkiraan kesalahan di register (interval 90%)")
     s = tables["split"]
     s = s[s["area"] != ALL] if c.area == ALL else s[s["area"] == c.area]
     axes[1].bar(s["area"], s["priority_visits"], label="daftar prioritas", color="#4f81bd")
@@ -465,7 +467,7 @@ def draw(tables: dict[str, pd.DataFrame], c: Controls):
         f"Kunjungan: {int(total['priority_visits']):,} prioritas + {int(total['audit_visits']):,} "
         f"audit; perkiraan koreksi {total['expected_corrections']:,.0f}"
     )
-    r = tables["coverage"].set_index("area").loc[ALL]
+    r = tables["coverage"].set_index("area").loc[c.area]
     shares = [r["coverage_poor_persons"], r["coverage_extreme_poor_persons"]]
     axes[2].bar(
         ["miskin", "miskin ekstrem"],
@@ -473,7 +475,7 @@ def draw(tables: dict[str, pd.DataFrame], c: Controls):
         color=["#9bbb59", "#4bacc6"],
     )
     axes[2].set_ylim(0, 1)
-    axes[2].set_title(f"Cakupan {PROGRAMMES[c.programme]} (survei, jiwa)")
+    axes[2].set_title(f"{where}: cakupan {PROGRAMMES[c.programme]} (survei, jiwa)")
     fig.tight_layout()
     return fig
 

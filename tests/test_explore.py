@@ -155,3 +155,16 @@ def test_binned_probabilities_are_the_exact_ones_to_a_bin(small):
     assert np.abs(p_poor - exact["poor"]).max() < 0.01
     assert p_poor.sum() == pytest.approx(exact["poor"].sum(), rel=2e-3)
     assert np.all(p_extreme <= p_poor)
+
+
+def test_one_kecamatan_shows_next_to_the_regency_and_draws(small):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    wb, _ = small
+    c = explore.default_controls(wb)
+    c.area = wb.areas[0]
+    tables = explore.summarise(wb, c)
+    assert all(sorted(t["area"]) == sorted([wb.areas[0], explore.ALL]) for t in tables.values())
+    fig = explore.draw(tables, c)
+    assert fig.axes[0].get_title().startswith(f"Kecamatan {wb.areas[0]}")
