@@ -449,7 +449,7 @@ def draw(tables: dict[str, pd.DataFrame], c: Controls):
         color="black",
         linewidth=2,
     )
-    axes[0].set_title(f"{where}: perkiraan kesalahan di register (interval 90%)")
+    axes[0].set_title(f"{where}\nperkiraan kesalahan di register (interval 90%)", fontsize=10)
     s = tables["split"]
     s = s[s["area"] != ALL] if c.area == ALL else s[s["area"] == c.area]
     axes[1].bar(s["area"], s["priority_visits"], label="daftar prioritas", color="#4f81bd")
@@ -465,7 +465,8 @@ def draw(tables: dict[str, pd.DataFrame], c: Controls):
     total = tables["split"].set_index("area").loc[ALL]
     axes[1].set_title(
         f"Kunjungan: {int(total['priority_visits']):,} prioritas + {int(total['audit_visits']):,} "
-        f"audit; perkiraan koreksi {total['expected_corrections']:,.0f}"
+        f"audit\nperkiraan koreksi {total['expected_corrections']:,.0f}",
+        fontsize=10,
     )
     r = tables["coverage"].set_index("area").loc[c.area]
     shares = [r["coverage_poor_persons"], r["coverage_extreme_poor_persons"]]
@@ -475,7 +476,7 @@ def draw(tables: dict[str, pd.DataFrame], c: Controls):
         color=["#9bbb59", "#4bacc6"],
     )
     axes[2].set_ylim(0, 1)
-    axes[2].set_title(f"{where}: cakupan {PROGRAMMES[c.programme]} (survei, jiwa)")
+    axes[2].set_title(f"{where}\ncakupan {PROGRAMMES[c.programme]} (survei, jiwa)", fontsize=10)
     fig.tight_layout()
     return fig
 
