@@ -59,8 +59,8 @@ def mean_variance(x: np.ndarray, w: np.ndarray, cluster=None) -> float:
 
     v = C / (C - 1) * sum over clusters of (sum of w (x - mean))^2 / (sum w)^2.
 
-    >>> float(mean_variance(np.array([0.0, 1, 0, 1]), np.ones(4)))
-    0.0625
+    >>> round(mean_variance(np.array([0.0, 1, 0, 1]), np.ones(4)), 6)  # 4/3 * 4 * 0.25 / 16
+    0.083333
     """
     seen = ~np.isnan(x)
     x, w = x[seen], w[seen]
