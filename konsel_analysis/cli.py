@@ -36,6 +36,16 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     data = generate_konsel(
         households=args.households, seed=args.seed, survey_households=args.survey_households
     )
+    if args.drift:
+        from dataclasses import replace
+
+        from konsel_analysis.pmt.drift import shift_wave
+
+        data = replace(
+            data,
+            survey=shift_wave(data.survey, args.seed),
+            register=shift_wave(data.register, args.seed),
+        )
     written = write_konsel(data, out)
     if not args.no_round:
         from konsel_analysis.paths import DEFAULT_DATASET_CONFIG
@@ -45,7 +55,8 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         written += write_demo_round(out, data.register_truth, DEFAULT_DATASET_CONFIG, args.seed)
     seconds = time.perf_counter() - started
     print(
-        f"Synthetic Konsel (seed {args.seed}): {len(data.register):,} register households, "
+        f"Synthetic Konsel (seed {args.seed}{', changed wave' if args.drift else ''}): "
+        f"{len(data.register):,} register households, "
         f"{len(data.survey):,} survey households, in {seconds:.1f} s"
     )
     for path in written:
@@ -138,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a register of any size as Parquet partitions, regency by regency "
         "(regency=/kecamatan= folders; no NIK or names), with the first regency's survey",
     )
+    synth.add_argument(
+        "--drift",
+        action="store_true",
+        help="write a changed second wave: assets moved, consumption did not "
+        "(konsel_analysis.pmt.drift.shift_wave), to try konsel drift on",
+    )
     synth.set_defaults(handler=_cmd_synth)
 
     reports = sub.add_parser(
@@ -191,6 +208,8 @@ def _register_step_commands(sub: argparse._SubParsersAction) -> None:
     """Sub-commands defined next to the step they run (each adds its parser and handler)."""
     from konsel_analysis.intake.cli import register_check
     from konsel_analysis.pmt.cli import register_validate_pmt
+    from konsel_analysis.pmt.drift_cli import register_drift
+    from konsel_analysis.pmt.export_cli import register_export
     from konsel_analysis.poverty_map.cli import register_poverty_map
     from konsel_analysis.scale.cli import register_score_partitioned
     from konsel_analysis.targeting.cli import register_score, register_targeting
@@ -204,6 +223,8 @@ def _register_step_commands(sub: argparse._SubParsersAction) -> None:
         register_score_partitioned,
         register_poverty_map,
         register_verification,
+        register_drift,
+        register_export,
     ):
         register(sub)
 

@@ -1,7 +1,7 @@
 """``konsel validate-pmt``: cross-validate the PMT estimators on any described household table.
 
     konsel validate-pmt --data FILE --config DATASET.yml [--folds 5] [--out DIR]
-                        [--leave-out NAME,NAME]
+                        [--leave-out NAME,NAME] [--save MODEL_DIR]
 
 writes, in DIR (default ``data/processed/pmt``):
 
@@ -20,6 +20,9 @@ writes, in DIR (default ``data/processed/pmt``):
   best linear one (the model card says which, and why;
   :mod:`konsel_analysis.pmt.points`);
 - ``error_curves.csv`` and ``reliability.csv``.
+
+With ``--save MODEL_DIR`` the chosen model is also refitted on the whole table and
+saved (see :mod:`konsel_analysis.pmt.artifact`).
 
 Every file is first written under a temporary name and renamed only when all
 are ready, so a failure leaves no half-written output.
@@ -223,6 +226,10 @@ def _cmd_validate_pmt(args: argparse.Namespace) -> int:
         left_out=left_out,
         strict=True,
     )
+    if args.save:
+        from konsel_analysis.pmt.artifact import save_model
+
+        written += save_model(result, Path(args.save))
     print(_summary(result, time.perf_counter() - started))
     for path in written:
         print(f"  wrote {path}")
@@ -253,5 +260,13 @@ def register_validate_pmt(sub) -> None:
         metavar="NAME,NAME",
         help="estimators not to compare, e.g. quantile,gradient_boosting,random_forest "
         "(the slowest; default: compare every estimator)",
+    )
+    parser.add_argument(
+        "--save",
+        default=None,
+        metavar="MODEL_DIR",
+        help="also refit the chosen model on the whole table and save it in MODEL_DIR "
+        "(skops file, model card, training proxy profiles, software versions) for "
+        "konsel score --model and konsel drift",
     )
     parser.set_defaults(handler=_cmd_validate_pmt)

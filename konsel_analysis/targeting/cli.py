@@ -191,9 +191,13 @@ def check_reps(reps: int) -> None:
         raise UserError(f"--reps {reps} is too few for intervals; use 200 or more")
 
 
-def add_scoring_arguments(parser: argparse.ArgumentParser, register_help: str) -> None:
+def add_scoring_arguments(
+    parser: argparse.ArgumentParser, register_help: str, survey_required: bool = True
+) -> None:
     """The arguments every scoring command takes (``score``, ``score-partitioned``)."""
-    parser.add_argument("--survey", required=True, help="survey with welfare (CSV/Parquet/XLSX)")
+    parser.add_argument(
+        "--survey", required=survey_required, help="survey with welfare (CSV/Parquet/XLSX)"
+    )
     parser.add_argument("--register", required=True, help=register_help)
     parser.add_argument("--config", required=True, help="dataset config YAML")
     parser.add_argument(
@@ -218,7 +222,7 @@ def scoring_options(args: argparse.Namespace) -> dict:
     check_reps(args.reps)
     check_path_exists(args.survey, "--survey")
     return {
-        "survey": Path(args.survey),
+        "survey": Path(args.survey) if args.survey else None,
         "config": Path(args.config),
         "budget": args.budget,
         "minimum_per_area": args.min_per_area,
@@ -249,6 +253,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
     paths = project_paths()
     out = Path(args.out) if args.out else paths.score
     restricted = Path(args.restricted_out) if args.restricted_out else paths.restricted
+    if args.model:
+        return _score_with_saved_model(args, options, out, restricted)
+    if options["survey"] is None:
+        raise UserError("give --survey FILE (to fit the model) or --model MODEL_DIR (a saved PMT)")
     written = run_score(
         register_path=Path(args.register),
         out=out,
@@ -262,13 +270,41 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return print_written(written)
 
 
+def _score_with_saved_model(args, options: dict, out: Path, restricted: Path) -> int:
+    from konsel_analysis.targeting.saved_score import run_score_with_model
+
+    if options["survey"] is not None:
+        raise UserError(
+            "--model MODEL_DIR scores with the saved PMT and fits nothing on a survey; "
+            "leave out --survey"
+        )
+    written = run_score_with_model(
+        Path(args.model),
+        Path(args.register),
+        options["config"],
+        budget=options["budget"],
+        minimum_per_area=options["minimum_per_area"],
+        out=out,
+        restricted=restricted,
+        rejected_dir=out / "rejected",
+    )
+    return print_written(written)
+
+
 def register_score(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "score",
         help="score the register: P(poor), expected errors, "
         "priorities and the verification allocation",
     )
-    add_scoring_arguments(parser, "register to score (same proxies)")
+    add_scoring_arguments(parser, "register to score (same proxies)", survey_required=False)
+    parser.add_argument(
+        "--model",
+        default=None,
+        metavar="MODEL_DIR",
+        help="score with a PMT saved by konsel validate-pmt --save instead of fitting "
+        "one on --survey (then give no --survey)",
+    )
     parser.add_argument("--out", default=None, help="output folder (default data/processed/score)")
     parser.add_argument(
         "--restricted-out",

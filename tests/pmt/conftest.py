@@ -8,7 +8,9 @@ import yaml
 from pmt_helpers import KONSEL_CONFIG, survey_frame_for_models
 from threadpoolctl import threadpool_limits
 
-from konsel_analysis.datasets import load_dataset_config
+from konsel_analysis.datasets import load_dataset, load_dataset_config
+from konsel_analysis.pmt.artifact import save_model
+from konsel_analysis.pmt.validation import default_estimators, validate_pmt
 from konsel_analysis.synth import generate_konsel
 
 
@@ -62,3 +64,25 @@ def population(konsel_20k, konsel_config):
         reg["is_poor"].to_numpy(),
         reg["is_extreme_poor"].to_numpy(),
     )
+
+
+@pytest.fixture(scope="session")
+def wave(tmp_path_factory):
+    """A small regency (4,000 register households, a ~400-household survey) on disk,
+    for the saved-PMT and drift tests; its seed 23 is not used elsewhere."""
+    root = tmp_path_factory.mktemp("wave")
+    data = generate_konsel(households=4_000, seed=23, survey_households=400)
+    data.survey.to_parquet(root / "survey.parquet")
+    data.register.to_parquet(root / "register.parquet")
+    return root
+
+
+@pytest.fixture(scope="session")
+def saved(wave):
+    """The WLS PMT validated (3 folds, WLS against logit) and saved; the validation result."""
+    dataset = load_dataset(wave / "survey.parquet", KONSEL_CONFIG)
+    every = default_estimators(dataset)
+    result = validate_pmt(dataset, folds=3, estimators={k: every[k] for k in ("wls", "logit")})
+    result.best = "wls"  # the linear model whatever won: its scorecard and reasons exist
+    save_model(result, wave / "model")
+    return result
