@@ -161,7 +161,7 @@ def test_every_command_reads_the_foreign_table(files, tmp_path):
         data,
         register,
         path,
-        budget=400,
+        budget=200,
         minimum_per_area=10,
         reps=20,
         out=tmp_path / "score",

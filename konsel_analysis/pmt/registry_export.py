@@ -90,6 +90,21 @@ def _numeric_indicators(table: pd.DataFrame) -> list[dict]:
                     "weight": float(row.weight),
                 }
             )
+        elif row.kind == "log1p":
+            # log(1 + value) of a skewed proxy: a derived registrant field the registry
+            # computes (as OpenG2P's fields are), read as it is.
+            fill = None if pd.isna(row.fill_value) else repr(float(np.log1p(row.fill_value)))
+            out.append(
+                {
+                    **base,
+                    "field_path": f"{row.variable}_log1p",
+                    "code": _code(row.term),
+                    "name": f"log(1 + {row.variable})",
+                    "calculation_type": "direct",
+                    "default_value": fill,
+                    "weight": float(row.weight),
+                }
+            )
         elif row.kind == "squared":
             out.append(
                 {
@@ -204,6 +219,7 @@ def openg2p_fields(table: pd.DataFrame) -> list[dict]:
         definition = {
             "numeric": f"{row.variable}{fill}",
             "squared": f"{row.variable} squared{fill}",
+            "log1p": f"log(1 + {row.variable}){fill}",
             "missing": f"1 when {row.variable} is missing, else 0",
             "level": f"1 when {row.variable} is {row.level!r}, else 0",
         }[row.kind]
@@ -272,6 +288,7 @@ KINDS_ID = {
     "intercept": "konstanta",
     "numeric": "angka x bobot",
     "squared": "angka kuadrat x bobot",
+    "log1p": "ln(1 + angka) x bobot",
     "missing": "bobot bila kosong",
     "level": "bobot bila kategori ini",
     "reference": "kategori acuan (bobot 0)",

@@ -208,6 +208,7 @@ def apply_area_bias(
     point: dict[str, np.ndarray],
     draws: dict[str, np.ndarray],
     rng: np.random.Generator,
+    moves: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Move the area points (the model's expected counts) and the replicate draws
     (``reps x (areas + 1)``, the last column the regency total; changed in place) by the
@@ -215,7 +216,10 @@ def apply_area_bias(
 
     Deviates: per count, one ``reps x areas`` block. The regency draw is the sum of the
     area draws, left unclipped so that it is not pushed up (the reported lower bounds
-    are clipped at zero). Returns the moved points and the uninformed flags.
+    are clipped at zero). Returns the moved points and the uninformed flags; with
+    ``moves``, also fills it per count with the areas' relative shift and the replicates'
+    relative deviations (``reps x areas``), so that parts of an area's count (its group
+    levels, :mod:`.expected_groups`) move with it.
     """
     shift, sd, uninformed = bias.for_areas(areas)
     points = {}
@@ -224,5 +228,7 @@ def apply_area_bias(
         points[name] = np.maximum(m * (1 + shift[name]), 0.0)
         deviation = shift[name] + sd[name] * rng.standard_normal((draw.shape[0], len(m)))
         draw[:, :-1] += m * deviation
+        if moves is not None:
+            moves[name] = (shift[name], deviation)
         draw[:, -1] = draw[:, :-1].sum(axis=1)
     return points, uninformed

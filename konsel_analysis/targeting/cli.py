@@ -231,9 +231,10 @@ def scoring_options(args: argparse.Namespace) -> dict:
     }
 
 
-def check_path_exists(given: str, option: str) -> None:
-    """Refuse a path that does not exist, naming the option that gave it."""
-    if not Path(given).exists():
+def check_path_exists(given: str | None, option: str) -> None:
+    """Refuse a path that does not exist, naming the option that gave it (an option not
+    given is the caller's to judge: ``konsel score --model`` needs no survey)."""
+    if given is not None and not Path(given).exists():
         raise UserError(f"{given}: not found; check the path given to {option}")
 
 

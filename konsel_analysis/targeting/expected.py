@@ -791,11 +791,13 @@ def _estimate_expected_errors(
     point = {
         name: np.bincount(area_idx, weights=q, minlength=len(areas)) for name, q in expected.items()
     }
+    moves: dict = {}  # the areas' bias moves, which the group levels follow
+    by_area = expected_table(areas, counts, totals - counts, point, draws, bias, rng, ci, moves)
     return ExpectedErrors(
         point_probabilities,
-        expected_table(areas, counts, totals - counts, point, draws, bias, rng, ci),
+        by_area,
         model,
-        group_draws.table(ci) if group_draws is not None else None,
+        group_draws.table(ci, moves) if group_draws is not None else None,
     )
 
 
@@ -808,6 +810,7 @@ def expected_table(
     bias: AreaBias | None,
     rng: np.random.Generator,
     ci: float,
+    moves: dict | None = None,
 ) -> pd.DataFrame:
     """The ``expected_errors_by_area`` table from the model's area points and replicate
     draws (``reps x (areas + 1)``), after the areas' bias (:mod:`.area_bias`; drawn
@@ -818,7 +821,7 @@ def expected_table(
     by_area["non_beneficiaries"] = by_area["non_beneficiaries"].astype(int)
     uninformed = np.zeros(len(areas), bool)
     if bias is not None:
-        point, uninformed = apply_area_bias(bias, areas, point, draws, rng)
+        point, uninformed = apply_area_bias(bias, areas, point, draws, rng, moves)
     alpha = (1 - ci) / 2
     for name, mean in point.items():
         by_area[name] = np.r_[mean, mean.sum()]

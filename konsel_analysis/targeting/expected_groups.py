@@ -117,9 +117,14 @@ class GroupDraws:
                     draw += np.bincount(cell, weights=shift[name], minlength=size)
                 self.draws[group][name][r] = draw
 
-    def table(self, ci: float) -> pd.DataFrame:
+    def table(self, ci: float, moves: dict | None = None) -> pd.DataFrame:
         """Per group, level and area (and area ``ALL``): households, beneficiaries and
-        each expected count with ``_low``/``_high`` bounds of the ``ci`` interval."""
+        each expected count with ``_low``/``_high`` bounds of the ``ci`` interval.
+
+        ``moves`` (count -> the areas' relative shift and the replicates' relative
+        deviations, from :func:`~konsel_analysis.targeting.area_bias.apply_area_bias`)
+        moves each level's share of an area's count as the area's count moved, so that
+        the levels of a group still add up to the kecamatan figures."""
         alpha = (1 - ci) / 2
         n_areas = len(self.areas)
         frames = []
@@ -141,6 +146,10 @@ class GroupDraws:
             for name, q in self.expected.items():
                 point = np.bincount(cell, weights=q, minlength=size).reshape(len(uniques), n_areas)
                 draws = self.draws[group][name].reshape(-1, len(uniques), n_areas)
+                if moves and name in moves:
+                    shift, deviation = moves[name]
+                    draws = draws + point[None, :, :] * deviation[:, None, :]
+                    point = np.maximum(point * (1 + shift), 0.0)
                 draws = np.concatenate([draws, draws.sum(axis=2, keepdims=True)], axis=2)
                 frame[name] = _with_total(point).ravel()
                 frame[f"{name}_low"] = np.maximum(np.quantile(draws, alpha, axis=0), 0).ravel()

@@ -91,13 +91,15 @@ def test_score_with_model_gives_the_refit_scores(wave, saved, tmp_path, capsys):
 
 
 def _refused(capsys, model_dir, tmp_path) -> str:
+    register = tmp_path / "register.parquet"  # exists (the path check), never read
+    register.touch()
     code = main(
         [
             "score",
             "--model",
             str(model_dir),
             "--register",
-            "unused.parquet",
+            str(register),
             "--config",
             str(KONSEL_CONFIG),
             "--out",
@@ -135,5 +137,6 @@ def test_folder_without_manifest_is_refused(tmp_path, capsys):
 
 
 def test_score_wants_a_survey_or_a_model(tmp_path, capsys):
-    code = main(["score", "--register", "r.parquet", "--config", str(KONSEL_CONFIG)])
+    (tmp_path / "r.parquet").touch()
+    code = main(["score", "--register", str(tmp_path / "r.parquet"), "--config", str(KONSEL_CONFIG)])
     assert code == 2 and "--model MODEL_DIR" in capsys.readouterr().err

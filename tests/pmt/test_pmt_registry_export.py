@@ -180,7 +180,14 @@ def exported(wave, saved, tmp_path_factory):
 
 def _households(X: pd.DataFrame, n: int = 400) -> list[dict]:
     rows = X.iloc[:n].astype(object).where(X.iloc[:n].notna(), None)
-    return rows.to_dict(orient="records")
+    households = rows.to_dict(orient="records")
+    for h in households:  # the registry's derived log(1 + value) fields
+        h.update({f"{k}_log1p": math.log1p(v) for k, v in list(h.items()) if _is_number(v)})
+    return households
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
 
 
 def test_openspp_export_reproduces_the_model(exported, saved):
@@ -205,6 +212,8 @@ def _openg2p_field(field: dict, household: dict) -> float:
     if field["kind"] == "missing":
         return float(value is None)
     x = field["fill_value"] if value is None else float(value)
+    if field["kind"] == "log1p":
+        return math.log1p(x)
     return x * x if field["kind"] == "squared" else x
 
 

@@ -57,7 +57,7 @@ STEP_LINES = (
     ("[done] register summary by kecamatan", "wrote data/processed/register_summary_by_kecamatan"),
     ("[done] PMT validation", "wrote data/processed/pmt/"),
     ("[done] survey-measured targeting errors", "wrote data/processed/targeting/targeting_by_area"),
-    ("[done] register scoring", "wrote data/processed/score/expected_errors_by_area.csv"),
+    ("[done] register scoring", "wrote data/processed/score/ (5 files: CSV, PARQUET)"),
     ("[done] impact simulation", "wrote data/processed/impact/impact_by_area.csv"),
     ("shared report tables: computed", "3 of 3 reports built"),
 )
@@ -201,7 +201,7 @@ def test_a_second_build_reuses_every_step_and_the_shared_tables(built, reports_r
     before = {p: p.stat().st_mtime_ns for p in [*outputs, *pages]}
     code, out, _ = reports_runner(built.root, only=["74.05.01"])
     assert code == 0
-    assert out.count("[reused]") == 8 and "[done] PMT" not in out  # seven steps, the pages
+    assert out.count("[reused]") == 9 and "[done] PMT" not in out  # eight steps, the pages
     assert "shared report tables: reused" in out
     assert "[reused] 2 of 2 reports" in out and "(2 unchanged, reused)" in out
     assert {p: p.stat().st_mtime_ns for p in [*outputs, *pages]} == before

@@ -94,12 +94,12 @@ def test_score_writes_expected_errors_by_group(tmp_path, konsel_small):
     out = tmp_path / "out"
     args = ["score", "--survey", str(tmp_path / "raw/survey.parquet")]
     args += ["--register", str(tmp_path / "raw/register.parquet"), "--config", str(CONFIG)]
-    args += ["--budget", "300", "--reps", "20", "--out", str(out)]
+    args += ["--budget", "300", "--min-per-area", "10", "--reps", "20", "--out", str(out)]
     args += ["--restricted-out", str(tmp_path / "restricted")]
     assert main(args) == 0
     table = pd.read_csv(out / "expected_errors_by_group.csv", dtype={"area": str, "level": str})
     regency = table[(table["area"] == "ALL") & (table["group"] == "is_urban")]
     assert set(regency["level"]) == {"1", "0"}
-    assert regency["visits"].sum() == 300
+    assert regency["visits"].sum() == 270  # the priority list: 300 less the 10% audit share
     assert regency["share_of_expected_errors"].sum() == pytest.approx(1.0)
     assert not table.columns.str.contains("nik|name").any()

@@ -104,7 +104,11 @@ def test_score_on_the_foreign_survey_warns_and_lists_pseudonyms(
     assert "Kode samaran (di laporan)" in first.columns
     assert first["Kode samaran (di laporan)"].str.fullmatch(r"RT-[0-9a-f]{10}").all()
     allocation = pd.read_csv(tmp_path / "out" / "verification_allocation.csv")
-    assert allocation["visits"].sum() == 300 and (allocation["visits"] >= 20).all()
+    # The allocation holds the priority visits: 300 less the 10% audit share
+    # (parameters.yml); the plan holds all 300.
+    assert allocation["visits"].sum() == 270 and (allocation["visits"] >= 20).all()
+    plan = pd.read_csv(tmp_path / "out" / "verification_plan.csv")
+    assert len(plan) == 300 and plan["is_audit"].sum() == 30
 
 
 def test_score_with_the_survey_as_register_warns_of_shared_ids(
