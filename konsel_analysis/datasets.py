@@ -55,7 +55,7 @@ or name can leak.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -597,6 +597,21 @@ def _dictionary_bounds(column: str, config: DatasetConfig) -> tuple[float | None
     return entry.minimum, entry.maximum
 
 
+def _survey_rules(config: DatasetConfig, bounded: Callable[..., Rule]) -> list[Rule]:
+    """The rules only a survey has: welfare (or its class), weight, strata, persons."""
+    if config.welfare:
+        rules = [bounded(config.welfare, "welfare", "positive", True)]
+    else:
+        rules = [Rule(config.welfare_class, "welfare_class", "class", True)]
+    if config.weight:
+        rules.append(bounded(config.weight, "weight", "positive", True))
+    if config.strata and config.strata not in (config.area, config.cluster):
+        rules.append(Rule(config.strata, "strata", "text", True))
+    if config.persons:
+        rules.append(bounded(config.persons, "persons", "positive", True))
+    return rules
+
+
 def _rules(config: DatasetConfig, role: Role, columns: pd.Index) -> list[Rule]:
     """The row rules of a table, from the config's roles and the data dictionary."""
     ranges = {c: (lo, hi) for c, lo, hi in config.ranges}
@@ -611,16 +626,7 @@ def _rules(config: DatasetConfig, role: Role, columns: pd.Index) -> list[Rule]:
         Rule(config.household_id, "household_id", "id", True),
     ]
     if role == "survey":
-        if config.welfare:
-            rules.append(bounded(config.welfare, "welfare", "positive", True))
-        else:
-            rules.append(Rule(config.welfare_class, "welfare_class", "class", True))
-        if config.weight:
-            rules.append(bounded(config.weight, "weight", "positive", True))
-        if config.strata and config.strata not in (config.area, config.cluster):
-            rules.append(Rule(config.strata, "strata", "text", True))
-        if config.persons:
-            rules.append(bounded(config.persons, "persons", "positive", True))
+        rules += _survey_rules(config, bounded)
     if config.cluster and (role == "survey" or config.cluster in columns):
         rules.append(Rule(config.cluster, "cluster", code, True))
     rules += [Rule(p, "programs", "flag", True) for p in config.programs]

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from threadpoolctl import threadpool_limits
 
 from konsel_analysis.datasets import DatasetConfig, DatasetError, load_dataset, read_checked
 from konsel_analysis.poverty_map.estimator import Households, PovertyMap
@@ -263,7 +264,22 @@ def run_poverty_map(
     seed: int = 0,
     drop_unknown_areas: bool = False,
 ) -> tuple[PovertyMap, list[Path]]:
-    """Fit, predict, bootstrap and write the map; returns the fitted map and the paths written."""
+    """Fit, predict, bootstrap and write the map; returns the fitted map and the paths written.
+
+    On one BLAS thread: the same bits whether the step runs in a report worker or in the
+    command (matrix products split over threads add in another order).
+    """
+    with threadpool_limits(limits=1):
+        return _run_poverty_map(
+            survey_path, census_path, config_path, out, census_config_path, level, reps, seed,
+            drop_unknown_areas,
+        )  # fmt: skip
+
+
+def _run_poverty_map(
+    survey_path, census_path, config_path, out, census_config_path, level, reps, seed,
+    drop_unknown_areas,
+):  # fmt: skip
     from konsel_analysis.pmt.cli import write_outputs
     from konsel_analysis.poverty_map.diagnostics import diagnostics
 

@@ -63,8 +63,7 @@ from konsel_analysis.files import write_atomic
 from konsel_analysis.geography import REGENCY_CODE, load_kecamatan, load_villages
 from konsel_analysis.parameters import load_parameters
 from konsel_analysis.paths import ProjectPaths, project_paths
-from konsel_analysis.reports import group_tables, step_tables
-from konsel_analysis.reports import step_tables, verification_tables
+from konsel_analysis.reports import group_tables, step_tables, verification_tables
 from konsel_analysis.reports.step_tables import StepFiles, locate_step_outputs
 from konsel_analysis.synth import MANIFEST_FILE, TABLE_FILES
 

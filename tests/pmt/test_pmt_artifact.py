@@ -138,5 +138,6 @@ def test_folder_without_manifest_is_refused(tmp_path, capsys):
 
 def test_score_wants_a_survey_or_a_model(tmp_path, capsys):
     (tmp_path / "r.parquet").touch()
-    code = main(["score", "--register", str(tmp_path / "r.parquet"), "--config", str(KONSEL_CONFIG)])
+    register = str(tmp_path / "r.parquet")
+    code = main(["score", "--register", register, "--config", str(KONSEL_CONFIG)])
     assert code == 2 and "--model MODEL_DIR" in capsys.readouterr().err

@@ -170,7 +170,8 @@ def test_a_census_with_other_column_names_and_no_persons(tmp_path):
     assert table.area.tolist() == sorted(table.area.tolist()) and len(table) == 30
     assert (table.method == "EB").sum() == 20 and table.extreme_poverty_rate.isna().all()
     # rates over households: poor "persons" are poor households here
-    assert table.poor_persons.to_numpy() == pytest.approx(60 * table.poverty_rate.to_numpy(), rel=1e-4)
+    poor_households = 60 * table.poverty_rate.to_numpy()
+    assert table.poor_persons.to_numpy() == pytest.approx(poor_households, rel=1e-4)
     # the direct estimate of a sampled area is its share of the 12 sampled households
     poor = pop.iloc[rows].assign(p=lambda f: f.inc < 5000).groupby("dist").p.mean()
     assert table.direct_poverty_rate[:20].to_numpy() == pytest.approx(poor.to_numpy(), abs=1e-6)

@@ -26,7 +26,8 @@ def round_one(tmp_path_factory):
     raw = root / "raw"
     common = ["--survey", str(raw / "survey.parquet"), "--register", str(raw / "register.parquet")]
     common += ["--config", CONFIG, "--reps", "20", "--budget", "600"]
-    assert main(["score", *common, "--audit-share", "0.2", "--min-per-area", "10", "--out", str(root / "score"),
+    common_score = [*common, "--audit-share", "0.2", "--min-per-area", "10"]
+    assert main(["score", *common_score, "--out", str(root / "score"),
                  "--restricted-out", str(root / "restricted")]) == 0  # fmt: skip
     plan = root / "score/verification_plan.csv"
     assert main(["verification", "simulate", "--plan", str(plan), "--register",
