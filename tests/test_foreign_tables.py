@@ -168,3 +168,41 @@ def test_every_command_reads_the_foreign_table(files, tmp_path):
     )
     scores = pd.read_parquet(scored[0])
     assert len(scores) == 300
+
+
+def test_text_missing_codes_and_declared_sentinels_are_empty_cells(tmp_path):
+    """'tidak tahu', 'NA', '-' in a number column and a sentinel the config lists
+    (99999999) are missing values, not rejected rows; a required column with a missing code
+    is 'missing (required)'."""
+    table = foreign_table(n=120)
+    table["land"] = np.round(np.random.default_rng(1).lognormal(10, 1.5, 120), 0).astype(object)
+    table.loc[[0, 1, 2], "land"] = ["tidak tahu", "NA", "-"]
+    table.loc[3, "land"] = 99999999
+    table["cons"] = table["cons"].astype(object)
+    table.loc[4, "cons"] = "Tidak Tahu"
+    data = tmp_path / "survey.csv"
+    table.to_csv(data, index=False)
+    raw = config_dict(read={"missing": [99999999]})
+    raw["proxies"]["numeric"].append("land")
+    config = tmp_path / "c.yml"
+    config.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    ds = load_dataset(data, config)
+    assert ds.intake.rows_read == 120 and ds.intake.rejected == 1  # row 4: welfare missing
+    assert list(ds.intake.reason_counts.index) == ["'cons': missing (required)"]
+    land = ds.frame.set_index(ds.config.household_id)["land"]
+    assert land.loc[["H00000", "H00001", "H00002", "H00003"]].isna().all()
+    assert land.notna().sum() == 115  # 120 read, 1 rejected, 4 missing
+    # Without the sentinel declared, 99999999 is a value like any other.
+    raw.pop("read")
+    config.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    land = load_dataset(data, config).frame.set_index("hh")["land"]
+    assert land.loc["H00003"] == 99999999
+
+
+def test_a_bad_missing_key_stops_with_one_sentence(tmp_path):
+    data = tmp_path / "survey.csv"
+    foreign_table(n=60).to_csv(data, index=False)
+    config = tmp_path / "c.yml"
+    config.write_text(yaml.safe_dump(config_dict(read={"missing": [{"a": 1}]})), encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"'read.missing' must list codes"):
+        load_dataset(data, config)

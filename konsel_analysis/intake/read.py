@@ -43,6 +43,16 @@ class TableError(UserError):
     """A file cannot be read as a table; the message names the file and the fix."""
 
 
+#: Cells that mean "no answer" in survey exports, read as empty (compared stripped and in
+#: lower case): Stata/SPSS-style codes and the Bahasa Indonesia ones enumerators write.
+#: A config adds its own (``read: {missing: [99999999, "-9"]}``, e.g. sentinel codes).
+DEFAULT_MISSING_CODES = (
+    "na", "n/a", "n.a.", "nan", "null", "none", "missing", "-", "--", ".", "?",
+    "dk", "don't know", "dont know", "refused", "not stated",
+    "tidak tahu", "tt", "tidak ada data", "tidak diketahui", "menolak", "tidak menjawab",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class ReadOptions:
     """How a CSV or XLSX file is laid out (the config's ``read`` block)."""
@@ -53,6 +63,7 @@ class ReadOptions:
     decimal: str = "."
     thousands: str | None = None
     encoding: str = "utf-8-sig"
+    missing: tuple[str, ...] = DEFAULT_MISSING_CODES  # cells read as empty
 
     @classmethod
     def from_config(cls, raw: Any, where: Path) -> ReadOptions:
@@ -61,7 +72,7 @@ class ReadOptions:
             return cls()
         if not isinstance(raw, Mapping):
             raise TableError(f"{where}: 'read' must be a mapping, e.g. `read: {{sep: ';'}}`")
-        known = {"sheet", "header_row", "sep", "decimal", "thousands", "encoding"}
+        known = {"sheet", "header_row", "sep", "decimal", "thousands", "encoding", "missing"}
         unknown = sorted(str(k) for k in set(raw) - known)
         if unknown:
             raise TableError(
@@ -98,7 +109,59 @@ class ReadOptions:
             decimal=decimal,
             thousands=str(thousands) if thousands is not None else None,
             encoding=str(raw.get("encoding", "utf-8-sig")),
+            missing=_missing_codes(raw.get("missing"), where),
         )
+
+
+def _missing_codes(value: Any, where: Path) -> tuple[str, ...]:
+    """The default missing codes plus the config's ``read.missing`` (text or numbers)."""
+    if value is None:
+        return DEFAULT_MISSING_CODES
+    items = value if isinstance(value, list | tuple) else [value]
+    if any(isinstance(v, Mapping | list | tuple) for v in items):
+        raise TableError(
+            f"{where}: 'read.missing' must list codes, e.g. `read: {{missing: [99999999, '-9']}}`"
+        )
+    extra = tuple(_code_text(v) for v in items)
+    return DEFAULT_MISSING_CODES + tuple(c for c in extra if c not in DEFAULT_MISSING_CODES)
+
+
+def _code_text(value: Any) -> str:
+    """A missing code as the text it is compared with (99999999.0 and '99999999' alike)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip().lower()
+
+
+def blank_missing_codes(series: pd.Series, missing: tuple[str, ...]) -> pd.Series:
+    """``series`` with every cell that is one of the ``missing`` codes made empty.
+
+    >>> blank_missing_codes(pd.Series(["3", " Tidak tahu", "NA", "99999999"]),
+    ...                     DEFAULT_MISSING_CODES + ("99999999",)).tolist()
+    ['3', None, None, None]
+    >>> blank_missing_codes(pd.Series([2.0, 99999999.0]), ("99999999",)).tolist()
+    [2.0, nan]
+    """
+    if pd.api.types.is_bool_dtype(series):
+        return series
+    if pd.api.types.is_numeric_dtype(series):
+        codes = [float(c) for c in missing if _is_number(c)]
+        return series.mask(series.isin(codes)) if codes else series
+    text = series.astype("string").str.strip().str.lower()
+    hit = text.isin(missing).fillna(False).to_numpy(dtype=bool)
+    if not hit.any():
+        return series
+    out = series.astype(object).copy()
+    out[hit] = None
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -36,14 +36,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from konsel_analysis.intake.read import RawTable, ReadOptions, TableError
+from konsel_analysis.intake.read import RawTable, ReadOptions, TableError, blank_missing_codes
 
 Kind = Literal["id", "number", "positive", "flag", "text", "category", "class", "nik", "code"]
 
@@ -348,6 +348,12 @@ def _parse(
     area: str | None,
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Cells to values (numbers, normalised codes, stripped text); cells that cannot be."""
+    # "No answer" codes (text such as 'tidak tahu', sentinels a config lists) are empty
+    # cells: optional proxies stay missing, required columns say "missing".
+    frame = raw.frame.copy()
+    for rule in rules:
+        frame[rule.column] = blank_missing_codes(frame[rule.column], options.missing)
+    raw = replace(raw, frame=frame)
     parsed = raw.frame.copy()
     failures: list[pd.DataFrame] = []
     for rule in rules:  # the area rule comes first

@@ -138,7 +138,7 @@ def write_corpus() -> None:
     )
     stop(
         "welfare_is_text.csv",
-        _csv(base.assign(pengeluaran=["tidak tahu"] * 40)),
+        _csv(base.assign(pengeluaran=["cukup"] * 40)),
         ["welfare_is_text.csv", "'pengeluaran' (welfare)", "not numbers", "right column"],
         "the welfare column holds words",
     )
