@@ -348,11 +348,13 @@ def _parse(
     area: str | None,
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Cells to values (numbers, normalised codes, stripped text); cells that cannot be."""
-    # "No answer" codes (text such as 'tidak tahu', sentinels a config lists) are empty
-    # cells: optional proxies stay missing, required columns say "missing".
+    # "No answer" codes in number columns (text such as 'tidak tahu', sentinels a config
+    # lists) are empty cells: optional proxies stay missing, required columns say
+    # "missing". Not in categorical columns, where 'none' or '-' can be a real code.
     frame = raw.frame.copy()
     for rule in rules:
-        frame[rule.column] = blank_missing_codes(frame[rule.column], options.missing)
+        if rule.kind in ("number", "positive", "flag"):
+            frame[rule.column] = blank_missing_codes(frame[rule.column], options.missing)
     raw = replace(raw, frame=frame)
     parsed = raw.frame.copy()
     failures: list[pd.DataFrame] = []

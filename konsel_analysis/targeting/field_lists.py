@@ -29,7 +29,6 @@ HEADERS = {
     "name_head": "Nama kepala rumah tangga",
     "status": "Status bantuan",
     "check": "Yang perlu diperiksa",
-    "p_error": "Peluang salah sasaran (%)",
     "reasons": "Alasan (ciri rumah tangga)",
     "pseudonym": "Kode samaran (di laporan)",
 }
@@ -82,7 +81,8 @@ def field_list(
     out["check"] = np.where(
         beneficiary, "Apakah masih layak menerima?", "Apakah miskin dan perlu diusulkan?"
     )
-    out["p_error"] = (100 * scores["p_error"]).round(0).astype(int)
+    # No predicted chance of an error on the list: it would tell the teams which visits
+    # are random audits (low chances) and anchor what they find (blind verification).
     out["reasons"] = scores["reasons"]
     if pseudonym_key is not None:
         out["pseudonym"] = pseudonymize(scores["household_id"], pseudonym_key)
