@@ -198,7 +198,7 @@ def _break(frame: pd.DataFrame, config: dict, what: str) -> tuple[pd.DataFrame, 
         return frame.drop(columns="floor_area_m2"), config
     if what == "welfare mostly text":
         c = frame["consumption_pc_month_idr"].astype(object)
-        c.iloc[: len(c) // 2 + 1] = "tidak tahu"  # not a number (pandas reads "n/a" as missing)
+        c.iloc[: len(c) // 2 + 1] = "sekitar 500rb"  # not a number ("tidak tahu", "n/a" are missing codes)
         return frame.assign(consumption_pc_month_idr=c), config
     if what == "no poor households":
         return frame, {**config, "poverty_line": 1000}
@@ -263,7 +263,7 @@ def test_one_bad_cell_sets_one_row_aside(tmp_path, capsys, small_survey, konsel_
     # validation runs on the others, and the command says how many were rejected.
     frame = small_survey.copy()
     c = frame["consumption_pc_month_idr"].astype(object)
-    c.iloc[3] = "tidak tahu"
+    c.iloc[3] = "sekitar 500rb"  # text, not a missing code
     frame.assign(consumption_pc_month_idr=c).to_csv(tmp_path / "s.csv", index=False)
     code, stdout, err = run(
         capsys,

@@ -172,7 +172,7 @@ BAD = [
     ),
     (_column("village", ["v"] * 6), ["single cluster", "'village'"], "single cluster"),
     (
-        _column("spend", ["x", "lots", "80", "n/a", "-", "90"]),
+        _column("spend", ["x", "lots", "80", "banyak", "sedikit", "90"]),
         ["'spend'", "4 of 6 cells are not numbers", "config names the right column"],
         "welfare column mostly text",
     ),
