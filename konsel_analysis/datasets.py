@@ -39,7 +39,7 @@ YAML file describes. The keys (the stable contract of ``konsel validate-pmt``)::
     codes: {roof_material: [1, 2, 3]}   # the codes a categorical column may hold
     groups: [is_head_female, ethnicity] # optional: columns targeting errors are broken
                                         # down by, besides the dictionary's groups
-                                        # (konsel_analysis.targeting.groups)
+                                        # (konsel_analysis.measured.groups)
 
 Poor means welfare strictly below the poverty line, or a class in
 ``poor_classes``. Rows that fail the row checks (:mod:`konsel_analysis.intake.rows`:
@@ -69,7 +69,7 @@ from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_csv_atomic
 from konsel_analysis.intake.read import ReadOptions, TableError, read_raw_table
 from konsel_analysis.intake.rows import AreaCodes, RowCheck, Rule, check_rows, read_crosswalk
-from konsel_analysis.pmt.metrics import weighted_quantile
+from konsel_analysis.weighted import weighted_quantile
 
 MISSING_LEVEL = "(missing)"
 log = logging.getLogger(__name__)

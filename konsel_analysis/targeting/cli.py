@@ -6,7 +6,7 @@
                      [--reps N] [--out DIR]
 
 writes DIR/targeting_by_area.csv (the stable contract: one row per programme and
-area, plus area ``ALL``; see :data:`~konsel_analysis.targeting.measured.CONTRACT_COLUMNS`)
+area, plus area ``ALL``; see :data:`~konsel_analysis.measured.targeting.CONTRACT_COLUMNS`)
 and, where the config names a cluster, DIR/targeting_by_cluster.csv (the same
 per cluster, e.g. desa; with about fifteen sampled households each, nearly every
 cluster is shrunk towards the regency value and flagged).
@@ -75,12 +75,12 @@ def run_targeting(
 
     ``groups`` (``--groups col1,col2``): the groups of targeting_by_group.csv
     (default: the dictionary's and the config's; see
-    :mod:`konsel_analysis.targeting.groups`).
+    :mod:`konsel_analysis.measured.groups`).
 
     Rows that fail the row checks go to ``rejected_dir`` (the command: ``out/rejected``).
     """
     from konsel_analysis.datasets import load_dataset, write_rejected
-    from konsel_analysis.targeting.measured import (
+    from konsel_analysis.measured.targeting import (
         TargetingDesign,
         measure_targeting,
         with_any_programme,
@@ -90,7 +90,7 @@ def run_targeting(
     if dataset.mode != "welfare" and not dataset.is_poor.any():
         raise UserError(f"{config}: no household is poor; check 'poor_classes'")
     names = _program_columns(programs, dataset.config.programs, config, dataset.frame)
-    from konsel_analysis.targeting.groups import requested_groups, write_group_tables
+    from konsel_analysis.measured.groups import requested_groups, write_group_tables
 
     group_names = requested_groups(groups, dataset.frame, data)  # checked before any write
     # The config's programmes were checked (0/1) when the table was read; others given

@@ -60,6 +60,7 @@ from scipy.special import log_ndtr, ndtr, owens_t
 from sklearn.model_selection import GroupKFold, KFold
 from threadpoolctl import threadpool_limits
 
+from konsel_analysis.measured.targeting import bootstrap_design, rao_wu_multiplicities
 from konsel_analysis.pmt.features import ProxyFeatures
 from konsel_analysis.targeting.area_bias import (
     MIN_SAMPLED_BENEFICIARIES,
@@ -67,7 +68,6 @@ from konsel_analysis.targeting.area_bias import (
     apply_area_bias,
     estimate_area_bias,
 )
-from konsel_analysis.targeting.measured import bootstrap_design, rao_wu_multiplicities
 
 #: Ridge penalty on the area terms of the receipt probit, in units of the
 #: survey's (mean-one) weights. Compared on synthetic seeds 1-8 at 83,000 and
@@ -369,7 +369,9 @@ def calibrate_index(log_welfare, oof, w, centre) -> tuple[np.ndarray, np.ndarray
     return location, np.array([level, slope]), residual
 
 
-def _folds(sample: SurveySample, n_folds: int, seed: int):
+def cluster_folds(sample: SurveySample, n_folds: int, seed: int):
+    """Folds of the survey's households, grouped by cluster (shuffled households when
+    there are fewer clusters than folds): the out-of-fold fits of the model."""
     groups = sample.cluster
     n_groups = len(np.unique(groups))
     if n_groups >= n_folds:
@@ -435,7 +437,9 @@ def fit_receipt_model(
     Z = np.column_stack([np.ones(len(sample.X)), features.transform(sample.X)])
     rows = ReceiptRows.build(sample.programs, programs, sample.area, areas)
     level = area_levels(sample, rows, centre)
-    fit = _fit_stages(Z, sample, rows, sample.weight, _folds(sample, n_folds, seed), centre, level)
+    fit = _fit_stages(
+        Z, sample, rows, sample.weight, cluster_folds(sample, n_folds, seed), centre, level
+    )
     return ReceiptAwareModel(
         features,
         areas,
@@ -652,7 +656,7 @@ def _fit_replicates(sample, model, reps, n_folds, seed):
     """:func:`fit_replicates` and the multiplicities (reps x households) of each replicate."""
     Zs = model.pmt_design(sample.X)
     sample_rows = ReceiptRows.build(sample.programs, model.programs, sample.area, model.areas)
-    folds = _folds(sample, n_folds, seed)
+    folds = cluster_folds(sample, n_folds, seed)
     units = bootstrap_design(sample.area, sample.cluster, sample.strata)
     rng = np.random.default_rng(seed)
     mult = rao_wu_multiplicities(units.stratum_of_unit, reps, rng)[:, units.unit_of_household]

@@ -1,6 +1,6 @@
 """Expected targeting errors in the register by group of households (issue 18).
 
-The register-side counterpart of :mod:`konsel_analysis.targeting.groups`: for each
+The register-side counterpart of :mod:`konsel_analysis.measured.groups`: for each
 group level (in each kecamatan and the regency), the expected number of inclusion
 errors, exclusion errors and extreme-poor households not covered, with intervals,
 from **the same model and the same replicate draws** as the kecamatan figures of
@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from konsel_analysis.measured.groups import level_sort_key
 from konsel_analysis.targeting.expected import (
     _REPLICATE_BIN,
     COUNTS,
@@ -30,7 +31,6 @@ from konsel_analysis.targeting.expected import (
     _error_probabilities,
     _village_loadings,
 )
-from konsel_analysis.targeting.groups import level_sort_key
 
 #: Extra seed material for the group cells' household-chance draws (the issue number).
 _GROUP_STREAM = 18

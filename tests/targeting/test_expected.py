@@ -15,8 +15,8 @@ from konsel_analysis.targeting.expected import (
     ReceiptAwareModel,
     ReceiptRows,
     SurveySample,
-    _folds,
     bivariate_normal_cdf,
+    cluster_folds,
     estimate_expected_errors,
     fit_penalized_probit,
     fit_receipt_model,
@@ -137,7 +137,7 @@ def test_model_predicts_the_poor_among_beneficiaries_and_others(konsel):
     model = fit_receipt_model(
         sample, dataset.poverty_line, dataset.extreme_poverty_line, squared=dataset.config.squared
     )
-    folds = _folds(sample, 5, 0)
+    folds = cluster_folds(sample, 5, 0)
     w = dataset.weight
     _, oof = wls_with_folds(model.pmt_design(sample.X), sample.log_welfare, w / w.mean(), folds)
     p = model.predict(sample.X, sample.programs, sample.area, index=oof)["p_poor"].to_numpy()
