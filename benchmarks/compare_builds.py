@@ -22,8 +22,17 @@ What is ignored, and why (nothing else is):
   and the ``inputs_key`` of ``reports/build.json``: a cache key hashes the source
   of the code it depends on, so *any* code change changes it; that is its job;
 - timing lines: the seconds a step or a page took (``"seconds"`` fields of the
-  build's JSON records, the ``Kernel`` start and execution times papermill writes
-  into the executed notebooks' metadata).
+  build's JSON records), and the times papermill and the kernel write into the
+  executed notebooks' metadata (``start_time``, ``end_time``, ``duration``, the
+  ``iopub.*`` and ``shell.execute_reply`` stamps);
+- the id papermill gives the cell it injects the parameters in (a random uuid);
+- ``reports/executed/kernels.log``: what the notebook kernels said on their way down
+  (e.g. a ``KeyboardInterrupt`` when a worker stops one), a log of processes, not an
+  output; it is listed, not compared;
+- where the tree is: each build's own folder (in the manifests' ``settings.config``)
+  is read as ``<tree>`` in both;
+- the creation time an XLSX file carries (``docProps/core.xml``, written by openpyxl
+  at the second it is saved): an XLSX is compared member by member, that one aside.
 
 Each ignored line is named in the output (how many lines per file), so a reader
 sees that only those differ. Exit code 0 when the builds are identical, 1 when a
@@ -41,6 +50,8 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import io
+import json
 import os
 import re
 import shutil
@@ -49,10 +60,13 @@ import sys
 import tarfile
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 COMPARED = ("data/raw", "data/processed", "reports")
+#: Logs of processes (see the module docstring): listed, not compared.
+NOT_COMPARED = {"reports/executed/kernels.log"}
 # A fixed pseudonymisation key for both trees (test-only; the real one is random).
 SHARED_KEY = "5" * 64 + "\n"
 
@@ -62,8 +76,8 @@ IGNORED_LINES = {
     "cache key": re.compile(r'^\s*"(key|inputs_key)": "[0-9a-f]{64}",?$'),
     "render key": re.compile(r'^\s*"[^"]+\.html": "[0-9a-f]{64}",?$'),
     "timing": re.compile(
-        r'^\s*"(seconds|duration|start_time|end_time|start|end)": [^,]*,?$'
-        r"|^\s*\"papermill\": \{$"
+        r'^\s*"(seconds|duration|start_time|end_time|iopub\.execute_input|iopub\.status\.busy'
+        r'|iopub\.status\.idle|shell\.execute_reply)": [^,]*,?$'
     ),
 }
 
@@ -127,14 +141,22 @@ def check_imports_from(tree: Path) -> None:
         sys.exit(f"the build in {tree} imports konsel_analysis from {out}, not from the tree")
 
 
-def snapshot(tree: Path) -> dict[str, bytes]:
-    """Every file under the compared folders, by path relative to the tree."""
+def snapshot(kept: Path, tree: Path) -> dict[str, bytes]:
+    """Every file under the compared folders (as kept in ``kept``), by path relative to
+    the tree; the path of the tree they were built in reads ``<tree>``."""
     files = {}
     for folder in COMPARED:
-        for path in sorted((tree / folder).rglob("*")):
+        for path in sorted((kept / folder).rglob("*")):
             if path.is_file() and path.name != ".gitkeep":
-                files[str(path.relative_to(tree))] = path.read_bytes()
+                data = path.read_bytes().replace(str(tree).encode(), b"<tree>")
+                files[str(path.relative_to(kept))] = data
     return files
+
+
+def _xlsx_members(data: bytes) -> dict[str, bytes]:
+    """The members of an XLSX (a zip), but its creation time (docProps/core.xml)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {n: archive.read(n) for n in archive.namelist() if n != "docProps/core.xml"}
 
 
 def ignored_kind(line: str) -> str | None:
@@ -155,10 +177,32 @@ def _kept_lines(data: bytes) -> tuple[list[str], dict[str, int]]:
     return lines, ignored
 
 
+def _notebook_without_stamps(data: bytes) -> dict:
+    """An executed notebook without the times papermill and the kernel stamp on it and
+    without the random id of papermill's injected-parameters cell."""
+    notebook = json.loads(data)
+    for holder in [notebook, *notebook.get("cells", [])]:
+        meta = holder.get("metadata", {})
+        meta.pop("execution", None)
+        for stamp in ("start_time", "end_time", "duration"):
+            meta.get("papermill", {}).pop(stamp, None)
+        if "injected-parameters" in meta.get("tags", []):
+            holder.pop("id", None)
+    return notebook
+
+
 def compare_file(name: str, a: bytes, b: bytes) -> tuple[bool, str]:
     """Whether two versions of a file agree (up to ignored lines), and a line to say."""
     if a == b:
         return True, ""
+    if name.endswith(".ipynb"):
+        if _notebook_without_stamps(a) == _notebook_without_stamps(b):
+            return True, f"same but execution times and the injected cell's id: {name}"
+        return False, _diff(name, *(_kept_lines(x)[0] for x in (a, b)))
+    if name.endswith(".xlsx"):
+        if _xlsx_members(a) == _xlsx_members(b):
+            return True, f"same but its creation time: {name}"
+        return False, f"DIFFERS (xlsx cells or styles) {name}"
     try:
         lines_a, ignored_a = _kept_lines(a)
         lines_b, ignored_b = _kept_lines(b)
@@ -167,9 +211,13 @@ def compare_file(name: str, a: bytes, b: bytes) -> tuple[bool, str]:
     if lines_a == lines_b:
         kinds = ", ".join(f"{n} {k} lines" for k, n in sorted(ignored_a.items()))
         return True, f"same but {kinds}: {name}"
+    return False, _diff(name, lines_a, lines_b)
+
+
+def _diff(name: str, lines_a: list[str], lines_b: list[str]) -> str:
     diff = difflib.unified_diff(lines_a, lines_b, "a/" + name, "b/" + name, n=1, lineterm="")
     shown = "\n".join(list(diff)[:20])
-    return False, f"DIFFERS {name}\n{shown}"
+    return f"DIFFERS {name}\n{shown}"
 
 
 def compare(a: dict[str, bytes], b: dict[str, bytes], stage: str) -> int:
@@ -182,7 +230,9 @@ def compare(a: dict[str, bytes], b: dict[str, bytes], stage: str) -> int:
         print(f"  only in the second build: {name}")
         problems += 1
     same_but = 0
-    for name in sorted(set(a) & set(b)):
+    for name in sorted(NOT_COMPARED & set(a) & set(b)):
+        print(f"  not compared (a log): {name}")
+    for name in sorted((set(a) & set(b)) - NOT_COMPARED):
         ok, said = compare_file(name, a[name], b[name])
         problems += not ok
         same_but += ok and bool(said)
@@ -190,10 +240,10 @@ def compare(a: dict[str, bytes], b: dict[str, bytes], stage: str) -> int:
             print("  " + said.replace("\n", "\n    "))
         elif said:
             print("  " + said)
-    identical = len(set(a) & set(b)) - same_but - problems
+    identical = len((set(a) & set(b)) - NOT_COMPARED) - same_but - problems
     print(
         f"[{stage}] {len(a)} files: {identical} byte-identical, {same_but} identical but "
-        f"for key/timing lines, {problems} differ or are missing"
+        f"for key, timing or creation-time lines, {problems} differ or are missing"
     )
     return problems
 
@@ -207,7 +257,7 @@ def build(tree: Path, sha: str, languages: list[str], log: Path) -> dict[str, di
     kept = {language: tree.parent / f"{sha[:12]}-{language}" for language in languages}
     if all((folder / ".complete").is_file() for folder in kept.values()):
         print(f"  {sha[:12]}: reusing the build kept in {tree.parent}")
-        return {language: snapshot(folder) for language, folder in kept.items()}
+        return {language: snapshot(folder, tree) for language, folder in kept.items()}
     unpack(sha, tree)
     check_imports_from(tree)
     (tree / ".konsel_secret_key").write_text(SHARED_KEY, encoding="utf-8")
@@ -222,7 +272,7 @@ def build(tree: Path, sha: str, languages: list[str], log: Path) -> dict[str, di
             shutil.copytree(tree / folder, kept[language] / folder)
         (kept[language] / ".complete").touch()
     shutil.rmtree(tree)
-    return {language: snapshot(folder) for language, folder in kept.items()}
+    return {language: snapshot(folder, tree) for language, folder in kept.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
