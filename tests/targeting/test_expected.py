@@ -11,13 +11,13 @@ from scipy.stats import multivariate_normal, norm
 from konsel_analysis.datasets import load_dataset, load_register
 from konsel_analysis.paths import CONFIGS_DIR
 from konsel_analysis.synth import generate_konsel, write_konsel
-from konsel_analysis.targeting.expected import (
+from konsel_analysis.targeting.expected import estimate_expected_errors
+from konsel_analysis.targeting.receipt_model import (
     ReceiptAwareModel,
     ReceiptRows,
     SurveySample,
     bivariate_normal_cdf,
     cluster_folds,
-    estimate_expected_errors,
     fit_penalized_probit,
     fit_receipt_model,
     village_variance,
