@@ -15,6 +15,7 @@ consumption moves by its per-capita benefit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -132,7 +133,11 @@ def cross_fitted_poverty_probabilities(
     never informs its own probability: the simulation then behaves as a field
     round would, where consumption is unknown.
     """
-    from konsel_analysis.targeting.expected import SurveySample, cluster_folds, fit_receipt_model
+    from konsel_analysis.targeting.receipt_model import (
+        SurveySample,
+        cluster_folds,
+        fit_receipt_model,
+    )
 
     out = pd.DataFrame(
         index=range(len(sample.log_welfare)), columns=["p_poor", "p_extreme"], dtype=float
@@ -238,3 +243,13 @@ def simulate_correction_round(
         table["households_added"] = float(np.sum(w * realloc.added))
         tables.append(table)
     return pd.concat(tables, ignore_index=True)
+
+
+def run(survey: Path, config: Path, out: Path, *, seed: int = 0) -> list[Path]:
+    """The impact step of the main job: :func:`simulate_correction_round` on the survey a
+    dataset config describes, written to ``out/impact_by_area.csv``; the files written."""
+    from konsel_analysis.datasets import load_dataset
+    from konsel_analysis.files import write_csv_atomic
+
+    table = simulate_correction_round(load_dataset(survey, config), seed=seed)
+    return [write_csv_atomic(table, out / "impact_by_area.csv")]
