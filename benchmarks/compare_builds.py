@@ -17,10 +17,14 @@ pseudonyms are hashed under it, so two keys would differ by design, not by code.
 
 What is ignored, and why (nothing else is):
 
-- the ``key`` of a step manifest (``manifest.json`` beside each step's outputs,
-  ``report_inputs/manifest.json``) and the render keys (``reports/render_keys.json``)
-  and the ``inputs_key`` of ``reports/build.json``: a cache key hashes the source
-  of the code it depends on, so *any* code change changes it; that is its job;
+- the build's own keys: the ``key`` of a step manifest (``manifest.json`` beside
+  each step's outputs, ``report_inputs/manifest.json``), the render keys
+  (``reports/render_keys.json``), the ``inputs_key`` of ``reports/build.json``, the
+  report data key each page prints in its methods note ("Kunci data laporan:
+  <12 hex digits>" / "Report data key: ..."), and the key in the names of the
+  cached chart drawings (``report_inputs/charts/<chart>-<language>-<key>.npz``,
+  whose contents are compared): a cache key hashes the source of the code it
+  depends on, so *any* code change changes it; that is its job;
 - timing lines: the seconds a step or a page took (``"seconds"`` fields of the
   build's JSON records), and the times papermill and the kernel write into the
   executed notebooks' metadata (``start_time``, ``end_time``, ``duration``, the
@@ -65,6 +69,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 COMPARED = ("data/raw", "data/processed", "reports")
+#: The key in the name of a cached chart drawing (see the module docstring).
+CHART_KEY = re.compile(r"(charts/[\w-]+-(?:id|en))-[0-9a-f]{12,64}\.npz$")
+#: The report data key a page prints in its methods note.
+PAGE_KEY = re.compile(rb"(Kunci data laporan|Report data key): [0-9a-f]{12}")
 #: Logs of processes (see the module docstring): listed, not compared.
 NOT_COMPARED = {"reports/executed/kernels.log"}
 # A fixed pseudonymisation key for both trees (test-only; the real one is random).
@@ -149,7 +157,8 @@ def snapshot(kept: Path, tree: Path) -> dict[str, bytes]:
         for path in sorted((kept / folder).rglob("*")):
             if path.is_file() and path.name != ".gitkeep":
                 data = path.read_bytes().replace(str(tree).encode(), b"<tree>")
-                files[str(path.relative_to(kept))] = data
+                name = CHART_KEY.sub(r"\1-<key>.npz", str(path.relative_to(kept)))
+                files[name] = data
     return files
 
 
@@ -195,9 +204,12 @@ def compare_file(name: str, a: bytes, b: bytes) -> tuple[bool, str]:
     """Whether two versions of a file agree (up to ignored lines), and a line to say."""
     if a == b:
         return True, ""
+    a, b = (PAGE_KEY.sub(rb"\1: <key>", x) for x in (a, b))
+    if a == b:
+        return True, f"same but the page's report data key: {name}"
     if name.endswith(".ipynb"):
         if _notebook_without_stamps(a) == _notebook_without_stamps(b):
-            return True, f"same but execution times and the injected cell's id: {name}"
+            return True, f"same but execution times, the injected cell's id, page key: {name}"
         return False, _diff(name, *(_kept_lines(x)[0] for x in (a, b)))
     if name.endswith(".xlsx"):
         if _xlsx_members(a) == _xlsx_members(b):
