@@ -37,6 +37,7 @@ lab: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check konsel_analysis tests benchmarks
+	$(BIN)/lint-imports
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/synth_scale.py

@@ -1,7 +1,7 @@
 """Benchmark: the PMT estimators on the real Costa Rican household data (IDB challenge, 2018).
 
 Not a test: the data are not in this repository. It builds the household table
-with :mod:`konsel_analysis.costa_rica`, reads it through the dataset config
+with ``benchmarks/costa_rica_households.py``, reads it through the dataset config
 (``konsel_analysis/configs/costa_rica.yml``, as ``konsel validate-pmt`` does),
 and cross-validates the package's own estimators with the package's own
 validation code (:mod:`konsel_analysis.pmt.validation`): the folds of
@@ -63,12 +63,14 @@ from sklearn.base import clone
 from sklearn.metrics import f1_score
 from threadpoolctl import threadpool_limits
 
-from konsel_analysis.costa_rica import load_costa_rica_households
 from konsel_analysis.datasets import Dataset, load_dataset
 from konsel_analysis.paths import CONFIGS_DIR, project_paths, project_root
 from konsel_analysis.pmt import metrics
 from konsel_analysis.pmt import validation as pmt_validation
 from konsel_analysis.pmt.base import P_EXTREME, P_POOR
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from costa_rica_households import load_costa_rica_households  # noqa: E402
 
 RAW_NAME = "households_raw.csv"
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "costa_rica_pmt.json"

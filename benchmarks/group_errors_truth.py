@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 
 from konsel_analysis.datasets import load_dataset, load_register
+from konsel_analysis.measured.groups import form_groups
 from konsel_analysis.paths import CONFIGS_DIR
 from konsel_analysis.synth import generate_konsel, write_konsel
 from konsel_analysis.targeting.expected import estimate_expected_errors
-from konsel_analysis.targeting.groups import form_groups
 from konsel_analysis.targeting.score import register_households, survey_sample
 
 CONFIG = CONFIGS_DIR / "konsel_survey.yml"

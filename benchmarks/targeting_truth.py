@@ -38,11 +38,8 @@ import pandas as pd
 from konsel_analysis.datasets import load_dataset, load_register
 from konsel_analysis.paths import CONFIGS_DIR
 from konsel_analysis.synth import generate_konsel, write_konsel
-from konsel_analysis.targeting.expected import (
-    SurveySample,
-    estimate_expected_errors,
-    fit_receipt_model,
-)
+from konsel_analysis.targeting.expected import estimate_expected_errors
+from konsel_analysis.targeting.receipt_model import SurveySample, fit_receipt_model
 from konsel_analysis.targeting.score import register_households, survey_sample
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

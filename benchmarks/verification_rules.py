@@ -10,6 +10,7 @@ same budget. Several seeds.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
@@ -18,8 +19,10 @@ import pandas as pd
 from konsel_analysis.datasets import load_dataset, load_register
 from konsel_analysis.paths import CONFIGS_DIR
 from konsel_analysis.synth import generate_konsel, write_konsel
-from konsel_analysis.targeting.evaluation import compare_visit_rules
 from konsel_analysis.targeting.score import score_register
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from visit_rules import compare_visit_rules  # noqa: E402
 
 CONFIG = CONFIGS_DIR / "konsel_survey.yml"
 

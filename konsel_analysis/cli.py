@@ -100,7 +100,8 @@ def _synth_partitioned(args: argparse.Namespace, out: Path) -> int:
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
-    from konsel_analysis.pipeline import PipelineSettings, run_pipeline
+    from konsel_analysis.pipeline import PipelineSettings
+    from konsel_analysis.reports.main_job import run_pipeline
 
     return run_pipeline(
         project_paths(),

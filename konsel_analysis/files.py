@@ -50,3 +50,25 @@ def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> Path:
 def write_text_atomic(path: Path, text: str) -> Path:
     """Write UTF-8 text under a temporary name, then rename."""
     return write_atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def write_files_atomic(files: dict[str, Callable[[Path], None]], out: Path) -> list[Path]:
+    """Write each file to a temporary name in ``out``, then rename them all: a failure
+    in any writer leaves none of them half-written or replaced."""
+    out.mkdir(parents=True, exist_ok=True)
+    umask = os.umask(0)
+    os.umask(umask)
+    temporary: dict[str, Path] = {}
+    try:
+        for name, write in files.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
+            os.close(fd)
+            temporary[name] = Path(tmp)
+            write(Path(tmp))
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
+        for name, tmp in temporary.items():
+            os.replace(tmp, out / name)
+    finally:
+        for tmp in temporary.values():
+            tmp.unlink(missing_ok=True)
+    return [out / name for name in files]

@@ -15,22 +15,13 @@ consumption moves by its per-capita benefit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from konsel_analysis.parameters import Parameters, load_parameters
-
-_PKH_COMPONENTS = {
-    # register column -> parameter key (PKH, per person per year)
-    "has_pregnant_member": "benefits.pkh_pregnancy",
-    "n_members_age_0_6": "benefits.pkh_child_0_6",
-    "n_members_primary_school": "benefits.pkh_primary_pupil",
-    "n_members_junior_secondary": "benefits.pkh_junior_secondary_pupil",
-    "n_members_senior_secondary": "benefits.pkh_senior_secondary_pupil",
-    "n_members_severe_disability": "benefits.pkh_severe_disability",
-    "n_members_age_70_plus": "benefits.pkh_elderly_70_plus",
-}
+from konsel_analysis.benefits import household_benefit_per_month
+from konsel_analysis.parameters import load_parameters
 
 
 def fgt(welfare, line: float, alpha: int, weight=None) -> float:
@@ -47,31 +38,6 @@ def fgt(welfare, line: float, alpha: int, weight=None) -> float:
     poor = y < line
     gap = np.where(poor, 1.0 - y / line, 0.0)
     return float(np.sum(w * poor * gap**alpha) / np.sum(w))
-
-
-def pkh_benefit_per_month(frame: pd.DataFrame, params: Parameters | None = None) -> np.ndarray:
-    """PKH a family would receive, Rp per month: its components, at most four (facts)."""
-    params = params or load_parameters()
-    amounts = []
-    for column, key in _PKH_COMPONENTS.items():
-        count = frame[column].to_numpy().astype(float)
-        # One column per person in the component, up to four people.
-        amounts.append((np.arange(4)[None, :] < count[:, None]) * params.value(key) / 12)
-    # Each person in a component is one component; keep the four largest per family.
-    per_person = np.sort(np.concatenate(amounts, axis=1), axis=1)[:, ::-1]
-    limit = int(params.value("benefits.pkh_max_components"))
-    return per_person[:, :limit].sum(axis=1)
-
-
-def household_benefit_per_month(
-    frame: pd.DataFrame, params: Parameters | None = None
-) -> dict[str, np.ndarray]:
-    """Rp per month each household gets, or would get, from PKH and BPNT."""
-    params = params or load_parameters()
-    return {
-        "is_pkh_recipient": pkh_benefit_per_month(frame, params),
-        "is_bpnt_recipient": np.full(len(frame), float(params.value("benefits.bpnt"))),
-    }
 
 
 @dataclass(frozen=True)
@@ -167,12 +133,16 @@ def cross_fitted_poverty_probabilities(
     never informs its own probability: the simulation then behaves as a field
     round would, where consumption is unknown.
     """
-    from konsel_analysis.targeting.expected import SurveySample, _folds, fit_receipt_model
+    from konsel_analysis.targeting.receipt_model import (
+        SurveySample,
+        cluster_folds,
+        fit_receipt_model,
+    )
 
     out = pd.DataFrame(
         index=range(len(sample.log_welfare)), columns=["p_poor", "p_extreme"], dtype=float
     )
-    for train, test in _folds(sample, n_folds, seed):
+    for train, test in cluster_folds(sample, n_folds, seed):
         part = SurveySample(
             sample.X.iloc[train],
             sample.log_welfare[train],
@@ -273,3 +243,13 @@ def simulate_correction_round(
         table["households_added"] = float(np.sum(w * realloc.added))
         tables.append(table)
     return pd.concat(tables, ignore_index=True)
+
+
+def run(survey: Path, config: Path, out: Path, *, seed: int = 0) -> list[Path]:
+    """The impact step of the main job: :func:`simulate_correction_round` on the survey a
+    dataset config describes, written to ``out/impact_by_area.csv``; the files written."""
+    from konsel_analysis.datasets import load_dataset
+    from konsel_analysis.files import write_csv_atomic
+
+    table = simulate_correction_round(load_dataset(survey, config), seed=seed)
+    return [write_csv_atomic(table, out / "impact_by_area.csv")]

@@ -10,7 +10,8 @@
    allocation -> data/processed/score/, and the field lists with names and NIK
    -> restricted/ (git-ignored, for authorised staff only);
 5. impact simulation of a correction round -> data/processed/impact/;
-6. the report tables and the HTML reports (:mod:`konsel_analysis.reports`).
+6. the report tables and the HTML reports (:mod:`konsel_analysis.reports`), after the
+   steps: :func:`konsel_analysis.reports.main_job.run_pipeline` runs both.
 
 Each step reads data/raw (never writes it) and says what it wrote; no step reads
 another's outputs, so ``konsel reports`` runs them side by side in its report
@@ -27,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,14 +37,12 @@ import pandas as pd
 
 from konsel_analysis.cache import code_files, compute_key, file_digest, is_current, read_manifest
 from konsel_analysis.cache import write_manifest as _write_manifest
-from konsel_analysis.dictionary import PROGRAM_FLAGS
 from konsel_analysis.files import write_csv_atomic
-from konsel_analysis.geography import load_kecamatan
 from konsel_analysis.paths import DEFAULT_DATASET_CONFIG, ProjectPaths
 from konsel_analysis.pmt import SLOW_ESTIMATORS
-from konsel_analysis.synth import TABLE_FILES, has_raw_data
+from konsel_analysis.synth import TABLE_FILES
 
-__all__ = ["PipelineSettings", "STEPS", "run_pipeline", "run_steps", "write_csv_atomic"]
+__all__ = ["PipelineSettings", "STEPS", "run_steps", "write_csv_atomic"]
 
 #: The dataset config that describes the default data (data/raw/survey.parquet).
 DEFAULT_CONFIG = DEFAULT_DATASET_CONFIG
@@ -121,30 +120,16 @@ class StepOutcome:
 
 def check_inputs(ctx: StepContext) -> list[Path]:
     """The row checks on both raw tables, their counts, and survey-register comparability."""
-    from konsel_analysis.datasets import load_dataset, load_register, write_rejected
-    from konsel_analysis.intake.comparability import compare_survey_register
+    from konsel_analysis.intake import step
 
     paths = ctx.paths
-    survey = load_dataset(ctx.survey, ctx.settings.config, rejected_dir=paths.rejected)
-    register = load_register(ctx.register, survey.config, rejected_dir=paths.rejected)
-    summary = pd.DataFrame(
-        [
-            {
-                "table": table,
-                "file": report.data_path.name,
-                "rows_read": report.rows_read,
-                "accepted": report.accepted,
-                "rejected": report.rejected,
-                "most_common_reason": report.reason_counts.index[0] if report.rejected else "",
-            }
-            for table, report in (("survey", survey.intake), ("register", register.intake))
-        ]
+    return step.run(
+        ctx.survey,
+        ctx.register,
+        ctx.settings.config,
+        intake_dir=paths.intake,
+        rejected_dir=paths.rejected,
     )
-    written = [write_rejected(survey.intake), write_rejected(register.intake)]
-    written.append(write_csv_atomic(summary, paths.intake / "intake_summary.csv"))
-    comparability = compare_survey_register(survey, register)
-    written.append(write_csv_atomic(comparability.round(4), paths.intake / "comparability.csv"))
-    return written
 
 
 def _intake_headline(ctx: StepContext) -> str:
@@ -163,48 +148,39 @@ def _intake_headline(ctx: StepContext) -> str:
     return counts + (f"\n         warning: {warning}" if warning else "")
 
 
-def summarise_register(paths: ProjectPaths, config_path: Path = DEFAULT_CONFIG) -> list[Path]:
-    """Households, persons and programme shares per kecamatan, from the accepted register rows."""
-    from konsel_analysis.datasets import load_dataset_config, read_checked
+def _summarise_register(ctx: StepContext) -> list[Path]:
+    from konsel_analysis.intake.register_summary import summarise_register
 
-    config = load_dataset_config(config_path)
-    register, _ = read_checked(paths.raw / TABLE_FILES["register"], config, "register")
-    register = register[["kecamatan_code", "village_code", "household_size", *PROGRAM_FLAGS]]
-    grouped = register.groupby("kecamatan_code")
-    summary = (
-        grouped.agg(
-            villages=("village_code", "nunique"),
-            households=("household_size", "size"),
-            persons=("household_size", "sum"),
-            **{
-                f"share_{flag.removeprefix('is_').removesuffix('_recipient')}": (flag, "mean")
-                for flag in PROGRAM_FLAGS
-            },
-        )
-        .round(4)
-        .reset_index()
-    )
-    names = load_kecamatan()[["kecamatan_code", "kecamatan_name"]]
-    summary = names.merge(summary, on="kecamatan_code", how="left")
-    return [write_csv_atomic(summary, paths.processed / "register_summary_by_kecamatan.csv")]
+    out = ctx.paths.processed / "register_summary_by_kecamatan.csv"
+    return [summarise_register(ctx.register, ctx.settings.config, out)]
 
 
 def _validate_pmt(ctx: StepContext) -> list[Path]:
-    from konsel_analysis.pmt.cli import run_validate_pmt
+    from konsel_analysis.pmt import step
 
     s = ctx.settings
-    _, written = run_validate_pmt(
-        ctx.survey, s.config, s.pmt_folds, s.seed, ctx.paths.pmt, left_out=s.pmt_left_out
+    _, written = step.run(
+        ctx.survey,
+        s.config,
+        folds=s.pmt_folds,
+        seed=s.seed,
+        out=ctx.paths.pmt,
+        left_out=s.pmt_left_out,
     )
     return written
 
 
 def _measure_targeting(ctx: StepContext) -> list[Path]:
-    from konsel_analysis.targeting.cli import run_targeting
+    from konsel_analysis.targeting import step
 
     s = ctx.settings
-    return run_targeting(
-        ctx.survey, s.config, None, s.targeting_ci, s.targeting_reps, ctx.paths.targeting, s.seed
+    return step.run(
+        ctx.survey,
+        s.config,
+        ci=s.targeting_ci,
+        reps=s.targeting_reps,
+        out=ctx.paths.targeting,
+        seed=s.seed,
     )
 
 
@@ -244,13 +220,10 @@ def _poverty_map(ctx: StepContext) -> list[Path]:
 
 
 def _simulate_impact(ctx: StepContext) -> list[Path]:
-    from konsel_analysis.datasets import load_dataset
-    from konsel_analysis.impact import simulate_correction_round
+    from konsel_analysis import impact
 
-    table = simulate_correction_round(
-        load_dataset(ctx.survey, ctx.settings.config), seed=ctx.settings.seed
-    )
-    return [write_csv_atomic(table, ctx.paths.impact / "impact_by_area.csv")]
+    s = ctx.settings
+    return impact.run(ctx.survey, s.config, ctx.paths.impact, seed=s.seed)
 
 
 def _pseudonym_key_digest(ctx: StepContext) -> str:
@@ -376,7 +349,7 @@ STEPS: list[Step] = [
         "validated inputs (row checks, survey-register comparability)",
         manifest=lambda p: p.intake / MANIFEST_NAME,
         inputs=("survey", "register"),
-        modules=("konsel_analysis.datasets", "konsel_analysis.intake.comparability"),
+        modules=("konsel_analysis.intake.step",),
         settings=lambda ctx: {},
         run=check_inputs,
         headline=_intake_headline,
@@ -386,17 +359,15 @@ STEPS: list[Step] = [
         "register summary by kecamatan",
         manifest=lambda p: p.processed / "register_summary_by_kecamatan.manifest.json",
         inputs=("register",),
-        modules=("konsel_analysis.geography", "konsel_analysis.datasets"),
-        settings=lambda ctx: {
-            "code": hashlib.sha256(inspect.getsource(summarise_register).encode()).hexdigest()
-        },
-        run=lambda ctx: summarise_register(ctx.paths, ctx.settings.config),
+        modules=("konsel_analysis.intake.register_summary",),
+        settings=lambda ctx: {},
+        run=_summarise_register,
     ),
     Step(
         "PMT validation",
         manifest=lambda p: p.pmt / MANIFEST_NAME,
         inputs=("survey",),
-        modules=("konsel_analysis.pmt.cli",),
+        modules=("konsel_analysis.pmt.step",),
         settings=lambda ctx: {
             "seed": ctx.settings.seed,
             "folds": ctx.settings.pmt_folds,
@@ -410,7 +381,7 @@ STEPS: list[Step] = [
         "survey-measured targeting errors",
         manifest=lambda p: p.targeting / MANIFEST_NAME,
         inputs=("survey",),
-        modules=("konsel_analysis.targeting.cli",),
+        modules=("konsel_analysis.targeting.step",),
         settings=lambda ctx: {
             "seed": ctx.settings.seed,
             "reps": ctx.settings.targeting_reps,
@@ -657,76 +628,3 @@ def run_steps(
             "(git-ignored; for authorised staff only, never published)"
         )
     return outcomes
-
-
-def run_pipeline(
-    paths: ProjectPaths,
-    language: str = "id",
-    only: Sequence[str] | None = None,
-    jobs: int = 2,
-    engine: str = "local",
-    settings: PipelineSettings | None = None,
-    scheduler: str | None = None,
-) -> int:
-    """Run every step on data/raw and say what each produced; returns the exit code.
-
-    The shared steps run once on the whole regency (or are reused, see
-    :func:`run_step`); the last step builds the HTML reports (all 25 kecamatan,
-    or ``only`` those, and the regency); it exits 1 when any report failed,
-    after building the others. ``settings`` sets seed, folds and replicates.
-    """
-    from konsel_analysis.datasets import share_checked_tables
-    from konsel_analysis.errors import UserError
-    from konsel_analysis.reports.inputs import check_sources
-    from konsel_analysis.reports.runner import (
-        build_reports,
-        check_options,
-        start_workers,
-        summarise_outcome,
-    )
-
-    check_options(only, jobs, language, engine, scheduler)  # bad options stop before any step
-    if not has_raw_data(paths.raw):
-        raise UserError(
-            f"{paths.raw} has no {TABLE_FILES['register']} and {TABLE_FILES['survey']}; "
-            "run `konsel synth` (or `make reports`, which does) to create the default data"
-        )
-    print(f"konsel reports: data from {paths.raw} (language: {language})", flush=True)
-    # The report workers, started first: they run the steps side by side, then the notebooks
-    # (an unreachable --scheduler stops here, before any step).
-    pool = start_workers(paths, only, jobs, language, engine, scheduler)
-    # While the workers start: the row checks, once, here; the steps in the workers and
-    # the report tables here read the accepted rows they leave (for this run only).
-    share_checked_tables(paths.checked_tables)
-    try:
-        try:
-            run_steps(
-                paths,
-                settings,
-                echo=lambda line: print(line, flush=True),
-                pool=pool,
-                check=lambda table: check_sources(paths, (table,)),
-                workers=jobs,
-            )
-        except BaseException:
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        print("  [running] HTML reports (papermill; one line per finished report)", flush=True)
-        outcome = build_reports(
-            paths,
-            only=only,
-            jobs=jobs,
-            language=language,
-            engine=engine,
-            echo=lambda line: print(line, flush=True),
-            pool=pool,
-            scheduler=scheduler,
-        )
-    finally:
-        share_checked_tables(None)
-    status = "done" if not outcome.failures else f"{len(outcome.failures)} FAILED"
-    print(f"  [{status}] HTML reports")
-    for line in summarise_outcome(outcome, paths):
-        print(line)
-    return 1 if outcome.failures else 0

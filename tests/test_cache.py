@@ -22,13 +22,13 @@ def _names(modules: str) -> set[str]:
     [
         # (entry module, code its outputs depend on, code they do not depend on)
         (
-            "konsel_analysis.pmt.cli",
+            "konsel_analysis.pmt.step",
             {"pmt/validation.py", "pmt/estimators.py", "datasets.py"},
             {"targeting/score.py", "reports/sections/__init__.py", "pipeline.py"},
         ),
         (
             "konsel_analysis.targeting.score",
-            {"targeting/expected.py", "targeting/reasons.py", "impact.py", "files.py"},
+            {"targeting/expected.py", "targeting/reasons.py", "benefits.py", "files.py"},
             {"reports/sections/__init__.py", "reports/charts.py", "pipeline.py"},
         ),
         (

@@ -93,9 +93,10 @@ def test_reports_summarises_without_touching_raw_data(project_root, capsys):
 )
 def test_reports_says_which_pmt_estimators_to_leave_out(monkeypatch, flags, left_out):
     from konsel_analysis import pipeline
+    from konsel_analysis.reports import main_job
 
     seen = {}
-    monkeypatch.setattr(pipeline, "run_pipeline", lambda paths, **kw: seen.update(kw) or 0)
+    monkeypatch.setattr(main_job, "run_pipeline", lambda paths, **kw: seen.update(kw) or 0)
     assert main(["reports", *flags]) == 0
     settings = seen["settings"] or pipeline.PipelineSettings()
     assert settings.pmt_left_out == left_out

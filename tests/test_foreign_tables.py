@@ -16,8 +16,8 @@ import yaml
 
 from konsel_analysis.datasets import DatasetError, load_dataset, load_dataset_config
 from konsel_analysis.intake.cli import run_check
-from konsel_analysis.pmt.cli import run_validate_pmt
-from konsel_analysis.targeting.cli import run_targeting
+from konsel_analysis.pmt.step import run as run_validate_pmt
+from konsel_analysis.targeting import step as targeting_step
 from konsel_analysis.targeting.score import run_score
 
 N = 480
@@ -154,7 +154,7 @@ def test_every_command_reads_the_foreign_table(files, tmp_path):
         left_out=["quantile", "gradient_boosting", "random_forest", "wls_stepwise", "wls_lasso"],
     )
     assert result.dataset.n == N and result.results["wls"]["status"] == "ok"
-    written = run_targeting(data, path, None, 0.9, 50, tmp_path / "targeting")
+    written = targeting_step.run(data, path, ci=0.9, reps=50, out=tmp_path / "targeting")
     by_area = pd.read_csv(written[0])
     assert set(by_area["area"].astype(str)) >= {f"D{k}" for k in range(8)}
     scored = run_score(

@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from konsel_analysis.impact import fgt, pkh_benefit_per_month, reallocate, simulate_impact
+from konsel_analysis.benefits import pkh_benefit_per_month
+from konsel_analysis.impact import fgt, reallocate, simulate_impact
 
 
 @pytest.mark.parametrize(("alpha", "expected"), [(0, 1 / 3), (1, 0.5 / 3), (2, 0.25 / 3)])

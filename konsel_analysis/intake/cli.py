@@ -40,13 +40,10 @@ def _files(data: Path) -> list[tuple[Path, Path]]:
 def run_check(data: Path, config_path: Path, table: str, out: Path) -> tuple[int, list[Path]]:
     """Check every file; returns how many were checked and the files written. Stops at the
     first file that breaks a whole-table rule or the rejected share."""
-    from konsel_analysis.datasets import (
-        load_dataset_config,
-        read_checked,
-        rejected_path,
-        write_rejected,
-    )
     from konsel_analysis.files import write_parquet_atomic
+    from konsel_analysis.intake.checked import read_checked
+    from konsel_analysis.intake.checks import rejected_path, write_rejected
+    from konsel_analysis.intake.config import load_dataset_config
 
     config = load_dataset_config(config_path)
     files = _files(data)

@@ -177,15 +177,15 @@ def save_model(result, out: Path) -> list[Path]:
     only when all are ready (the manifest last), so a failure leaves no
     half-written model.
     """
-    from konsel_analysis.pmt.cli import write_outputs
+    from konsel_analysis.files import write_files_atomic
 
     model = fit_chosen_model(result)
     files = model_files(result, model)
     staging = out / ".staging"
-    written = write_outputs(files, staging)
+    written = write_files_atomic(files, staging)
     hashes = {p.name: sha256(p) for p in written}
     text = _json(manifest(result, model, hashes))
-    paths = write_outputs({MANIFEST: lambda p: p.write_text(text, encoding="utf-8")}, staging)
+    paths = write_files_atomic({MANIFEST: lambda p: p.write_text(text, encoding="utf-8")}, staging)
     out.mkdir(parents=True, exist_ok=True)
     final = []
     for path in [*written, *paths]:  # the manifest last: a folder without it is no model

@@ -37,8 +37,8 @@ from threadpoolctl import threadpool_limits
 
 from konsel_analysis.pmt.base import PovertyModel, sample_weights, welfare_vector
 from konsel_analysis.pmt.features import checked_frame
-from konsel_analysis.pmt.metrics import weighted_quantile
 from konsel_analysis.pmt.probability import ResidualDistribution, weighted_standardize
+from konsel_analysis.weighted import weighted_quantile
 
 #: Below this many training rows per fold the residuals are in-sample (optimistic).
 MIN_ROWS_PER_RESIDUAL_FOLD = 10

@@ -4,7 +4,7 @@ For the chosen PMT and the runner-up of :func:`~konsel_analysis.pmt.validation.v
 households are selected as in the ``at_rate`` rule (the poorest weighted share equal
 to the poverty rate, by out-of-sample predictions), and the exclusion error of that
 selection is measured per group level with the survey-side machinery of
-:mod:`konsel_analysis.targeting.groups`: survey-weighted, cluster-bootstrap 90%
+:mod:`konsel_analysis.measured.groups`: survey-weighted, cluster-bootstrap 90%
 intervals, and the gap against the rest of the group. A PMT that misses poor
 elderly households more than others is a finding for the model card.
 
@@ -17,13 +17,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from konsel_analysis.pmt import metrics
-from konsel_analysis.targeting.groups import (
+from konsel_analysis.measured.groups import (
     form_groups,
     interval_columns,
     measure_group_targeting,
 )
-from konsel_analysis.targeting.measured import TargetingDesign
+from konsel_analysis.measured.targeting import TargetingDesign
+from konsel_analysis.pmt import metrics
 
 CI = 0.90
 REPLICATES = 200

@@ -21,19 +21,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from konsel_analysis.weighted import check_weights
+
 #: Coverages (weighted shares of households selected) of the error curves.
 CURVE_COVERAGES = tuple(round(0.05 * k, 2) for k in range(1, 13))  # 5%, 10%, ..., 60%
-
-
-def _weights(weight, n: int) -> np.ndarray:
-    if weight is None:
-        return np.ones(n)
-    w = np.asarray(weight, dtype=float)
-    if w.shape != (n,):
-        raise ValueError(f"weights have shape {w.shape}, expected ({n},)")
-    if not np.all(np.isfinite(w)) or np.any(w < 0):
-        raise ValueError("weights must be finite and non-negative")
-    return w
 
 
 def _share(numerator: float, denominator: float) -> float:
@@ -43,25 +34,8 @@ def _share(numerator: float, denominator: float) -> float:
 def weighted_mean(values, weight=None) -> float:
     """Weighted mean; NaN when the weights sum to zero."""
     v = np.asarray(values, dtype=float)
-    w = _weights(weight, len(v))
+    w = check_weights(weight, len(v))
     return _share(np.sum(w * v), np.sum(w))
-
-
-def weighted_quantile(values, weight, q: float) -> float:
-    """The lower weighted ``q``-quantile: the smallest value with cumulative weight >= q.
-
-    >>> weighted_quantile(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 1.0, 1.0, 1.0]), 0.5)
-    2.0
-    """
-    if not 0.0 <= q <= 1.0:
-        raise ValueError(f"quantile must be between 0 and 1, got {q}")
-    v = np.asarray(values, dtype=float)
-    w = _weights(weight, len(v))
-    order = np.argsort(v, kind="stable")
-    cum = np.cumsum(w[order])
-    if len(v) == 0 or cum[-1] <= 0:
-        return float("nan")
-    return float(v[order][min(np.searchsorted(cum, q * cum[-1]), len(v) - 1)])
 
 
 def weighted_r2(y_true, y_pred, weight=None) -> float:
@@ -71,7 +45,7 @@ def weighted_r2(y_true, y_pred, weight=None) -> float:
     """
     y = np.asarray(y_true, dtype=float)
     p = np.asarray(y_pred, dtype=float)
-    w = _weights(weight, len(y))
+    w = check_weights(weight, len(y))
     mean = np.sum(w * y) / np.sum(w)
     sst = np.sum(w * (y - mean) ** 2)
     if sst <= 0:
@@ -87,7 +61,7 @@ def weighted_auc(is_positive, score, weight=None) -> float:
     """
     pos = np.asarray(is_positive, dtype=bool)
     s = np.asarray(score, dtype=float)
-    w = _weights(weight, len(s))
+    w = check_weights(weight, len(s))
     w_pos, w_neg = np.sum(w[pos]), np.sum(w[~pos])
     if w_pos <= 0 or w_neg <= 0:
         return float("nan")
@@ -114,7 +88,7 @@ def targeting_errors(is_poor, is_selected, weight=None) -> dict[str, float]:
     sel = np.asarray(is_selected, dtype=bool)
     if poor.shape != sel.shape:
         raise ValueError(f"is_poor has shape {poor.shape} but is_selected {sel.shape}")
-    w = _weights(weight, len(poor))
+    w = check_weights(weight, len(poor))
     return {
         "exclusion_error": _share(np.sum(w[poor & ~sel]), np.sum(w[poor])),
         "inclusion_error": _share(np.sum(w[sel & ~poor]), np.sum(w[sel])),
@@ -140,7 +114,7 @@ def select_at_rate(score, weight, rate: float) -> np.ndarray:
     [False, True, True, False]
     """
     s = np.asarray(score, dtype=float)
-    w = _weights(weight, len(s))
+    w = check_weights(weight, len(s))
     order = np.argsort(s, kind="stable")
     cum_before = np.cumsum(w[order]) - w[order]
     selected = np.zeros(len(s), dtype=bool)
@@ -169,7 +143,7 @@ def reliability_table(is_event, probability, weight=None, bins: int = 10) -> pd.
     """
     event = np.asarray(is_event, dtype=bool)
     p = np.asarray(probability, dtype=float)
-    w = _weights(weight, len(p))
+    w = check_weights(weight, len(p))
     order = np.argsort(p, kind="stable")
     midpoint = (np.cumsum(w[order]) - 0.5 * w[order]) / np.sum(w)
     bin_of = np.empty(len(p), dtype=np.int64)

@@ -50,7 +50,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from konsel_analysis.pmt.features import MISSING_SUFFIX, category_values, numeric_values
-from konsel_analysis.pmt.metrics import weighted_quantile
+from konsel_analysis.weighted import weighted_quantile
 
 #: Points per unit of the score (log welfare, or minus the logit/probit index).
 POINTS_PER_UNIT = 100

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from konsel_analysis.dictionary import label  # noqa: E402
-from konsel_analysis.reports.inputs import ReportSettings  # noqa: E402
+from konsel_analysis.reports.report_data import ReportSettings  # noqa: E402
 from konsel_analysis.reports.text import number, percent, programme_name, rupiah, tr  # noqa: E402
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.

@@ -10,24 +10,20 @@
     (``expected_errors_by_group.csv`` of the scoring step).
 
 Both files sit beside the step outputs the reports check
-(:data:`~konsel_analysis.reports.step_tables.STEP_OUTPUTS`); a step run by an
+(:data:`~konsel_analysis.reports.report_data.STEP_OUTPUTS`); a step run by an
 older toolkit lacks them, and the table is then empty (its section says so).
 Cells resting on fewer than five households are left empty, as everywhere.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
 from konsel_analysis.geography import REGENCY_CODE
+from konsel_analysis.measured.groups import interval_columns
 from konsel_analysis.privacy import MIN_CELL_HOUSEHOLDS
+from konsel_analysis.reports.report_data import ReportData
 from konsel_analysis.reports.step_tables import PROGRAMME_CODES
-from konsel_analysis.targeting.groups import interval_columns
-
-if TYPE_CHECKING:  # pragma: no cover
-    from konsel_analysis.reports.inputs import ReportData
 
 GROUP_ERROR_COLUMNS = [
     "area_code",

@@ -61,10 +61,16 @@ from konsel_analysis.dictionary import PERSONAL_COLUMNS, PROGRAM_FLAGS
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_atomic
 from konsel_analysis.geography import REGENCY_CODE, load_kecamatan, load_villages
-from konsel_analysis.parameters import load_parameters
 from konsel_analysis.paths import ProjectPaths, project_paths
 from konsel_analysis.reports import group_tables, step_tables, verification_tables
-from konsel_analysis.reports.step_tables import StepFiles, locate_step_outputs
+from konsel_analysis.reports.report_data import (
+    MISSING,
+    ReportData,
+    ReportSettings,
+    StepFiles,
+    locate_step_outputs,
+    resolve_settings,
+)
 from konsel_analysis.synth import MANIFEST_FILE, TABLE_FILES
 
 INPUTS_DIRNAME = "report_inputs"
@@ -97,52 +103,6 @@ _SURVEY_COLUMNS = [
     *PROGRAM_FLAGS,
 ]
 _CODE_DTYPES = {"area_code": str, "kecamatan_code": str, "village_code": str}
-
-
-@dataclass(frozen=True)
-class ReportSettings:
-    """The policy numbers a report uses; ``None`` arguments come from parameters.yml."""
-
-    poverty_line_idr: float
-    extreme_poverty_line_idr: float
-    verification_budget_visits: int
-    eligible_desil_max: int
-    min_visits_per_kecamatan: int
-
-
-def resolve_settings(
-    poverty_line_idr: float | None = None,
-    extreme_poverty_line_idr: float | None = None,
-    verification_budget_visits: int | None = None,
-) -> ReportSettings:
-    """Settings for one report run; each ``None`` is read from ``parameters.yml``."""
-    params = load_parameters()
-    settings = ReportSettings(
-        poverty_line_idr=float(
-            poverty_line_idr
-            if poverty_line_idr is not None
-            else params.value("poverty_lines.poverty_line")
-        ),
-        extreme_poverty_line_idr=float(
-            extreme_poverty_line_idr
-            if extreme_poverty_line_idr is not None
-            else params.value("poverty_lines.extreme_poverty_line")
-        ),
-        verification_budget_visits=int(
-            verification_budget_visits
-            if verification_budget_visits is not None
-            else params.value("verification.budget_visits")
-        ),
-        eligible_desil_max=int(params.value("social_assistance.eligible_desil_max")),
-        min_visits_per_kecamatan=int(params.value("verification.min_visits_per_kecamatan")),
-    )
-    if not 0 < settings.extreme_poverty_line_idr <= settings.poverty_line_idr:
-        raise UserError(
-            f"extreme poverty line Rp {settings.extreme_poverty_line_idr:,.0f} must be positive "
-            f"and at most the poverty line Rp {settings.poverty_line_idr:,.0f}; "
-            "fix the notebook parameters or reference/parameters.yml"
-        )
-    return settings
 
 
 @dataclass(frozen=True)
@@ -195,7 +155,7 @@ class ReportInputs:
 
     def why_missing(self, name: str) -> str:
         """Why a table is missing: ``missing``, ``other_data`` or ``other_settings``."""
-        return self.unavailable.get(name, step_tables.MISSING)
+        return self.unavailable.get(name, MISSING)
 
     def read(self, name: str) -> pd.DataFrame:
         """One cached table, with area and village codes kept as text."""
@@ -445,22 +405,6 @@ def compose_desa(register: pd.DataFrame, settings: ReportSettings) -> pd.DataFra
     table.loc[small, ["households", "persons"]] = np.nan
     # Counts of recipients are not published; the shares carry the information.
     return table.drop(columns=share_columns).reset_index()
-
-
-@dataclass(frozen=True)
-class ReportData:
-    """What the report tables are computed from: raw tables, settings, step outputs."""
-
-    register: pd.DataFrame
-    survey: pd.DataFrame
-    settings: ReportSettings
-    steps: StepFiles
-    root: Path  # the project, whose secret key makes the pseudonyms
-
-    def pseudonym_key(self) -> bytes:
-        from konsel_analysis.privacy import load_or_create_secret_key
-
-        return load_or_create_secret_key(self.root)
 
 
 @dataclass(frozen=True)

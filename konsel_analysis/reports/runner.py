@@ -12,33 +12,25 @@ exits non-zero with a summary.
 
 from __future__ import annotations
 
-import atexit
 import json
 import multiprocessing
 import os
 import re
-import shutil
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from konsel_analysis.errors import UserError
 from konsel_analysis.geography import load_kecamatan, normalize_area_code
 from konsel_analysis.paths import PACKAGE_DIR, ProjectPaths
+from konsel_analysis.reports import workers
 
 # The notebooks are code: they come from this checkout, whichever project's data is read.
 NOTEBOOKS_DIR = PACKAGE_DIR.parent / "notebooks"
 KECAMATAN_NOTEBOOK = "kecamatan_report.ipynb"
 REGENCY_NOTEBOOK = "regency_overview.ipynb"
-# The kernel runs this very interpreter (the project's virtual environment), whatever
-# "python3" kernel a user may have installed elsewhere: each worker declares it in a
-# kernelspec folder of its own, put first on JUPYTER_PATH.
-KERNEL_NAME = "konsel-report-python"
 CELL_TIMEOUT_SECONDS = 600
 DEFAULT_JOBS = 2  # the 2-core machine; one kernel per core
 ENGINES = ("local", "dask")
@@ -174,77 +166,6 @@ def plan_reports(
 # --------------------------------------------------------------------------------------
 
 
-def _declare_kernel() -> None:
-    root = tempfile.mkdtemp(prefix="konsel-kernels-")
-    atexit.register(shutil.rmtree, root, True)
-    spec_dir = Path(root) / "kernels" / KERNEL_NAME
-    spec_dir.mkdir(parents=True)
-    spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "konsel-analysis (report runner)",
-        "language": "python",
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
-    # Connection files and IPC sockets in this owner-only folder, with a short path
-    # (a Unix socket's path has at most 107 bytes): see KERNEL_CONFIG.
-    runtime = Path(root) / "runtime"
-    runtime.mkdir()
-    os.environ["JUPYTER_RUNTIME_DIR"] = str(runtime)
-    jupyter_path = os.environ.get("JUPYTER_PATH")
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        [str(Path(root)), *([jupyter_path] if jupyter_path else [])]
-    )
-
-
-def _init_worker(log_path: str) -> None:
-    """Import papermill and nbconvert once; send kernels' chatter to a log, not the terminal."""
-    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
-    _declare_kernel()
-    import papermill  # noqa: F401
-
-    from konsel_analysis.reports import html
-
-    html._exporter()
-
-
-def _warm_up() -> int:
-    return os.getpid()
-
-
-@cache
-def _kernel_manager_class():
-    """Kernels that talk to their worker over Unix sockets, each in a folder of its own.
-
-    Over TCP, two workers starting kernels at once may pick the same free port and
-    the loser dies at start ("Kernel died before replying to kernel_info", seen once
-    in a benchmark build). jupyter_client's own IPC names every kernel's sockets
-    ``kernel-ipc-N`` in the current folder, so that two kernels started at once
-    share them; here each gets a fresh owner-only folder under the worker's runtime
-    folder, which also keeps other users of a shared machine away from the kernels.
-    Windows has no Unix sockets: TCP there.
-    """
-    from jupyter_client.manager import KernelManager
-    from traitlets import default
-
-    if os.name != "posix":  # pragma: no cover
-        return KernelManager
-
-    class SocketKernelManager(KernelManager):
-        @default("transport")
-        def _default_transport(self) -> str:
-            return "ipc"
-
-        @default("ip")
-        def _default_ip(self) -> str:
-            folder = tempfile.mkdtemp(prefix="k", dir=os.environ.get("JUPYTER_RUNTIME_DIR"))
-            return str(Path(folder) / "ipc")
-
-    return SocketKernelManager
-
-
 def _execute(notebook: Path, executed: Path, parameters: dict) -> None:
     """papermill into a temporary name, renamed when done, failed runs included (for audit)."""
     import papermill
@@ -256,13 +177,13 @@ def _execute(notebook: Path, executed: Path, parameters: dict) -> None:
             str(notebook),
             str(partial),
             parameters=parameters,
-            kernel_name=KERNEL_NAME,
+            kernel_name=workers.KERNEL_NAME,
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
             cwd=str(notebook.parent),
             execution_timeout=CELL_TIMEOUT_SECONDS,
-            kernel_manager_class=_kernel_manager_class(),
+            kernel_manager_class=workers.kernel_manager_class(),
         )
     finally:
         if partial.exists():
@@ -312,10 +233,10 @@ def start_pool(
     """Worker processes, started now and warming up while the caller does other work.
 
     ``engine="dask"`` gives a pool on a dask.distributed cluster instead (the one at
-    ``scheduler``, or a LocalCluster of ``jobs`` workers): :mod:`konsel_analysis.scale.reports`.
+    ``scheduler``, or a LocalCluster of ``jobs`` workers): :mod:`.dask_pool`.
     """
     if engine == "dask":
-        from konsel_analysis.scale.reports import start_dask_pool
+        from konsel_analysis.reports.dask_pool import start_dask_pool
 
         return start_dask_pool(jobs, log_path, scheduler)
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -324,11 +245,11 @@ def start_pool(
         max_workers=jobs,
         # spawn: the workers start clean instead of inheriting the driver's threads
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
+        initializer=workers.init_worker,
         initargs=(str(log_path),),
     )
     for _ in range(jobs):
-        pool.submit(_warm_up)
+        pool.submit(workers.warm_up)
     return pool
 
 

@@ -2,9 +2,9 @@
 
 The PMT validation, the survey-measured targeting errors, the register scores
 and the impact simulation are computed once by :mod:`konsel_analysis.pipeline`.
-This module finds their outputs, checks that they were computed from the same
-raw files and with the same poverty lines and budget as the report, and turns
-them into small report tables (one row per area, the regency as ``74.05``).
+:mod:`.report_data` finds their outputs and checks that they were computed from the
+same raw files and with the same poverty lines and budget as the report; this module
+turns them into small report tables (one row per area, the regency as ``74.05``).
 Published tables hide cells built from fewer than five households and never
 carry a household id, a NIK or a name: the households to verify first are
 shown by pseudonymous key only (:func:`konsel_analysis.privacy.pseudonymize`).
@@ -16,131 +16,21 @@ are left out and the reason is recorded; the sections then say what to run.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from konsel_analysis.cache import file_digest, read_manifest
 from konsel_analysis.geography import REGENCY_CODE, load_villages
 from konsel_analysis.paths import ProjectPaths
 from konsel_analysis.privacy import MIN_CELL_HOUSEHOLDS, pseudonymize
+from konsel_analysis.reports.report_data import ReportData
 from konsel_analysis.targeting.field_lists import field_list_stem
-
-if TYPE_CHECKING:  # pragma: no cover
-    from konsel_analysis.reports.inputs import ReportData, ReportSettings
 
 #: Households per kecamatan listed in the "verify first" table of a report.
 PRIORITY_LIST_LENGTH = 20
 
-#: The output files of each step that the reports read (the steps' stable contracts).
-STEP_OUTPUTS = {
-    "intake": ("intake_summary.csv", "comparability.csv"),
-    "pmt": ("model_card.json", "error_curves.csv"),
-    "targeting": ("targeting_by_area.csv",),
-    "score": (
-        "register_scores.parquet",
-        "expected_errors_by_area.csv",
-        "verification_allocation.csv",
-    ),
-    "impact": ("impact_by_area.csv",),
-    "poverty_map": ("poverty_map.csv", "poverty_map_upper.csv", "poverty_map_areas.csv"),
-    "verification": (
-        "verification_by_area.csv",
-        "calibration_by_band.csv",
-        "outcomes_by_area.csv",
-        "decisions_by_area.csv",
-        "next_round_plan.csv",
-        "round.json",
-    ),
-}
-#: Policy numbers that must match between a step and the report (the budget decides
-#: who is visited, so only the steps that choose visits depend on it).
-_POLICY_CHECKED = {
-    "intake": (),
-    "pmt": ("poverty_line_idr", "extreme_poverty_line_idr"),
-    "targeting": ("poverty_line_idr", "extreme_poverty_line_idr"),
-    "score": ("poverty_line_idr", "extreme_poverty_line_idr", "verification_budget_visits"),
-    "impact": ("poverty_line_idr", "extreme_poverty_line_idr", "verification_budget_visits"),
-    "poverty_map": ("poverty_line_idr", "extreme_poverty_line_idr"),
-    "verification": (
-        "poverty_line_idr",
-        "extreme_poverty_line_idr",
-        "verification_budget_visits",
-    ),
-}
-#: Why a step's tables are missing (sections phrase these in the report's language).
-MISSING, OTHER_DATA, OTHER_SETTINGS = "missing", "other_data", "other_settings"
-
 #: Programme columns of the default config -> the reports' programme codes.
 PROGRAMME_CODES = {"is_pkh_recipient": "pkh", "is_bpnt_recipient": "bpnt", "any": "pkh_or_bpnt"}
-
-
-@dataclass(frozen=True)
-class StepFiles:
-    """The step outputs a report may read, and why the others may not be read."""
-
-    files: dict[str, Path]  # file name -> path, for every usable step
-    unavailable: dict[str, str]  # step -> MISSING, OTHER_DATA or OTHER_SETTINGS
-
-    def has(self, step: str) -> bool:
-        return step not in self.unavailable
-
-    def path(self, name: str) -> Path:
-        return self.files[name]
-
-    def digests(self) -> dict[str, str]:
-        """sha256 of every usable file (part of the report tables' cache key)."""
-        return {name: file_digest(path) for name, path in sorted(self.files.items())}
-
-
-def _step_status(
-    folder: Path, step: str, source_digests: dict[str, str], settings: ReportSettings
-) -> str | None:
-    manifest = read_manifest(folder / "manifest.json")
-    names = STEP_OUTPUTS[step]
-    if manifest is None or not all((folder / n).is_file() for n in names):
-        return MISSING
-    if any(source_digests.get(k) != v for k, v in manifest.get("sources", {}).items()):
-        return OTHER_DATA
-    policy = manifest.get("policy", {})
-    mine = {
-        "poverty_line_idr": settings.poverty_line_idr,
-        "extreme_poverty_line_idr": settings.extreme_poverty_line_idr,
-        "verification_budget_visits": settings.verification_budget_visits,
-    }
-    if any(policy.get(k) != mine[k] for k in _POLICY_CHECKED[step]):
-        return OTHER_SETTINGS
-    return None
-
-
-def locate_step_outputs(
-    paths: ProjectPaths, source_digests: dict[str, str], settings: ReportSettings
-) -> StepFiles:
-    """Find each step's outputs and check them against the report's raw files and settings.
-
-    ``source_digests`` maps ``"survey"`` and ``"register"`` to the sha256 of the
-    files the report reads; a step computed from other files is not used.
-    """
-    folders = {
-        "intake": paths.intake,
-        "pmt": paths.pmt,
-        "targeting": paths.targeting,
-        "score": paths.score,
-        "impact": paths.impact,
-        "poverty_map": paths.processed / "poverty_map",
-        "verification": paths.processed / "verification",
-    }
-    files, unavailable = {}, {}
-    for step, folder in folders.items():
-        status = _step_status(folder, step, source_digests, settings)
-        if status is None:
-            files.update({name: folder / name for name in STEP_OUTPUTS[step]})
-        else:
-            unavailable[step] = status
-    return StepFiles(files, unavailable)
 
 
 def _with_area_code(table: pd.DataFrame) -> pd.DataFrame:
@@ -160,7 +50,7 @@ def tabulate_targeting_intervals(data: ReportData) -> pd.DataFrame:
     """Inclusion and exclusion error per area and programme with bootstrap intervals.
 
     Estimates of areas with fewer than 30 sampled beneficiaries (or poor;
-    :data:`konsel_analysis.targeting.measured.SHRINK_BELOW_HOUSEHOLDS`) were
+    :data:`konsel_analysis.measured.targeting.SHRINK_BELOW_HOUSEHOLDS`) were
     shrunk towards the regency value by the targeting step;
     ``is_shrunk_inclusion``/``_exclusion`` say which. Cells resting on fewer
     than five sampled households are left empty.

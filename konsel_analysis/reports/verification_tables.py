@@ -7,14 +7,11 @@ no table here holds a household, let alone a name or NIK.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from konsel_analysis.geography import REGENCY_CODE
-
-if TYPE_CHECKING:  # pragma: no cover
-    from konsel_analysis.reports.inputs import ReportData
+from konsel_analysis.reports.report_data import ReportData
 
 
 def _area_code(table: pd.DataFrame) -> pd.DataFrame:

@@ -8,8 +8,9 @@
 - :mod:`.score`: scoring with ``map_partitions``, expected errors per area from
   additive per-replicate sums, the verification ranking from per-partition
   candidates (``konsel score-partitioned``);
-- :mod:`.reports`: the report notebooks executed on a dask.distributed cluster
-  (``konsel reports --engine dask``).
+- :mod:`.cluster`: connecting to a dask.distributed cluster or starting a local one
+  (the report notebooks run there with ``konsel reports --engine dask``:
+  :mod:`konsel_analysis.reports.dask_pool`).
 
 The single-process path (:mod:`konsel_analysis.targeting.score`) stays the
 default: for one regency it is faster (README, Benchmarks).

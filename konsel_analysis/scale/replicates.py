@@ -21,13 +21,14 @@ the single-process path computes on the whole register:
 the same normal deviates in the same order (per replicate: one village effect
 per village, then one deviate per area and count).
 
-The fits and the areas' bias (:mod:`konsel_analysis.targeting.area_bias`) come from
-``targeting.expected.fit_replicates_with_bias`` (shared), the table from
-``targeting.expected.expected_table`` (shared, drawing the bias after the replicates);
-the totals follow ``_estimate_expected_errors`` step by step (the private helpers imported here are
-that function's pieces); the test
-``tests/scale/test_scale_score.py`` compares the two paths number by number, so
-a change to one without the other fails there.
+Nothing of the computation is repeated here: the fits and the areas' bias
+(:mod:`konsel_analysis.targeting.area_bias`) come from
+:func:`~konsel_analysis.targeting.receipt_model.fit_replicates_with_bias`, each
+replicate's binned totals from :func:`~konsel_analysis.targeting.receipt_model.replicate_totals`,
+its draws from :func:`~konsel_analysis.targeting.receipt_model.draw_area_counts` and the
+table from :func:`~konsel_analysis.targeting.expected.expected_table`, as in the
+single-process path; only the sums across partitions are this module's. The test
+``tests/scale/test_scale_score.py`` compares the two paths number by number.
 """
 
 from __future__ import annotations
@@ -36,25 +37,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
+from konsel_analysis.targeting import receipt_model as single
 from konsel_analysis.targeting.area_bias import AreaBias
-from konsel_analysis.targeting.expected import (
+from konsel_analysis.targeting.expected import expected_table
+from konsel_analysis.targeting.receipt_model import (
     ReceiptAwareModel,
-    ReceiptRows,
     RegisterHouseholds,
     SurveySample,
-    _error_probabilities,
-    _RegisterBins,
-    _village_loadings,
-    _with_fit,
-    expected_table,
-    fit_receipt_model,
-    fit_replicates_with_bias,
 )
-
-#: Replicates whose register indexes come from one matrix product (as in targeting.expected).
-REPLICATES_AT_ONCE = 32
 
 ERROR_NAMES = (
     "expected_inclusion_errors",
@@ -69,7 +60,7 @@ class ReplicatedModel:
     generator's state where the single-process path starts drawing its deviates."""
 
     model: ReceiptAwareModel
-    fits: tuple  # targeting.expected._Fit, one per replicate
+    fits: tuple  # targeting.receipt_model.Fit, one per replicate
     rng_state: dict
     ci: float
     bias: AreaBias | None = None  # the areas' bias of the model (targeting.area_bias)
@@ -94,19 +85,16 @@ def fit_replicated_model(
     poverty_line: float,
     extreme_poverty_line: float | None = None,
     *,
-    squared=(),
-    reps: int = 200,
     ci: float = 0.90,
-    n_folds: int = 5,
-    seed: int = 0,
+    **fit_options,
 ) -> ReplicatedModel:
-    """Fit the model and its ``reps`` Rao-Wu refits, as ``estimate_expected_errors`` does."""
-    with threadpool_limits(limits=1):  # hundreds of small fits: one BLAS thread each
-        model = fit_receipt_model(
-            sample, poverty_line, extreme_poverty_line, squared=squared, n_folds=n_folds, seed=seed
-        )
-        fits, rng, bias = fit_replicates_with_bias(sample, model, reps, n_folds, seed)
-    return ReplicatedModel(model, tuple(fits), rng.bit_generator.state, ci, bias)
+    """Fit the model and its Rao-Wu refits as the single-process path does
+    (:func:`~konsel_analysis.targeting.receipt_model.fit_with_replicates`, whose
+    ``squared``, ``reps``, ``n_folds`` and ``seed`` ``fit_options`` are), keeping the
+    generator's state where the single-process path starts drawing its deviates."""
+    fitted = single.fit_with_replicates(sample, poverty_line, extreme_poverty_line, **fit_options)
+    state = fitted.rng.bit_generator.state
+    return ReplicatedModel(fitted.model, tuple(fitted.fits), state, ci, fitted.bias)
 
 
 def point_probabilities(fitted: ReplicatedModel, households: RegisterHouseholds) -> pd.DataFrame:
@@ -127,7 +115,9 @@ def area_sums(
     model = fitted.model
     areas, area_idx = np.unique(np.asarray(households.area, dtype=str), return_inverse=True)
     Z = model.pmt_design(households.X)
-    rows = ReceiptRows.build(households.programs, model.programs, households.area, model.areas)
+    rows = single.ReceiptRows.build(
+        households.programs, model.programs, households.area, model.areas
+    )
     beneficiary = households.is_beneficiary
     point = model.predict(
         households.X, households.programs, households.area, index=Z @ model.pmt_beta
@@ -136,18 +126,13 @@ def area_sums(
         "households": np.bincount(area_idx, minlength=len(areas)).astype(float),
         "beneficiaries": np.bincount(area_idx, weights=beneficiary, minlength=len(areas)),
     }
-    for name, q in _error_probabilities(point, beneficiary).items():
+    for name, q in single.error_probabilities(point, beneficiary).items():
         columns[name] = np.bincount(area_idx, weights=q, minlength=len(areas))
-    bins = _RegisterBins.build(area_idx, len(areas), rows)
-    betas = fitted.pmt_betas
-    for first in range(0, fitted.reps, REPLICATES_AT_ONCE):
-        indexes = Z @ betas[:, first : first + REPLICATES_AT_ONCE]
-        for j in range(indexes.shape[1]):
-            r = first + j
-            replicate = _with_fit(model, fitted.fits[r])
-            for name, (mean, var) in bins.totals(replicate, indexes[:, j], lo=lows[r]).items():
-                columns[f"{name}|mean|{r}"] = mean
-                columns[f"{name}|var|{r}"] = var
+    bins = single.RegisterBins.build(area_idx, len(areas), rows)
+    for r, _, _, totals in single.replicate_totals(model, list(fitted.fits), Z, bins, lows):
+        for name, (mean, var) in totals.items():
+            columns[f"{name}|mean|{r}"] = mean
+            columns[f"{name}|var|{r}"] = var
     frame = pd.DataFrame(columns, index=pd.Index(areas, name="area"))
     frame["partitions"] = 1.0  # summed: an area found in two partitions shows 2
     return frame
@@ -161,9 +146,11 @@ def village_sums(fitted: ReplicatedModel, households: RegisterHouseholds) -> pd.
             {"village": "str", "area": "str"}
         )
     model = fitted.model
-    rows = ReceiptRows.build(households.programs, model.programs, households.area, model.areas)
+    rows = single.ReceiptRows.build(
+        households.programs, model.programs, households.area, model.areas
+    )
     index = model.pmt_design(households.X) @ model.pmt_beta
-    loadings = _village_loadings(model, rows, index, households.is_beneficiary)
+    loadings = single.village_loadings(model, rows, index, households.is_beneficiary)
     frame = pd.DataFrame(
         {
             "village": np.asarray(households.cluster, dtype=str),
@@ -205,14 +192,13 @@ def expected_errors_from_sums(
     rng.bit_generator.state = fitted.rng_state
     draws = {name: np.empty((fitted.reps, n_areas + 1)) for name in fitted.names}
     for r, fit in enumerate(fitted.fits):
-        u = fit.village_sd * rng.standard_normal(len(village_area))
-        for name in fitted.names:
-            mean = sums[f"{name}|mean|{r}"].to_numpy()
-            var = sums[f"{name}|var|{r}"].to_numpy()
-            draw = mean + np.sqrt(var) * rng.standard_normal(n_areas)
-            draw += np.bincount(village_area, weights=u * loads[name], minlength=n_areas)
-            draws[name][r, :-1] = draw
-            draws[name][r, -1] = draw.sum()
+        totals = {
+            name: (sums[f"{name}|mean|{r}"].to_numpy(), sums[f"{name}|var|{r}"].to_numpy())
+            for name in fitted.names
+        }
+        drawn, _ = single.draw_area_counts(rng, fit.village_sd, totals, village_area, loads)
+        for name, values in drawn.items():
+            draws[name][r] = values
     counts = sums["beneficiaries"].to_numpy()
     others = sums["households"].to_numpy() - counts
     point = {name: sums[name].to_numpy() for name in fitted.names}

@@ -1,6 +1,6 @@
 """Expected targeting errors in the register by group of households (issue 18).
 
-The register-side counterpart of :mod:`konsel_analysis.targeting.groups`: for each
+The register-side counterpart of :mod:`konsel_analysis.measured.groups`: for each
 group level (in each kecamatan and the regency), the expected number of inclusion
 errors, exclusion errors and extreme-poor households not covered, with intervals,
 from **the same model and the same replicate draws** as the kecamatan figures of
@@ -22,15 +22,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from konsel_analysis.targeting.expected import (
-    _REPLICATE_BIN,
+from konsel_analysis.measured.groups import level_sort_key
+from konsel_analysis.targeting.receipt_model import (
     COUNTS,
+    REPLICATE_BIN,
     ReceiptAwareModel,
     ReceiptRows,
-    _error_probabilities,
-    _village_loadings,
+    error_probabilities,
+    village_loadings,
 )
-from konsel_analysis.targeting.groups import level_sort_key
 
 #: Extra seed material for the group cells' household-chance draws (the issue number).
 _GROUP_STREAM = 18
@@ -77,7 +77,7 @@ class GroupDraws:
             self.village_idx, self.loadings = None, None
         else:
             self.village_idx = np.unique(np.asarray(village, dtype=str), return_inverse=True)[1]
-            self.loadings = _village_loadings(model, rows, index, beneficiary)
+            self.loadings = village_loadings(model, rows, index, beneficiary)
         n_areas = len(areas)
         self.draws = {
             g: {name: np.zeros((reps, n_areas * len(u))) for name in expected}
@@ -87,14 +87,14 @@ class GroupDraws:
     def _household_probabilities(self, model: ReceiptAwareModel, index: np.ndarray) -> dict:
         """Each household's error probabilities under a replicate, from binned indexes
         (the binning of the kecamatan totals: same area, receipt and index bin)."""
-        bins = np.floor((index - index.min()) / _REPLICATE_BIN).astype(np.int64)
+        bins = np.floor((index - index.min()) / REPLICATE_BIN).astype(np.int64)
         key = self.cell * (int(bins.max()) + 1) + bins
         occupied, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         counts = np.bincount(inverse)
         mean_index = np.bincount(inverse, weights=index) / counts
         rows = ReceiptRows(self.rows.any_receipt[first], self.rows.dummies[first])
         p = model.probabilities(rows, mean_index)
-        errors = _error_probabilities({f"p_{k}": v for k, v in p.items()}, rows.any_receipt)
+        errors = error_probabilities({f"p_{k}": v for k, v in p.items()}, rows.any_receipt)
         return {name: q[inverse] for name, q in errors.items()}
 
     def add(self, r: int, model: ReceiptAwareModel, index: np.ndarray, u: np.ndarray) -> None:

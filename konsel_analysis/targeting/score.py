@@ -12,13 +12,13 @@ fits the receipt-aware model (:mod:`.expected`) on the survey and writes to DIR:
 - ``verification_allocation.csv``: the budget split across areas and its
   expected yield;
 - ``expected_errors_by_group.csv``: the expected errors per group level (female
-  head, a member aged 70+, ...; :mod:`.groups`) and area, with 90% intervals from
-  the same replicates, and the visits against the level's share of errors
+  head, a member aged 70+, ...; :mod:`konsel_analysis.measured.groups`) and area,
+  with 90% intervals from the same replicates, and the visits against the level's share of errors
   (:mod:`.expected_groups`).
 - ``verification_allocation.csv``: the priority visits' split across areas and
   their expected yield;
 - ``verification_plan.csv``: every planned visit, priority and audit
-  (:mod:`konsel_analysis.verification.plan`; ``--audit-share`` of the budget, default
+  (:mod:`konsel_analysis.targeting.visit_plan`; ``--audit-share`` of the budget, default
   parameters.yml, goes to audit visits drawn at random with known probabilities).
   ``is_visited`` in the scores marks the priority visits.
 
@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from konsel_analysis.benefits import household_benefit_per_month
 from konsel_analysis.datasets import (
     Dataset,
     RegisterTable,
@@ -109,8 +110,6 @@ def benefit_worth(frame: pd.DataFrame, programs: dict[str, np.ndarray]) -> np.nd
     parameters.yml; for any other data set every correction is worth 1, so that
     priorities rank expected corrections.
     """
-    from konsel_analysis.impact import household_benefit_per_month
-
     try:
         amounts = household_benefit_per_month(frame)
     except KeyError:  # the register lacks the PKH component columns
@@ -173,7 +172,7 @@ def score_register(
     sample = survey_sample(dataset)
     households = register_households(register)
     squared = dataset.config.squared
-    from konsel_analysis.targeting.groups import form_groups
+    from konsel_analysis.measured.groups import form_groups
 
     groups = form_groups(register.frame, dataset.config.groups, personal=dataset.config.personal)
     expected = estimate_expected_errors(
@@ -263,7 +262,7 @@ def run_score(
     Field lists go under ``restricted`` when given; with ``pseudonym_key`` they
     also carry the pseudonymous key the reports show for each household.
     """
-    from konsel_analysis.verification.plan import audit_visits, plan_round, planned_scores
+    from konsel_analysis.targeting.visit_plan import audit_visits, plan_round, planned_scores
 
     budget_given, minimum_given = budget is not None, minimum_per_area is not None
     budget, minimum = visit_budget(budget, minimum_per_area)

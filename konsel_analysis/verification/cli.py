@@ -26,7 +26,7 @@ import pandas as pd
 
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_csv_atomic, write_text_atomic
-from konsel_analysis.verification.plan import PLAN_COLUMNS
+from konsel_analysis.targeting.visit_plan import PLAN_COLUMNS
 
 #: The columns of verification_by_area.csv, in order (the stable contract).
 BY_AREA_COLUMNS = [
@@ -192,13 +192,13 @@ def import_round(
     from konsel_analysis.datasets import load_dataset, load_register
     from konsel_analysis.targeting.score import score_register
     from konsel_analysis.targeting.verification import visit_budget
+    from konsel_analysis.targeting.visit_plan import plan_round
     from konsel_analysis.verification.decisions import decision_counts, decision_rows
     from konsel_analysis.verification.estimate import (
         calibration_table,
         estimate_by_area,
         visit_table,
     )
-    from konsel_analysis.verification.plan import plan_round
     from konsel_analysis.verification.recalibrate import (
         expected_counts_after,
         recalibrate,

@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from konsel_analysis.targeting.visit_plan import error_band
 from konsel_analysis.verification.outcomes import CONTACTED, is_poor_outcome
-from konsel_analysis.verification.plan import error_band
 
 #: Predicted-probability bands of the calibration table.
 CALIBRATION_EDGES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from konsel_analysis.datasets import DatasetError, load_dataset_config, read_checked
+from konsel_analysis.measured.targeting import targeting_indicators
 from konsel_analysis.pmt.metrics import targeting_errors
-from konsel_analysis.targeting.measured import targeting_indicators
 
 CORPUS = Path(__file__).parent / "corpus"
 GOOD = pd.read_csv(CORPUS / "good.csv", dtype=str)

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from konsel_analysis import datasets
 from konsel_analysis.datasets import load_dataset_config, read_checked, share_checked_tables
+from konsel_analysis.intake import checked
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -25,10 +25,10 @@ CORPUS = Path(__file__).parent / "corpus"
 @pytest.fixture
 def fresh_process():
     """No table checked in this process yet, and no sharing left over from another test."""
-    datasets._CHECKED.clear()
+    checked._CHECKED.clear()
     yield
     share_checked_tables(None)
-    datasets._CHECKED.clear()
+    checked._CHECKED.clear()
 
 
 @pytest.fixture
@@ -70,8 +70,8 @@ def test_another_process_reads_the_accepted_rows_instead_of_checking(
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600  # the register's rows carry NIK
     assert stat.S_IMODE(shared.stat().st_mode) == 0o700
 
-    datasets._CHECKED.clear()  # as in a step's worker process
-    monkeypatch.setattr(datasets, "_read_checked", _no_checking)
+    checked._CHECKED.clear()  # as in a step's worker process
+    monkeypatch.setattr(checked, "_read_checked", _no_checking)
     again, again_report = read_checked(survey, config, "survey", rejected_dir=tmp_path / "rej")
     pd.testing.assert_frame_equal(again, frame)
     assert again_report.reason_counts.to_dict() == report.reason_counts.to_dict()
@@ -90,7 +90,7 @@ def test_a_changed_file_or_config_is_checked_again(
     table = pd.read_csv(survey, dtype=str)
     table.loc[5, "household_size"] = "0"  # a third broken row
     table.to_csv(survey, index=False)
-    datasets._CHECKED.clear()
+    checked._CHECKED.clear()
     _, report = read_checked(survey, config, "survey")
     assert report.rejected == 3
     (second,) = shared.glob("*.pkl")  # the old table's rows are gone, not kept beside
@@ -99,10 +99,10 @@ def test_a_changed_file_or_config_is_checked_again(
     raw = yaml.safe_load(config.path.read_text(encoding="utf-8"))
     raw["max_rejected_share"] = 0.4
     config.path.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    datasets._CHECKED.clear()
+    checked._CHECKED.clear()
     calls = []
-    real = datasets._read_checked
-    monkeypatch.setattr(datasets, "_read_checked", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = checked._read_checked
+    monkeypatch.setattr(checked, "_read_checked", lambda *a, **k: calls.append(1) or real(*a, **k))
     read_checked(survey, load_dataset_config(config.path), "survey")
     assert calls == [1]
 
@@ -119,7 +119,7 @@ def test_a_damaged_copy_is_checked_again(fresh_process, tmp_path, survey, config
     frame, _ = read_checked(survey, config, "survey")
     (kept,) = shared.glob("*.pkl")
     kept.write_bytes(b"not a pickle")
-    datasets._CHECKED.clear()
+    checked._CHECKED.clear()
     again, report = read_checked(survey, config, "survey")
     pd.testing.assert_frame_equal(again, frame)
     assert report.rejected == 2

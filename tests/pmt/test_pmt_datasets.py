@@ -21,7 +21,7 @@ from konsel_analysis.dictionary import (
 )
 from konsel_analysis.errors import UserError
 from konsel_analysis.parameters import load_parameters
-from konsel_analysis.pmt.metrics import weighted_quantile
+from konsel_analysis.weighted import weighted_quantile
 
 TINY = pd.DataFrame(
     {

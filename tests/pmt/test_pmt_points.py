@@ -91,7 +91,7 @@ def test_validate_pmt_writes_the_points_scorecard(tmp_path):
 
     from pmt_helpers import small_config, write_config
 
-    from konsel_analysis.pmt.cli import run_validate_pmt
+    from konsel_analysis.pmt.step import run as run_validate_pmt
 
     X, y = rng_table(n=300, seed=5)
     frame = X.assign(hh=np.arange(300), village=np.arange(300) % 30, area="A", cons=y.round(0))

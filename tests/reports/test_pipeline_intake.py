@@ -103,6 +103,6 @@ def test_the_main_job_checked_each_table_once_into_restricted_only(built):
     assert names == ["register", "survey"]
     assert not list((built.root / "data").rglob("*.pkl"))
     assert not list((built.root / "reports").rglob("*.pkl"))
-    from konsel_analysis import datasets
+    from konsel_analysis.intake import checked
 
-    assert datasets._SHARED == []  # for that run only: later reads in this process keep none
+    assert checked._SHARED == []  # for that run only: later reads in this process keep none

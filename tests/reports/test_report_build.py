@@ -104,12 +104,12 @@ def test_executed_notebooks_ran_every_cell_without_error(built):
 def test_kernels_talked_over_sockets_of_their_own_not_tcp(built, tmp_path, monkeypatch):
     """Two kernels started at once never share a port or a socket (one died at start
     over TCP in a benchmark build); the build's kernels said nothing about TCP."""
-    from konsel_analysis.reports.runner import _kernel_manager_class
+    from konsel_analysis.reports.workers import kernel_manager_class
 
     log = (built.reports / "executed" / "kernels.log").read_text(encoding="utf-8")
     assert "over TCP" not in log
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path))
-    manager = _kernel_manager_class()
+    manager = kernel_manager_class()
     one, two = manager(), manager()
     assert one.transport == two.transport == "ipc"
     assert Path(one.ip).parent != Path(two.ip).parent

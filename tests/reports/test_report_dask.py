@@ -15,7 +15,8 @@ import shutil
 import socket
 
 from konsel_analysis.paths import ProjectPaths
-from konsel_analysis.pipeline import STEPS, run_pipeline
+from konsel_analysis.pipeline import STEPS
+from konsel_analysis.reports.main_job import run_pipeline
 from konsel_analysis.scale import cluster
 
 
@@ -56,7 +57,7 @@ def test_the_dask_engine_builds_the_same_pages_on_a_local_cluster(
 def test_the_dask_pool_runs_work_on_dask_workers(tmp_path):
     import os
 
-    from konsel_analysis.scale.reports import start_dask_pool
+    from konsel_analysis.reports.dask_pool import start_dask_pool
 
     pool = start_dask_pool(1, tmp_path / "kernels.log")
     try:

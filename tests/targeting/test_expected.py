@@ -11,13 +11,13 @@ from scipy.stats import multivariate_normal, norm
 from konsel_analysis.datasets import load_dataset, load_register
 from konsel_analysis.paths import CONFIGS_DIR
 from konsel_analysis.synth import generate_konsel, write_konsel
-from konsel_analysis.targeting.expected import (
+from konsel_analysis.targeting.expected import estimate_expected_errors
+from konsel_analysis.targeting.receipt_model import (
     ReceiptAwareModel,
     ReceiptRows,
     SurveySample,
-    _folds,
     bivariate_normal_cdf,
-    estimate_expected_errors,
+    cluster_folds,
     fit_penalized_probit,
     fit_receipt_model,
     village_variance,
@@ -137,7 +137,7 @@ def test_model_predicts_the_poor_among_beneficiaries_and_others(konsel):
     model = fit_receipt_model(
         sample, dataset.poverty_line, dataset.extreme_poverty_line, squared=dataset.config.squared
     )
-    folds = _folds(sample, 5, 0)
+    folds = cluster_folds(sample, 5, 0)
     w = dataset.weight
     _, oof = wls_with_folds(model.pmt_design(sample.X), sample.log_welfare, w / w.mean(), folds)
     p = model.predict(sample.X, sample.programs, sample.area, index=oof)["p_poor"].to_numpy()

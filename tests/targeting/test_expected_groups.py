@@ -8,11 +8,11 @@ import pytest
 
 from konsel_analysis.cli import main
 from konsel_analysis.datasets import load_dataset, load_register
+from konsel_analysis.measured.groups import form_groups
 from konsel_analysis.paths import CONFIGS_DIR
 from konsel_analysis.synth import write_konsel
 from konsel_analysis.targeting.expected import estimate_expected_errors
 from konsel_analysis.targeting.expected_groups import visit_shares
-from konsel_analysis.targeting.groups import form_groups
 from konsel_analysis.targeting.score import register_households, survey_sample
 
 CONFIG = CONFIGS_DIR / "konsel_survey.yml"

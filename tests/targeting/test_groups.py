@@ -8,9 +8,7 @@ import pytest
 import yaml
 
 from konsel_analysis.cli import main
-from konsel_analysis.parameters import load_parameters
-from konsel_analysis.paths import CONFIGS_DIR
-from konsel_analysis.targeting.groups import (
+from konsel_analysis.measured.groups import (
     CONTRACT_COLUMNS,
     MISSING,
     GroupLevels,
@@ -18,7 +16,9 @@ from konsel_analysis.targeting.groups import (
     level_label,
     measure_group_targeting,
 )
-from konsel_analysis.targeting.measured import TargetingDesign
+from konsel_analysis.measured.targeting import TargetingDesign
+from konsel_analysis.parameters import load_parameters
+from konsel_analysis.paths import CONFIGS_DIR
 
 # --------------------------------------------------------------------------------------
 # Groups from the dictionary's columns

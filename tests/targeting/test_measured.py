@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from konsel_analysis.targeting.measured import (
+from konsel_analysis.measured.targeting import (
     ALL_AREAS,
     CONTRACT_COLUMNS,
     TargetingDesign,

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from konsel_analysis.targeting.measured import (
+from konsel_analysis.measured.targeting import (
     ALL_AREAS,
     CONTRACT_COLUMNS,
     TargetingDesign,
@@ -251,7 +251,7 @@ def test_poverty_rate_counts_persons_when_household_sizes_are_given(two_areas):
 
 
 def test_a_degenerate_interval_is_emptied_with_a_reason():
-    from konsel_analysis.targeting.measured import _drop_degenerate
+    from konsel_analysis.measured.targeting import _drop_degenerate
 
     table = pd.DataFrame(
         {

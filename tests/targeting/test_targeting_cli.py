@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from konsel_analysis.cli import main
+from konsel_analysis.measured.targeting import CONTRACT_COLUMNS, targeting_indicators
 from konsel_analysis.synth import generate_konsel
-from konsel_analysis.targeting.measured import CONTRACT_COLUMNS, targeting_indicators
 
 
 @pytest.fixture(scope="module")

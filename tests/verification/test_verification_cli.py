@@ -12,8 +12,8 @@ from konsel_analysis.cli import main
 from konsel_analysis.paths import CONFIGS_DIR
 from konsel_analysis.privacy import find_personal_data
 from konsel_analysis.synth import generate_konsel, write_konsel
+from konsel_analysis.targeting.visit_plan import PLAN_COLUMNS
 from konsel_analysis.verification.cli import BY_AREA_COLUMNS
-from konsel_analysis.verification.plan import PLAN_COLUMNS
 
 CONFIG = str(CONFIGS_DIR / "konsel_survey.yml")
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from konsel_analysis.errors import UserError
-from konsel_analysis.verification.plan import (
+from konsel_analysis.targeting.visit_plan import (
     allocate_audit,
     audit_strata,
     error_band,

@@ -11,9 +11,9 @@ import html
 
 from IPython.display import HTML, display
 
+from konsel_analysis.reports.report_data import MISSING, OTHER_DATA
 from konsel_analysis.reports.sections.report import Report
 from konsel_analysis.reports.shaded import shaded_figure_html
-from konsel_analysis.reports.step_tables import MISSING, OTHER_DATA
 
 
 def _show(*parts: str) -> None:

@@ -7,6 +7,7 @@ import html
 import numpy as np
 import pandas as pd
 
+from konsel_analysis.measured.targeting import SHRINK_BELOW_HOUSEHOLDS
 from konsel_analysis.reports import charts
 from konsel_analysis.reports.inputs import MIN_CELL_HOUSEHOLDS, REGENCY_CODE
 from konsel_analysis.reports.sections.html_parts import (
@@ -28,7 +29,6 @@ from konsel_analysis.reports.text import (
     span,
     uninformed_interval_note,
 )
-from konsel_analysis.targeting.measured import SHRINK_BELOW_HOUSEHOLDS
 
 
 def _shrink_note(report: Report, m: pd.Series) -> str:

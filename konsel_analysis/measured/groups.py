@@ -6,7 +6,7 @@ for, e.g., poor elderly households). This module forms the groups and measures,
 per group level and programme, the survey-weighted inclusion error, exclusion
 error and coverage of the poor and of the extreme poor, each with a
 cluster-bootstrap interval (the same Rao-Wu replicates as
-:mod:`~konsel_analysis.targeting.measured`), and the **exclusion gap**: the
+:mod:`~konsel_analysis.measured.targeting`), and the **exclusion gap**: the
 level's exclusion error minus that of the rest of the group's households, with
 its interval taken from the same replicates (so the correlation of the two
 through shared villages is kept) and a flag when the interval excludes 0.
@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from konsel_analysis.dictionary import PERSONAL_COLUMNS, column
-from konsel_analysis.targeting.measured import (
+from konsel_analysis.measured.targeting import (
     ALL_AREAS,
     SHRINK_BELOW_HOUSEHOLDS,
     SUMS,
@@ -386,7 +386,7 @@ def measure_group_targeting(
     or beneficiaries (inclusion error) are left empty with the reason.
 
     The bootstrap resamples villages within kecamatan (Rao & Wu 1988), with the
-    same generator seed as :func:`~.measured.measure_targeting`, so the same
+    same generator seed as :func:`~.targeting.measure_targeting`, so the same
     ``seed`` gives the same replicates. ``areas=False`` leaves the kecamatan table
     empty (regency figures only).
     """

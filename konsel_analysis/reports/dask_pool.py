@@ -12,7 +12,7 @@ this module gives it one backed by a dask client:
   shared file system): they read the report tables and write the pages there.
 
 Every worker is prepared once, as a local pool's workers are
-(:func:`runner._init_worker`: the kernel spec of this interpreter, papermill
+(:func:`.workers.init_worker`: the kernel spec of this interpreter, papermill
 imported, kernel messages to ``reports/executed/kernels.log``), by a worker
 plugin, so workers that join later are prepared too.
 """
@@ -36,9 +36,9 @@ class ReportWorkerSetup(WorkerPlugin):
         self.log_path = log_path
 
     def setup(self, worker) -> None:
-        from konsel_analysis.reports.runner import _init_worker
+        from konsel_analysis.reports.workers import init_worker
 
-        _init_worker(self.log_path)
+        init_worker(self.log_path)
 
 
 class DaskReportPool(Executor):

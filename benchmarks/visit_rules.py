@@ -1,4 +1,7 @@
-"""Judging visit lists against the truth (synthetic data only).
+"""Judging visit lists against the truth (synthetic data only): a benchmark's helper.
+
+Used by ``benchmarks/verification_rules.py`` and its test (tests/targeting/test_score.py),
+never by the package: only synthetic data has the truth to judge against.
 
 A visit *corrects an error* when the household visited is misclassified: a
 beneficiary that is not poor, or a non-beneficiary that is poor. The toolkit's

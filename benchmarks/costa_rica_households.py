@@ -26,9 +26,13 @@ How the file's quirks are handled (see docs/costa_rica.md for the reasons):
   ``agesq`` squares are not used (recomputed or redundant).
 - Nothing derived from ``Target`` and no identifier (``Id``, ``idhogar``) is a proxy.
 
-In Python, ``load_costa_rica_households("households_raw.csv")``; from the shell::
+A benchmark's helper, not part of the package (issue 12): the package reads any
+household table a dataset config describes; this module only makes the Costa Rican
+file one. In Python (with ``benchmarks/`` on the path, as the benchmark and its test
+put it), ``load_costa_rica_households("households_raw.csv")``; from the shell::
 
-    python -m konsel_analysis.costa_rica --raw households_raw.csv --out households.parquet
+    .venv/bin/python benchmarks/costa_rica_households.py --raw households_raw.csv \
+        --out households.parquet
 """
 
 from __future__ import annotations
@@ -36,13 +40,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from konsel_analysis.files import write_csv_atomic, write_parquet_atomic
 
 WELFARE_CLASSES = (1, 2, 3, 4)  # IDB challenge coding of Target
 
@@ -741,38 +746,19 @@ def load_costa_rica_households(path: str | os.PathLike) -> pd.DataFrame:
     return build_household_table(persons, source=str(path))
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_table_atomic(table: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write CSV or Parquet (by suffix) under a temporary name, then rename into place."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in {".csv", ".parquet"}:
+    writers = {".csv": write_csv_atomic, ".parquet": write_parquet_atomic}
+    if path.suffix.lower() not in writers:
         raise ValueError(f"{path}: the output must end in .csv or .parquet")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        if suffix == ".csv":
-            table.to_csv(tmp, index=False, lineterminator="\n")
-        else:
-            table.to_parquet(tmp, index=False)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private (0600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return writers[path.suffix.lower()](table, path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m konsel_analysis.costa_rica --raw PATH --out FILE``; returns the exit code."""
+    """``benchmarks/costa_rica_households.py --raw PATH --out FILE``; returns the exit code."""
     parser = argparse.ArgumentParser(
-        prog="python -m konsel_analysis.costa_rica",
+        prog="costa_rica_households.py",
         description="Build the Costa Rican household table (one row per household) "
         "from the IDB challenge's person-level CSV.",
     )

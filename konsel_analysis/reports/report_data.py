@@ -1,0 +1,188 @@
+"""What the report tables are computed from: the report's settings and the steps' outputs.
+
+A report reads the outputs the pipeline steps wrote (:data:`STEP_OUTPUTS`), each only
+when its step was computed from the same raw files and with the same policy numbers
+as the report (:func:`locate_step_outputs`); otherwise the tables drawn from it are
+left out and the reason kept (:data:`MISSING`, :data:`OTHER_DATA`,
+:data:`OTHER_SETTINGS`). :class:`ReportData` is what every table function of
+:mod:`.step_tables`, :mod:`.group_tables` and :mod:`.verification_tables` receives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from konsel_analysis.cache import file_digest, read_manifest
+from konsel_analysis.errors import UserError
+from konsel_analysis.parameters import load_parameters
+from konsel_analysis.paths import ProjectPaths
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """The policy numbers a report uses; ``None`` arguments come from parameters.yml."""
+
+    poverty_line_idr: float
+    extreme_poverty_line_idr: float
+    verification_budget_visits: int
+    eligible_desil_max: int
+    min_visits_per_kecamatan: int
+
+
+def resolve_settings(
+    poverty_line_idr: float | None = None,
+    extreme_poverty_line_idr: float | None = None,
+    verification_budget_visits: int | None = None,
+) -> ReportSettings:
+    """Settings for one report run; each ``None`` is read from ``parameters.yml``."""
+    params = load_parameters()
+    settings = ReportSettings(
+        poverty_line_idr=float(
+            poverty_line_idr
+            if poverty_line_idr is not None
+            else params.value("poverty_lines.poverty_line")
+        ),
+        extreme_poverty_line_idr=float(
+            extreme_poverty_line_idr
+            if extreme_poverty_line_idr is not None
+            else params.value("poverty_lines.extreme_poverty_line")
+        ),
+        verification_budget_visits=int(
+            verification_budget_visits
+            if verification_budget_visits is not None
+            else params.value("verification.budget_visits")
+        ),
+        eligible_desil_max=int(params.value("social_assistance.eligible_desil_max")),
+        min_visits_per_kecamatan=int(params.value("verification.min_visits_per_kecamatan")),
+    )
+    if not 0 < settings.extreme_poverty_line_idr <= settings.poverty_line_idr:
+        raise UserError(
+            f"extreme poverty line Rp {settings.extreme_poverty_line_idr:,.0f} must be positive "
+            f"and at most the poverty line Rp {settings.poverty_line_idr:,.0f}; "
+            "fix the notebook parameters or reference/parameters.yml"
+        )
+    return settings
+
+
+#: The output files of each step that the reports read (the steps' stable contracts).
+STEP_OUTPUTS = {
+    "intake": ("intake_summary.csv", "comparability.csv"),
+    "pmt": ("model_card.json", "error_curves.csv"),
+    "targeting": ("targeting_by_area.csv",),
+    "score": (
+        "register_scores.parquet",
+        "expected_errors_by_area.csv",
+        "verification_allocation.csv",
+    ),
+    "impact": ("impact_by_area.csv",),
+    "poverty_map": ("poverty_map.csv", "poverty_map_upper.csv", "poverty_map_areas.csv"),
+    "verification": (
+        "verification_by_area.csv",
+        "calibration_by_band.csv",
+        "outcomes_by_area.csv",
+        "decisions_by_area.csv",
+        "next_round_plan.csv",
+        "round.json",
+    ),
+}
+#: Policy numbers that must match between a step and the report (the budget decides
+#: who is visited, so only the steps that choose visits depend on it).
+_POLICY_CHECKED = {
+    "intake": (),
+    "pmt": ("poverty_line_idr", "extreme_poverty_line_idr"),
+    "targeting": ("poverty_line_idr", "extreme_poverty_line_idr"),
+    "score": ("poverty_line_idr", "extreme_poverty_line_idr", "verification_budget_visits"),
+    "impact": ("poverty_line_idr", "extreme_poverty_line_idr", "verification_budget_visits"),
+    "poverty_map": ("poverty_line_idr", "extreme_poverty_line_idr"),
+    "verification": (
+        "poverty_line_idr",
+        "extreme_poverty_line_idr",
+        "verification_budget_visits",
+    ),
+}
+#: Why a step's tables are missing (sections phrase these in the report's language).
+MISSING, OTHER_DATA, OTHER_SETTINGS = "missing", "other_data", "other_settings"
+
+
+@dataclass(frozen=True)
+class StepFiles:
+    """The step outputs a report may read, and why the others may not be read."""
+
+    files: dict[str, Path]  # file name -> path, for every usable step
+    unavailable: dict[str, str]  # step -> MISSING, OTHER_DATA or OTHER_SETTINGS
+
+    def has(self, step: str) -> bool:
+        return step not in self.unavailable
+
+    def path(self, name: str) -> Path:
+        return self.files[name]
+
+    def digests(self) -> dict[str, str]:
+        """sha256 of every usable file (part of the report tables' cache key)."""
+        return {name: file_digest(path) for name, path in sorted(self.files.items())}
+
+
+def _step_status(
+    folder: Path, step: str, source_digests: dict[str, str], settings: ReportSettings
+) -> str | None:
+    manifest = read_manifest(folder / "manifest.json")
+    names = STEP_OUTPUTS[step]
+    if manifest is None or not all((folder / n).is_file() for n in names):
+        return MISSING
+    if any(source_digests.get(k) != v for k, v in manifest.get("sources", {}).items()):
+        return OTHER_DATA
+    policy = manifest.get("policy", {})
+    mine = {
+        "poverty_line_idr": settings.poverty_line_idr,
+        "extreme_poverty_line_idr": settings.extreme_poverty_line_idr,
+        "verification_budget_visits": settings.verification_budget_visits,
+    }
+    if any(policy.get(k) != mine[k] for k in _POLICY_CHECKED[step]):
+        return OTHER_SETTINGS
+    return None
+
+
+def locate_step_outputs(
+    paths: ProjectPaths, source_digests: dict[str, str], settings: ReportSettings
+) -> StepFiles:
+    """Find each step's outputs and check them against the report's raw files and settings.
+
+    ``source_digests`` maps ``"survey"`` and ``"register"`` to the sha256 of the
+    files the report reads; a step computed from other files is not used.
+    """
+    folders = {
+        "intake": paths.intake,
+        "pmt": paths.pmt,
+        "targeting": paths.targeting,
+        "score": paths.score,
+        "impact": paths.impact,
+        "poverty_map": paths.processed / "poverty_map",
+        "verification": paths.processed / "verification",
+    }
+    files, unavailable = {}, {}
+    for step, folder in folders.items():
+        status = _step_status(folder, step, source_digests, settings)
+        if status is None:
+            files.update({name: folder / name for name in STEP_OUTPUTS[step]})
+        else:
+            unavailable[step] = status
+    return StepFiles(files, unavailable)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """What the report tables are computed from: raw tables, settings, step outputs."""
+
+    register: pd.DataFrame
+    survey: pd.DataFrame
+    settings: ReportSettings
+    steps: StepFiles
+    root: Path  # the project, whose secret key makes the pseudonyms
+
+    def pseudonym_key(self) -> bytes:
+        from konsel_analysis.privacy import load_or_create_secret_key
+
+        return load_or_create_secret_key(self.root)
