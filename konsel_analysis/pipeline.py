@@ -675,15 +675,13 @@ def run_pipeline(
     or ``only`` those, and the regency); it exits 1 when any report failed,
     after building the others. ``settings`` sets seed, folds and replicates.
     """
-    from konsel_analysis.datasets import share_checked_tables
-    from konsel_analysis.errors import UserError
-    from konsel_analysis.reports.inputs import check_sources
-    from konsel_analysis.reports.runner import (
-        build_reports,
-        check_options,
-        start_workers,
-        summarise_outcome,
+    from konsel_analysis.build_guard import (
+        BuildLock,
+        sweep_partial_files,
+        sweep_stale_kernel_folders,
     )
+    from konsel_analysis.errors import UserError
+    from konsel_analysis.reports.runner import check_options
 
     check_options(only, jobs, language, engine, scheduler)  # bad options stop before any step
     if not has_raw_data(paths.raw):
@@ -691,6 +689,27 @@ def run_pipeline(
             f"{paths.raw} has no {TABLE_FILES['register']} and {TABLE_FILES['survey']}; "
             "run `konsel synth` (or `make reports`, which does) to create the default data"
         )
+    # One build per project at a time (a second stops here with one sentence); what a
+    # killed build left half-written is removed before anything is read or written.
+    with BuildLock(paths):
+        sweep_partial_files(paths)
+        sweep_stale_kernel_folders()
+        return _run_locked(paths, language, only, jobs, engine, settings, scheduler)
+
+
+def _run_locked(
+    paths: ProjectPaths,
+    language: str,
+    only: Sequence[str] | None,
+    jobs: int,
+    engine: str,
+    settings: PipelineSettings | None,
+    scheduler: str | None,
+) -> int:
+    from konsel_analysis.datasets import share_checked_tables
+    from konsel_analysis.reports.inputs import check_sources
+    from konsel_analysis.reports.runner import build_reports, start_workers, summarise_outcome
+
     print(f"konsel reports: data from {paths.raw} (language: {language})", flush=True)
     # The report workers, started first: they run the steps side by side, then the notebooks
     # (an unreachable --scheduler stops here, before any step).

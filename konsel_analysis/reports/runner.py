@@ -13,7 +13,9 @@ exits non-zero with a summary.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import re
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from konsel_analysis.build_guard import die_with_parent, kernel_folder_prefix
 from konsel_analysis.errors import UserError
 from konsel_analysis.geography import load_kecamatan, normalize_area_code
 from konsel_analysis.paths import PACKAGE_DIR, ProjectPaths
@@ -175,7 +178,9 @@ def plan_reports(
 
 
 def _declare_kernel() -> None:
-    root = tempfile.mkdtemp(prefix="konsel-kernels-")
+    # Named by this worker's process id: a later build removes it when this worker was
+    # killed before its atexit ran (build_guard.sweep_stale_kernel_folders).
+    root = tempfile.mkdtemp(prefix=kernel_folder_prefix())
     atexit.register(shutil.rmtree, root, True)
     spec_dir = Path(root) / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True)
@@ -196,8 +201,14 @@ def _declare_kernel() -> None:
     )
 
 
-def _init_worker(log_path: str) -> None:
-    """Import papermill and nbconvert once; send kernels' chatter to a log, not the terminal."""
+def _init_worker(log_path: str, parent_pid: int | None = None) -> None:
+    """Import papermill and nbconvert once; send kernels' chatter to a log, not the terminal.
+
+    The worker ends when the command that started it ends, however it ends
+    (``parent_pid``: that command's process; see :func:`build_guard.die_with_parent`).
+    """
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -246,7 +257,11 @@ def _kernel_manager_class():
 
 
 def _execute(notebook: Path, executed: Path, parameters: dict) -> None:
-    """papermill into a temporary name, renamed when done, failed runs included (for audit)."""
+    """papermill into a temporary name, renamed when done, failed runs included (for audit).
+
+    Only a whole notebook is renamed onto ``executed``: one cut short by a full disk or
+    a killed write is removed, and the earlier executed notebook (if any) stays.
+    """
     import papermill
 
     executed.parent.mkdir(parents=True, exist_ok=True)
@@ -265,8 +280,21 @@ def _execute(notebook: Path, executed: Path, parameters: dict) -> None:
             kernel_manager_class=_kernel_manager_class(),
         )
     finally:
-        if partial.exists():
+        if _is_whole_notebook(partial):
+            with open(partial, "rb") as fh:
+                os.fsync(fh.fileno())
             os.replace(partial, executed)
+        else:
+            partial.unlink(missing_ok=True)
+
+
+def _is_whole_notebook(path: Path) -> bool:
+    """True when ``path`` holds a complete notebook (JSON with its cells), not a cut one."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return isinstance(json.load(fh).get("cells"), list)
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _error_message(err: BaseException) -> str:
@@ -325,7 +353,7 @@ def start_pool(
         # spawn: the workers start clean instead of inheriting the driver's threads
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker,
-        initargs=(str(log_path),),
+        initargs=(str(log_path), os.getpid()),
     )
     for _ in range(jobs):
         pool.submit(_warm_up)
@@ -561,7 +589,7 @@ def _parameters(paths: ProjectPaths, language: str) -> dict:
     return {"language": language, "project_root": str(paths.root)}
 
 
-def _may_be_current(tasks: Sequence[ReportTask], previous: dict[str, str]) -> bool:
+def _may_be_current(tasks: Sequence[ReportTask], previous: dict[str, dict]) -> bool:
     """Every page of this build exists from an earlier one (its key decides if it is kept)."""
     return bool(previous) and all(t.html.is_file() for t in tasks)
 
@@ -605,19 +633,42 @@ def render_key(task: ReportTask, inputs_key: str, code: Sequence[Path]) -> str:
     return compute_key([task.notebook], code, {"inputs": inputs_key, "task": task_fields})
 
 
-def _read_render_keys(paths: ProjectPaths) -> dict[str, str]:
+def _read_render_keys(paths: ProjectPaths) -> dict[str, dict]:
     from konsel_analysis.cache import read_manifest
 
     return read_manifest(paths.reports / "executed" / RENDER_KEYS) or {}
 
 
-def _is_current(task: ReportTask, key: str, previous: dict[str, str], paths: ProjectPaths) -> bool:
+def _page_digest(task: ReportTask) -> str:
+    """sha256 of the page and of its executed notebook, read afresh (never from a cache)."""
+    h = hashlib.sha256()
+    for path in (task.html, task.executed):
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _is_current(task: ReportTask, key: str, previous: dict, paths: ProjectPaths) -> bool:
+    """The page was built from these inputs and is still, byte for byte, what was built.
+
+    A page or executed notebook edited, cut short or damaged since (its digest differs
+    from the one recorded when it was written) is rebuilt, and the build says so.
+    """
     name = str(task.html.relative_to(paths.reports))
-    return previous.get(name) == key and task.html.is_file() and task.executed.is_file()
+    entry = previous.get(name)
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return False
+    if not (task.html.is_file() and task.executed.is_file()):
+        return False
+    if _page_digest(task) != entry.get("page"):
+        logging.getLogger(__name__).warning(
+            "%s changed since it was built (edited or damaged): built again", name
+        )
+        return False
+    return True
 
 
 def _write_render_keys(
-    paths: ProjectPaths, previous: dict[str, str], results: list[ReportResult], keys: list[str]
+    paths: ProjectPaths, previous: dict[str, dict], results: list[ReportResult], keys: list[str]
 ) -> None:
     """Remember the key of every page built or kept; forget failed ones; keep other builds'."""
     from konsel_analysis.cache import write_manifest
@@ -626,7 +677,7 @@ def _write_render_keys(
     for result, key in zip(results, keys, strict=True):
         name = str(result.task.html.relative_to(paths.reports))
         if result.ok:
-            merged[name] = key
+            merged[name] = {"key": key, "page": _page_digest(result.task)}
         else:
             merged.pop(name, None)
     write_manifest(paths.reports / "executed" / RENDER_KEYS, dict(sorted(merged.items())))

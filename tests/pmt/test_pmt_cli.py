@@ -198,7 +198,7 @@ def _break(frame: pd.DataFrame, config: dict, what: str) -> tuple[pd.DataFrame, 
         return frame.drop(columns="floor_area_m2"), config
     if what == "welfare mostly text":
         c = frame["consumption_pc_month_idr"].astype(object)
-        c.iloc[: len(c) // 2 + 1] = "sekitar 500rb"  # not a number ("tidak tahu", "n/a" are missing codes)
+        c.iloc[: len(c) // 2 + 1] = "sekitar 500rb"  # text ("tidak tahu" is a missing code)
         return frame.assign(consumption_pc_month_idr=c), config
     if what == "no poor households":
         return frame, {**config, "poverty_line": 1000}

@@ -265,3 +265,19 @@ def test_bad_options_stop_before_any_work_with_one_message(tmp_path, konsel_proj
     assert message in err and "Traceback" not in err
     assert not (root / "reports" / "index.html").exists()
     assert not (root / "data/processed/register_summary_by_kecamatan.csv").exists()
+
+
+def test_a_damaged_page_is_built_again_not_trusted(built, reports_runner, caplog):
+    """One flipped byte in a kept page: the next build sees its digest differ, says so and
+    builds the page again, byte for byte what it was; the untouched page is reused."""
+    page = built.reports / "kecamatan/74.05.11-laonti.html"
+    good = page.read_bytes()
+    damaged = bytearray(good)
+    damaged[len(damaged) // 2] ^= 0x01
+    page.write_bytes(bytes(damaged))
+    with caplog.at_level("WARNING", logger="konsel_analysis.reports.runner"):
+        code, out, _ = reports_runner(built.root)
+    assert code == 0
+    assert "kecamatan/74.05.11-laonti.html changed since it was built" in caplog.text
+    assert "[reused] 2 of 3 reports" in out  # the regency and Tinanggea kept
+    assert page.read_bytes() == good

@@ -288,6 +288,8 @@ def test_fair_targeting_shows_the_group_figures_of_the_steps(built):
     at = next(i for i, c in enumerate(cells) if c == "Daerah" and cells[i + 1] == "perdesaan")
     assert cells[at + 2] == _num(mine["households"])
     assert cells[at + 3] == _num(mine["expected_exclusion_errors"])
+
+
 def test_a_kecamatan_the_survey_cannot_inform_is_flagged_where_expected_errors_show(
     built, captured
 ):
