@@ -767,19 +767,32 @@ def _shared_file(data_path: Path, config: DatasetConfig, role: Role) -> Path:
 
 
 def _read_shared(path: Path) -> tuple[pd.DataFrame, IntakeReport] | None:
+    """The shared checked table, only when its bytes are those written (sha256 first).
+
+    A copy cut short, with a flipped bit or edited is never unpickled: the table is
+    checked again from the raw file instead (a flipped bit once changed a household's
+    consumption, the chosen PMT and every field list without a word).
+    """
+    import hashlib
     import pickle
 
     try:
-        with open(path, "rb") as handle:
-            return pickle.load(handle)
-    except FileNotFoundError:
+        blob = path.read_bytes()
+    except OSError:  # not there (yet), or a folder that cannot hold it
         return None
-    except Exception:  # noqa: BLE001 - a damaged copy: check the table again instead
+    recorded, payload = blob[:32], blob[32:]
+    if len(blob) <= 32 or hashlib.sha256(payload).digest() != recorded:
+        log.warning("%s is damaged (its digest differs); checking the table again", path.name)
+        return None
+    try:
+        return pickle.loads(payload)
+    except Exception:  # noqa: BLE001 - another pandas could not read it: check again instead
         log.warning("%s could not be read back; checking the table again", path.name)
         return None
 
 
 def _write_shared(path: Path, checked: tuple[pd.DataFrame, IntakeReport]) -> None:
+    import hashlib
     import pickle
 
     from konsel_analysis.files import write_atomic
@@ -790,8 +803,10 @@ def _write_shared(path: Path, checked: tuple[pd.DataFrame, IntakeReport]) -> Non
         older.unlink(missing_ok=True)  # an earlier version of the file: never read again
 
     def write(tmp: str) -> None:
+        payload = pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL)
         with open(tmp, "wb") as handle:
-            pickle.dump(checked, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(hashlib.sha256(payload).digest())  # read back only if it matches
+            handle.write(payload)
 
     write_atomic(path, write, mode=0o600)
 

@@ -281,3 +281,29 @@ def test_a_damaged_page_is_built_again_not_trusted(built, reports_runner, caplog
     assert "kecamatan/74.05.11-laonti.html changed since it was built" in caplog.text
     assert "[reused] 2 of 3 reports" in out  # the regency and Tinanggea kept
     assert page.read_bytes() == good
+
+
+def test_a_damaged_step_output_or_report_table_is_recomputed_not_trusted(
+    built, reports_runner, caplog
+):
+    """One figure edited in a step's output and one report table cut short: the next build
+    recomputes both (and says so), and every page stays what a clean build makes."""
+    score = built.root / "data/processed/score/expected_errors_by_area.csv"
+    area_summary = built.root / "data/processed/report_inputs/area_summary.csv"
+    page = built.reports / "kecamatan/74.05.01-tinanggea.html"
+    good = {p: p.read_bytes() for p in (score, area_summary, page)}
+    lines = good[score].decode().splitlines()
+    first = lines[1].split(",")
+    assert lines[0].split(",")[3] == "expected_inclusion_errors"
+    first[3] = f"{float(first[3]) + 100:.6f}"  # a hundred more expected inclusion errors
+    score.write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n")
+    area_summary.write_bytes(good[area_summary][: len(good[area_summary]) // 3])
+    with caplog.at_level("WARNING", logger="konsel_analysis.cache"):
+        code, out, _ = reports_runner(built.root)
+    assert code == 0
+    assert "data/processed/score/expected_errors_by_area.csv changed since it was written" in (
+        caplog.text
+    )
+    assert "area_summary.csv changed since it was written" in caplog.text
+    assert "[done] register scoring" in out
+    assert {p: p.read_bytes() for p in good} == good
