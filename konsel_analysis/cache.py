@@ -10,8 +10,10 @@ Its cache key is a sha256 of all of them:
   included), so that editing a step's code recomputes that step and nothing else;
 - the settings (JSON) and the package version.
 
-The key is written with the list of outputs to a ``manifest.json``; a later run
-with the same key, and every output still in place, reuses the outputs.
+The key is written with the list of outputs and their sha256 to a
+``manifest.json``; a later run with the same key reuses the outputs while each
+is still, byte for byte, what was written (a damaged or edited output is
+recomputed, never trusted).
 
 >>> sorted(p.name for p in code_files("konsel_analysis.errors"))
 ['__init__.py', 'errors.py']
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -31,6 +34,7 @@ from konsel_analysis.files import write_text_atomic
 from konsel_analysis.paths import PACKAGE_DIR, REFERENCE_DIR
 
 PACKAGE = "konsel_analysis"
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -157,13 +161,42 @@ def read_manifest(path: Path) -> dict | None:
         return None
 
 
+def content_digest(path: Path) -> str:
+    """sha256 of a file's bytes, read now (never remembered: it checks what is on disk)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def output_digests(root: Path, names: Iterable[str]) -> dict[str, str]:
+    """``{name: sha256}`` of the outputs a manifest lists (paths relative to ``root``)."""
+    return {name: content_digest(Path(root) / name) for name in names}
+
+
+def changed_outputs(manifest: dict, root: Path) -> list[str]:
+    """The outputs of a manifest that are missing, or whose bytes are no longer those
+    written (a manifest without digests, from before they were kept: all of them)."""
+    recorded = manifest.get("digests") or {}
+    changed = []
+    for name in manifest.get("outputs", []):
+        path = Path(root) / name
+        if not path.is_file() or recorded.get(name) != content_digest(path):
+            changed.append(name)
+    return changed
+
+
 def is_current(manifest: dict | None, key: str, root: Path) -> bool:
-    """Whether a manifest holds ``key`` and every output it lists still exists."""
-    return (
-        manifest is not None
-        and manifest.get("key") == key
-        and all((root / name).is_file() for name in manifest.get("outputs", []))
-    )
+    """Whether a manifest holds ``key`` and every output it lists is, byte for byte, the
+    one written then. A damaged or edited output is said so (a warning) and not reused."""
+    if manifest is None or manifest.get("key") != key:
+        return False
+    changed = changed_outputs(manifest, root)
+    for name in changed:
+        if (Path(root) / name).is_file():
+            log.warning("%s changed since it was written (edited or damaged): computed again", name)
+    return not changed
 
 
 def write_manifest(path: Path, manifest: dict) -> Path:

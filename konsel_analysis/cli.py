@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from konsel_analysis import __version__
+from konsel_analysis.build_guard import os_error_sentence
 from konsel_analysis.errors import UserError
 from konsel_analysis.paths import project_paths
 
@@ -244,15 +247,40 @@ def _echo_package_log() -> None:
         logger.addHandler(_Echo())
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (a `kill`, a CI timeout) ends the command as Ctrl-C does: through its
+    cleanup (temporary files removed, workers stopped), not in the middle of a write."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _echo_package_log()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         return int(args.handler(args) or 0)
     except UserError as err:
         print(f"konsel {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        sentence = os_error_sentence(err)
+        if sentence is None:
+            raise
+        print(f"konsel {args.command}: error: {sentence}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            f"konsel {args.command}: stopped before the end; outputs written completely so "
+            "far are kept, nothing is half-written; run it again to finish",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ def write_atomic(path: Path, write: Callable[[str], None], mode: int = 0o644) ->
     try:
         write(tmp)
         os.chmod(tmp, mode)  # mkstemp makes 0600
+        with open(tmp, "rb") as fh:  # on disk before the rename: never a whole name, empty
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

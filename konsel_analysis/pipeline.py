@@ -35,7 +35,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from konsel_analysis.cache import code_files, compute_key, file_digest, is_current, read_manifest
+from konsel_analysis.cache import (
+    code_files,
+    compute_key,
+    file_digest,
+    is_current,
+    output_digests,
+    read_manifest,
+)
 from konsel_analysis.cache import write_manifest as _write_manifest
 from konsel_analysis.files import write_csv_atomic
 from konsel_analysis.paths import DEFAULT_DATASET_CONFIG, ProjectPaths
@@ -486,6 +493,7 @@ def run_step(step: Step, ctx: StepContext) -> StepOutcome:
                 "step": step.name,
                 "key": key,
                 "outputs": [str(p.relative_to(root)) for p in written],
+                "digests": output_digests(root, [str(p.relative_to(root)) for p in written]),
                 "sources": sources,
                 "policy": _policy(),
                 "settings": {k: str(v) for k, v in asdict(ctx.settings).items()},

@@ -35,7 +35,7 @@ import pandas as pd
 import yaml
 
 from konsel_analysis.dictionary import COLUMNS, TABLES
-from konsel_analysis.files import write_atomic
+from konsel_analysis.files import write_atomic, write_text_atomic
 from konsel_analysis.geography import load_villages
 from konsel_analysis.parameters import load_parameters
 from konsel_analysis.paths import REFERENCE_DIR
@@ -777,7 +777,7 @@ def write_konsel(data: SyntheticKonsel, raw_dir: Path) -> list[Path]:
         "note": "Fully synthetic data. register_truth is for validation and tests only.",
     }
     manifest_path = raw_dir / MANIFEST_FILE
-    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(manifest_path, json.dumps(manifest, indent=2) + "\n")
     return [*written, manifest_path]
 
 

@@ -139,3 +139,54 @@ def test_a_step_runs_once_while_its_inputs_are_unchanged(tmp_path):
     (paths.processed / "toy" / "table.csv").unlink()  # a derived table deleted by hand
     assert not run_step(toy, StepContext(paths, PipelineSettings(seed=3))).reused
     assert len(runs) == 4
+
+
+# --- a damaged output is recomputed, never trusted (issue 13) ------------------------------
+
+
+def _written(tmp_path):
+    from konsel_analysis.cache import output_digests
+
+    (tmp_path / "t.csv").write_text("area,n\nA,223\n")
+    return {"key": "k", "outputs": ["t.csv"], "digests": output_digests(tmp_path, ["t.csv"])}
+
+
+def test_an_untouched_output_is_current(tmp_path):
+    from konsel_analysis.cache import is_current
+
+    assert is_current(_written(tmp_path), "k", tmp_path)
+    assert not is_current(_written(tmp_path), "other key", tmp_path)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda p: p.write_text("area,n\nA,224\n"),  # one figure edited (same size)
+        lambda p: p.write_bytes(p.read_bytes()[:5]),  # cut short
+        lambda p: p.write_bytes(bytes([p.read_bytes()[0] ^ 0x20]) + p.read_bytes()[1:]),  # a bit
+        lambda p: p.unlink(),  # deleted
+    ],
+    ids=["edited", "truncated", "bit flip", "deleted"],
+)
+def test_a_damaged_output_is_not_current_and_is_named(tmp_path, caplog, damage):
+    import os
+
+    from konsel_analysis.cache import is_current
+
+    manifest = _written(tmp_path)
+    path = tmp_path / "t.csv"
+    stat = path.stat()
+    damage(path)
+    if path.exists():  # the modification time put back: the content decides, not the clock
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with caplog.at_level("WARNING", logger="konsel_analysis.cache"):
+        assert not is_current(manifest, "k", tmp_path)
+    assert ("t.csv changed since it was written" in caplog.text) == path.exists()
+
+
+def test_a_manifest_from_before_digests_is_not_trusted(tmp_path):
+    from konsel_analysis.cache import is_current
+
+    manifest = _written(tmp_path)
+    del manifest["digests"]
+    assert not is_current(manifest, "k", tmp_path)

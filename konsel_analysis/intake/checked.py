@@ -9,6 +9,7 @@ the register's rows carry names and NIK).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -69,15 +70,54 @@ def _shared_file(data_path: Path, config: DatasetConfig, role: Role) -> Path:
     return _SHARED[0] / f"{data_path.stem}-{role}-{key[:24]}.pkl"
 
 
+def _intact_payload(path: Path) -> bytes | None:
+    """The pickled payload of a shared copy when its bytes are those written (its sha256
+    comes first), else ``None``; ``FileNotFoundError`` when there is no copy."""
+    blob = path.read_bytes()
+    recorded, payload = blob[:32], blob[32:]
+    if len(blob) <= 32 or hashlib.sha256(payload).digest() != recorded:
+        return None
+    return payload
+
+
+def remove_damaged_shared_tables(folder: Path) -> list[str]:
+    """Delete the shared copies in ``folder`` whose digest differs; their names.
+
+    The main job's driver calls it before any step starts, so that the message reaches
+    its terminal (a worker's would reach only the kernels' log) and no step reads one.
+    """
+    removed = []
+    for path in sorted(Path(folder).glob("*.pkl")) if Path(folder).is_dir() else []:
+        try:
+            intact = _intact_payload(path) is not None
+        except OSError:
+            continue
+        if not intact:
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+            log.warning("%s is damaged (its digest differs): removed, checked again", path.name)
+    return removed
+
+
 def _read_shared(path: Path) -> tuple[pd.DataFrame, IntakeReport] | None:
+    """The shared checked table, only when its bytes are those written.
+
+    A copy cut short, with a flipped bit or edited is never unpickled: the table is
+    checked again from the raw file instead (a flipped bit once changed a household's
+    consumption, the chosen PMT and every field list without a word).
+    """
     import pickle
 
     try:
-        with open(path, "rb") as handle:
-            return pickle.load(handle)
-    except FileNotFoundError:
+        payload = _intact_payload(path)
+    except OSError:  # not there (yet), or a folder that cannot hold it
         return None
-    except Exception:  # noqa: BLE001 - a damaged copy: check the table again instead
+    if payload is None:
+        log.warning("%s is damaged (its digest differs); checking the table again", path.name)
+        return None
+    try:
+        return pickle.loads(payload)
+    except Exception:  # noqa: BLE001 - another pandas could not read it: check again instead
         log.warning("%s could not be read back; checking the table again", path.name)
         return None
 
@@ -93,8 +133,10 @@ def _write_shared(path: Path, checked: tuple[pd.DataFrame, IntakeReport]) -> Non
         older.unlink(missing_ok=True)  # an earlier version of the file: never read again
 
     def write(tmp: str) -> None:
+        payload = pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL)
         with open(tmp, "wb") as handle:
-            pickle.dump(checked, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(hashlib.sha256(payload).digest())  # read back only if it matches
+            handle.write(payload)
 
     write_atomic(path, write, mode=0o600)
 

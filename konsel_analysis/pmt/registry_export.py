@@ -28,9 +28,12 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from konsel_analysis.files import write_atomic
 
 #: OpenG2P weights are log-welfare weights times this (per mille): ``pmt_weightage``
 #: keeps 4 decimals and ``pmt_score`` is an integer in OpenG2P's g2p_proxy_means_test.
@@ -338,9 +341,13 @@ def write_scorecard_xlsx(
     limits = pd.DataFrame(
         rows, columns=["Batas", "Rupiah", "ln(Rupiah): miskin bila skor di bawah"]
     )
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        card.to_excel(writer, sheet_name="Kartu skor", index=False)
-        limits.to_excel(writer, sheet_name="Batas", index=False)
-        pd.DataFrame({"Petunjuk": INSTRUCTIONS_ID}).to_excel(
-            writer, sheet_name="Petunjuk", index=False
-        )
+
+    def write(tmp: str) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            card.to_excel(writer, sheet_name="Kartu skor", index=False)
+            limits.to_excel(writer, sheet_name="Batas", index=False)
+            pd.DataFrame({"Petunjuk": INSTRUCTIONS_ID}).to_excel(
+                writer, sheet_name="Petunjuk", index=False
+            )
+
+    write_atomic(Path(path), write)  # never a half-written workbook under its name

@@ -56,7 +56,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from konsel_analysis.cache import code_files, compute_key, file_digest
+from konsel_analysis.cache import code_files, compute_key, file_digest, is_current, output_digests
 from konsel_analysis.dictionary import PERSONAL_COLUMNS, PROGRAM_FLAGS
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_atomic
@@ -469,6 +469,13 @@ def compute_cache_key(
     )
 
 
+def _as_step_manifest(manifest: dict | None) -> dict | None:
+    """The tables' manifest in the form :func:`konsel_analysis.cache.is_current` checks."""
+    if manifest is None:
+        return None
+    return {**manifest, "outputs": [f"{name}.csv" for name in manifest.get("tables", [])]}
+
+
 def _read_manifest(folder: Path) -> dict | None:
     try:
         return json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
@@ -540,12 +547,7 @@ def prepare_report_inputs(
     key = compute_cache_key(sources, settings, steps, _pseudonym_key_digest(paths, steps))
     manifest = _read_manifest(folder)
     is_synthetic = (sources.register.parent / MANIFEST_FILE).is_file()
-    if (
-        not force
-        and manifest is not None
-        and manifest.get("key") == key
-        and all((folder / f"{name}.csv").is_file() for name in manifest.get("tables", []))
-    ):
+    if not force and is_current(_as_step_manifest(manifest), key, folder):
         return ReportInputs(
             folder,
             key,
@@ -576,6 +578,7 @@ def prepare_report_inputs(
     manifest = {
         "key": key,
         "tables": built,
+        "digests": output_digests(folder, [f"{name}.csv" for name in built]),
         "unavailable": unavailable,
         "settings": asdict(settings),
         "sources": {"register": sources.register.name, "survey": sources.survey.name},

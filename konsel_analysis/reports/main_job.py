@@ -10,8 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from konsel_analysis.build_guard import (
+    BuildLock,
+    sweep_partial_files,
+    sweep_stale_kernel_folders,
+)
 from konsel_analysis.datasets import share_checked_tables
 from konsel_analysis.errors import UserError
+from konsel_analysis.intake.checked import remove_damaged_shared_tables
 from konsel_analysis.paths import ProjectPaths
 from konsel_analysis.pipeline import PipelineSettings, run_steps
 from konsel_analysis.reports.inputs import check_sources
@@ -46,6 +52,24 @@ def run_pipeline(
             f"{paths.raw} has no {TABLE_FILES['register']} and {TABLE_FILES['survey']}; "
             "run `konsel synth` (or `make reports`, which does) to create the default data"
         )
+    # One build per project at a time (a second stops here with one sentence); what a
+    # killed build left half-written is removed before anything is read or written.
+    with BuildLock(paths):
+        sweep_partial_files(paths)
+        sweep_stale_kernel_folders()
+        remove_damaged_shared_tables(paths.checked_tables)
+        return _run_locked(paths, language, only, jobs, engine, settings, scheduler)
+
+
+def _run_locked(
+    paths: ProjectPaths,
+    language: str,
+    only: Sequence[str] | None,
+    jobs: int,
+    engine: str,
+    settings: PipelineSettings | None,
+    scheduler: str | None,
+) -> int:
     print(f"konsel reports: data from {paths.raw} (language: {language})", flush=True)
     # The report workers, started first: they run the steps side by side, then the notebooks
     # (an unreachable --scheduler stops here, before any step).

@@ -12,7 +12,9 @@ exits non-zero with a summary.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import re
@@ -167,7 +169,11 @@ def plan_reports(
 
 
 def _execute(notebook: Path, executed: Path, parameters: dict) -> None:
-    """papermill into a temporary name, renamed when done, failed runs included (for audit)."""
+    """papermill into a temporary name, renamed when done, failed runs included (for audit).
+
+    Only a whole notebook is renamed onto ``executed``: one cut short by a full disk or
+    a killed write is removed, and the earlier executed notebook (if any) stays.
+    """
     import papermill
 
     executed.parent.mkdir(parents=True, exist_ok=True)
@@ -186,8 +192,21 @@ def _execute(notebook: Path, executed: Path, parameters: dict) -> None:
             kernel_manager_class=workers.kernel_manager_class(),
         )
     finally:
-        if partial.exists():
+        if _is_whole_notebook(partial):
+            with open(partial, "rb") as fh:
+                os.fsync(fh.fileno())
             os.replace(partial, executed)
+        else:
+            partial.unlink(missing_ok=True)
+
+
+def _is_whole_notebook(path: Path) -> bool:
+    """True when ``path`` holds a complete notebook (JSON with its cells), not a cut one."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return isinstance(json.load(fh).get("cells"), list)
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _error_message(err: BaseException) -> str:
@@ -246,7 +265,7 @@ def start_pool(
         # spawn: the workers start clean instead of inheriting the driver's threads
         mp_context=multiprocessing.get_context("spawn"),
         initializer=workers.init_worker,
-        initargs=(str(log_path),),
+        initargs=(str(log_path), os.getpid()),
     )
     for _ in range(jobs):
         pool.submit(workers.warm_up)
@@ -482,7 +501,7 @@ def _parameters(paths: ProjectPaths, language: str) -> dict:
     return {"language": language, "project_root": str(paths.root)}
 
 
-def _may_be_current(tasks: Sequence[ReportTask], previous: dict[str, str]) -> bool:
+def _may_be_current(tasks: Sequence[ReportTask], previous: dict[str, dict]) -> bool:
     """Every page of this build exists from an earlier one (its key decides if it is kept)."""
     return bool(previous) and all(t.html.is_file() for t in tasks)
 
@@ -526,19 +545,42 @@ def render_key(task: ReportTask, inputs_key: str, code: Sequence[Path]) -> str:
     return compute_key([task.notebook], code, {"inputs": inputs_key, "task": task_fields})
 
 
-def _read_render_keys(paths: ProjectPaths) -> dict[str, str]:
+def _read_render_keys(paths: ProjectPaths) -> dict[str, dict]:
     from konsel_analysis.cache import read_manifest
 
     return read_manifest(paths.reports / "executed" / RENDER_KEYS) or {}
 
 
-def _is_current(task: ReportTask, key: str, previous: dict[str, str], paths: ProjectPaths) -> bool:
+def _page_digest(task: ReportTask) -> str:
+    """sha256 of the page and of its executed notebook, read afresh (never from a cache)."""
+    h = hashlib.sha256()
+    for path in (task.html, task.executed):
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _is_current(task: ReportTask, key: str, previous: dict, paths: ProjectPaths) -> bool:
+    """The page was built from these inputs and is still, byte for byte, what was built.
+
+    A page or executed notebook edited, cut short or damaged since (its digest differs
+    from the one recorded when it was written) is rebuilt, and the build says so.
+    """
     name = str(task.html.relative_to(paths.reports))
-    return previous.get(name) == key and task.html.is_file() and task.executed.is_file()
+    entry = previous.get(name)
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return False
+    if not (task.html.is_file() and task.executed.is_file()):
+        return False
+    if _page_digest(task) != entry.get("page"):
+        logging.getLogger(__name__).warning(
+            "%s changed since it was built (edited or damaged): built again", name
+        )
+        return False
+    return True
 
 
 def _write_render_keys(
-    paths: ProjectPaths, previous: dict[str, str], results: list[ReportResult], keys: list[str]
+    paths: ProjectPaths, previous: dict[str, dict], results: list[ReportResult], keys: list[str]
 ) -> None:
     """Remember the key of every page built or kept; forget failed ones; keep other builds'."""
     from konsel_analysis.cache import write_manifest
@@ -547,7 +589,7 @@ def _write_render_keys(
     for result, key in zip(results, keys, strict=True):
         name = str(result.task.html.relative_to(paths.reports))
         if result.ok:
-            merged[name] = key
+            merged[name] = {"key": key, "page": _page_digest(result.task)}
         else:
             merged.pop(name, None)
     write_manifest(paths.reports / "executed" / RENDER_KEYS, dict(sorted(merged.items())))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -118,7 +119,8 @@ def _load(path: Path) -> Drawings | None:
             return Drawings(saved["plain"], saved["marked"], bands)
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError):  # damaged: draw again (and replace it)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        # damaged (cut short, a flipped bit fails the zip's CRC): draw again, replace it
         return None
 
 

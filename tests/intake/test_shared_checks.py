@@ -125,6 +125,33 @@ def test_a_damaged_copy_is_checked_again(fresh_process, tmp_path, survey, config
     assert report.rejected == 2
 
 
+@pytest.mark.parametrize("where", ["payload", "digest", "truncated"])
+def test_a_copy_with_a_flipped_bit_is_never_unpickled(
+    fresh_process, tmp_path, survey, config, monkeypatch, caplog, where
+):
+    """A bit flipped in the shared copy (the payload or its digest) or a copy cut short:
+    the table is checked again from the raw file; the damaged bytes are never unpickled."""
+    import pickle
+
+    shared = tmp_path / "shared"
+    share_checked_tables(shared)
+    frame, _ = read_checked(survey, config, "survey")
+    (kept,) = shared.glob("*.pkl")
+    blob = bytearray(kept.read_bytes())
+    if where == "truncated":
+        blob = blob[: len(blob) // 2]
+    else:
+        blob[len(blob) // 2 if where == "payload" else 5] ^= 0x04
+    kept.write_bytes(bytes(blob))
+    checked._CHECKED.clear()
+    monkeypatch.setattr(pickle, "loads", _no_checking)  # unpickling would fail the test
+    with caplog.at_level("WARNING", logger="konsel_analysis.intake.checked"):
+        again, report = read_checked(survey, config, "survey")
+    pd.testing.assert_frame_equal(again, frame)
+    assert report.rejected == 2
+    assert "is damaged (its digest differs); checking the table again" in caplog.text
+
+
 def test_a_folder_that_cannot_be_written_only_costs_the_sharing(
     fresh_process, tmp_path, survey, config
 ):
@@ -133,3 +160,21 @@ def test_a_folder_that_cannot_be_written_only_costs_the_sharing(
     share_checked_tables(not_a_folder / "checked")
     frame, report = read_checked(survey, config, "survey")
     assert report.accepted == len(frame) and report.rejected == 2
+
+
+def test_the_driver_removes_damaged_copies_before_any_step_reads_them(
+    fresh_process, tmp_path, survey, config, caplog
+):
+    from konsel_analysis.intake.checked import remove_damaged_shared_tables
+
+    shared = tmp_path / "shared"
+    share_checked_tables(shared)
+    read_checked(survey, config, "survey")
+    (kept,) = shared.glob("*.pkl")
+    assert remove_damaged_shared_tables(shared) == []  # an intact copy stays
+    blob = bytearray(kept.read_bytes())
+    blob[-3] ^= 0x01
+    kept.write_bytes(bytes(blob))
+    with caplog.at_level("WARNING"):
+        assert remove_damaged_shared_tables(shared) == [kept.name]
+    assert not kept.exists() and "is damaged (its digest differs): removed" in caplog.text

@@ -265,3 +265,45 @@ def test_bad_options_stop_before_any_work_with_one_message(tmp_path, konsel_proj
     assert message in err and "Traceback" not in err
     assert not (root / "reports" / "index.html").exists()
     assert not (root / "data/processed/register_summary_by_kecamatan.csv").exists()
+
+
+def test_a_damaged_page_is_built_again_not_trusted(built, reports_runner, caplog):
+    """One flipped byte in a kept page: the next build sees its digest differ, says so and
+    builds the page again, byte for byte what it was; the untouched page is reused."""
+    page = built.reports / "kecamatan/74.05.11-laonti.html"
+    good = page.read_bytes()
+    damaged = bytearray(good)
+    damaged[len(damaged) // 2] ^= 0x01
+    page.write_bytes(bytes(damaged))
+    with caplog.at_level("WARNING", logger="konsel_analysis.reports.runner"):
+        code, out, _ = reports_runner(built.root)
+    assert code == 0
+    assert "kecamatan/74.05.11-laonti.html changed since it was built" in caplog.text
+    assert "[reused] 2 of 3 reports" in out  # the regency and Tinanggea kept
+    assert page.read_bytes() == good
+
+
+def test_a_damaged_step_output_or_report_table_is_recomputed_not_trusted(
+    built, reports_runner, caplog
+):
+    """One figure edited in a step's output and one report table cut short: the next build
+    recomputes both (and says so), and every page stays what a clean build makes."""
+    score = built.root / "data/processed/score/expected_errors_by_area.csv"
+    area_summary = built.root / "data/processed/report_inputs/area_summary.csv"
+    page = built.reports / "kecamatan/74.05.01-tinanggea.html"
+    good = {p: p.read_bytes() for p in (score, area_summary, page)}
+    lines = good[score].decode().splitlines()
+    first = lines[1].split(",")
+    assert lines[0].split(",")[3] == "expected_inclusion_errors"
+    first[3] = f"{float(first[3]) + 100:.6f}"  # a hundred more expected inclusion errors
+    score.write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n")
+    area_summary.write_bytes(good[area_summary][: len(good[area_summary]) // 3])
+    with caplog.at_level("WARNING", logger="konsel_analysis.cache"):
+        code, out, _ = reports_runner(built.root)
+    assert code == 0
+    assert "data/processed/score/expected_errors_by_area.csv changed since it was written" in (
+        caplog.text
+    )
+    assert "area_summary.csv changed since it was written" in caplog.text
+    assert "[done] register scoring" in out
+    assert {p: p.read_bytes() for p in good} == good

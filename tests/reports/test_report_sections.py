@@ -92,7 +92,13 @@ def test_the_verification_allocation_matches_the_score_step(built):
     assert f"Kecamatan Tinanggea mendapat <b>{_num(mine['visits'])} kunjungan</b>" in page
     assert f"sekitar <b>{_num(mine['expected_corrections'])} salah sasaran</b>" in page
     share = mine["visits"] / allocation["visits"].sum()
-    assert f"({_pct(share)} dari anggaran" in page
+    assert f"({_pct(share)} dari kunjungan prioritas" in page
+    # The words split the budget as the plan does: priority visits shared out, audits drawn.
+    plan = pd.read_csv(built.root / "data/processed/score/verification_plan.csv")
+    priority, audits = int((~plan["is_audit"]).sum()), int(plan["is_audit"].sum())
+    assert priority == allocation["visits"].sum() and audits > 0
+    assert f"{_num(priority)} kunjungan prioritas, yang dibagi di bawah ini, dan " in page
+    assert f"{_num(audits)} kunjungan audit yang dipilih secara acak" in page
     # The regency report lists every kecamatan's visits in its budget split.
     regency = _page(built, "reports/regency.html")
     split = regency[regency.index("<h2>Pembagian anggaran verifikasi</h2>") :]
@@ -288,6 +294,8 @@ def test_fair_targeting_shows_the_group_figures_of_the_steps(built):
     at = next(i for i, c in enumerate(cells) if c == "Daerah" and cells[i + 1] == "perdesaan")
     assert cells[at + 2] == _num(mine["households"])
     assert cells[at + 3] == _num(mine["expected_exclusion_errors"])
+
+
 def test_a_kecamatan_the_survey_cannot_inform_is_flagged_where_expected_errors_show(
     built, captured
 ):

@@ -156,11 +156,20 @@ def test_a_folder_that_cannot_be_written_still_gives_the_chart(report, tmp_path)
     assert np.array_equal(made.picture("74.05.02"), _direct(draw, "74.05.02"))
 
 
-def test_a_damaged_drawing_is_drawn_again(report, tmp_path):
+@pytest.mark.parametrize("damage", ["replaced", "cut in half", "one bit in the pixels"])
+def test_a_damaged_drawing_is_drawn_again(report, tmp_path, damage):
     draw = _draws(report)["expected_errors"]
     shaded.drawings("expected_errors", draw, tmp_path, "k", "id")
     (kept,) = (tmp_path / shaded.CACHE_DIRNAME).glob("*.npz")
-    kept.write_bytes(b"half a file")
+    blob = bytearray(kept.read_bytes())
+    if damage == "replaced":
+        blob = bytearray(b"half a file")
+    elif damage == "cut in half":
+        blob = blob[: len(blob) // 2]
+    else:  # inside the first array's data (the zip's CRC catches it)
+        blob[len(blob) // 4] ^= 0x10
+    kept.write_bytes(bytes(blob))
+    assert shaded._load(kept) is None
     made = shaded.drawings("expected_errors", draw, tmp_path, "k", "id")
     assert np.array_equal(made.picture("74.05.03"), _direct(draw, "74.05.03"))
     assert shaded._load(kept) is not None  # replaced by a good one

@@ -23,17 +23,33 @@ from konsel_analysis.reports.text import SUPPRESSED, number, percent, rupiah
 
 def _allocation_words(report: Report, a: pd.Series, regency: pd.Series) -> str:
     lang, s = report.language, report.inputs.settings
+    budget = int(s.verification_budget_visits)
+    priority = int(regency["visits"])  # what the allocation shares out: the budget less audits
+    audits = max(budget - priority, 0)
+    split_id = split_en = ""
+    if audits:
+        split_id = (
+            f": {number(priority, lang)} kunjungan prioritas, yang dibagi di bawah ini, dan "
+            f"{number(audits, lang)} kunjungan audit yang dipilih secara acak dengan peluang "
+            "yang diketahui, untuk mengukur kesalahan perangkat ini sendiri (daftar lapangan "
+            "tidak membedakan keduanya)"
+        )
+        split_en = (
+            f": {number(priority, lang)} priority visits, shared out below, and "
+            f"{number(audits, lang)} audit visits drawn at random with known chances, to "
+            "measure this toolkit's own errors (the field lists do not tell the two apart)"
+        )
     text = report.tr(
-        f"Anggaran verifikasi putaran ini: {number(s.verification_budget_visits, lang)} kunjungan "
-        f"rumah tangga untuk seluruh kabupaten. Setiap kecamatan mendapat sedikitnya "
-        f"{number(s.min_visits_per_kecamatan, lang)} kunjungan; sisanya diberikan kepada rumah "
-        "tangga dengan prioritas tertinggi di seluruh kabupaten, sehingga kecamatan dengan lebih "
-        "banyak perkiraan salah sasaran mendapat lebih banyak kunjungan. ",
-        f"This round's verification budget: {number(s.verification_budget_visits, lang)} "
-        f"household visits for the whole regency. Every kecamatan gets at least "
-        f"{number(s.min_visits_per_kecamatan, lang)} visits; the rest go to the households with "
-        "the highest priority regency-wide, so kecamatan with more expected targeting errors get "
-        "more visits. ",
+        f"Anggaran verifikasi putaran ini: {number(budget, lang)} kunjungan rumah tangga untuk "
+        f"seluruh kabupaten{split_id}. Setiap kecamatan mendapat sedikitnya "
+        f"{number(s.min_visits_per_kecamatan, lang)} kunjungan prioritas; sisanya diberikan "
+        "kepada rumah tangga dengan prioritas tertinggi di seluruh kabupaten, sehingga kecamatan "
+        "dengan lebih banyak perkiraan salah sasaran mendapat lebih banyak kunjungan. ",
+        f"This round's verification budget: {number(budget, lang)} household visits for the "
+        f"whole regency{split_en}. Every kecamatan gets at least "
+        f"{number(s.min_visits_per_kecamatan, lang)} priority visits; the rest go to the "
+        "households with the highest priority regency-wide, so kecamatan with more expected "
+        "targeting errors get more visits. ",
     )
     if report.is_regency:
         return text + report.tr(
@@ -52,7 +68,7 @@ def _allocation_words(report: Report, a: pd.Series, regency: pd.Series) -> str:
     n_kec = len(report.kecamatan_names)
     return text + report.tr(
         f"Kecamatan {report.area_name} mendapat <b>{number(a['visits'], lang)} kunjungan</b> "
-        f"({percent(a['share_of_visits'], lang)} dari anggaran; urutan ke-"
+        f"({percent(a['share_of_visits'], lang)} dari kunjungan prioritas; urutan ke-"
         f"{number(a['rank_by_visits'], lang)} dari {n_kec} kecamatan). Kunjungan ini "
         f"diperkirakan menemukan sekitar <b>{number(a['expected_corrections'], lang)} salah "
         f"sasaran</b> ({number(a['corrections_per_100_visits'], lang)} per 100 kunjungan; "
@@ -61,7 +77,7 @@ def _allocation_words(report: Report, a: pd.Series, regency: pd.Series) -> str:
         "dipindahkan ke rumah tangga yang berhak; rumah tangga miskin ekstrem diberi bobot "
         "lebih).",
         f"Kecamatan {report.area_name} gets <b>{number(a['visits'], lang)} visits</b> "
-        f"({percent(a['share_of_visits'], lang)} of the budget; number "
+        f"({percent(a['share_of_visits'], lang)} of the priority visits; number "
         f"{number(a['rank_by_visits'], lang)} of {n_kec} kecamatan). They are expected to find "
         f"about <b>{number(a['expected_corrections'], lang)} targeting errors</b> "
         f"({number(a['corrections_per_100_visits'], lang)} per 100 visits; regency average "
@@ -77,7 +93,7 @@ def _allocation_table(report: Report, allocation: pd.DataFrame) -> str:
         "Kecamatan",
         report.tr("Rumah tangga (register)", "Households (register)"),
         report.tr("Kunjungan", "Visits"),
-        report.tr("% anggaran", "% of budget"),
+        report.tr("% kunjungan prioritas", "% of priority visits"),
         report.tr("Perkiraan salah sasaran ditemukan", "Expected errors found"),
         report.tr("per 100 kunjungan", "per 100 visits"),
         report.tr("Nilai koreksi (Rp/bulan)", "Value of corrections (Rp/month)"),
