@@ -157,21 +157,17 @@ def simulate_impact(
     return pd.DataFrame(rows)
 
 
-def cross_fitted_poverty_probabilities(
+def cross_fitted_models(
     sample, poverty_line: float, extreme_line: float, squared=(), n_folds: int = 5, seed: int = 0
-) -> pd.DataFrame:
-    """P(poor) and P(extreme poor) of each surveyed household from a model that did not see it.
+) -> list[tuple[np.ndarray, object]]:
+    """``(rows, model)`` per fold: the receipt-aware model fitted without those survey rows.
 
-    The receipt-aware model (:mod:`konsel_analysis.targeting.expected`) is refitted
-    on the other folds (grouped by cluster), so a household's own consumption
-    never informs its own probability: the simulation then behaves as a field
-    round would, where consumption is unknown.
+    Folds are grouped by cluster (:mod:`konsel_analysis.targeting.expected`), so a
+    household's own consumption never informs the model that scores it.
     """
     from konsel_analysis.targeting.expected import SurveySample, _folds, fit_receipt_model
 
-    out = pd.DataFrame(
-        index=range(len(sample.log_welfare)), columns=["p_poor", "p_extreme"], dtype=float
-    )
+    fitted = []
     for train, test in _folds(sample, n_folds, seed):
         part = SurveySample(
             sample.X.iloc[train],
@@ -181,7 +177,28 @@ def cross_fitted_poverty_probabilities(
             sample.area[train],
             {k: v[train] for k, v in sample.programs.items()},
         )
-        model = fit_receipt_model(part, poverty_line, extreme_line, squared=squared, seed=seed)
+        fitted.append(
+            (test, fit_receipt_model(part, poverty_line, extreme_line, squared=squared, seed=seed))
+        )
+    return fitted
+
+
+def cross_fitted_poverty_probabilities(
+    sample, poverty_line: float, extreme_line: float, squared=(), n_folds: int = 5, seed: int = 0
+) -> pd.DataFrame:
+    """P(poor) and P(extreme poor) of each surveyed household from a model that did not see it.
+
+    The receipt-aware model (:mod:`konsel_analysis.targeting.expected`) is refitted
+    on the other folds (:func:`cross_fitted_models`), so a household's own consumption
+    never informs its own probability: the simulation then behaves as a field
+    round would, where consumption is unknown.
+    """
+    out = pd.DataFrame(
+        index=range(len(sample.log_welfare)), columns=["p_poor", "p_extreme"], dtype=float
+    )
+    for test, model in cross_fitted_models(
+        sample, poverty_line, extreme_line, squared, n_folds, seed
+    ):
         p = model.predict(
             sample.X.iloc[test], {k: v[test] for k, v in sample.programs.items()}, sample.area[test]
         )

@@ -246,11 +246,15 @@ def _poverty_map(ctx: StepContext) -> list[Path]:
 def _simulate_impact(ctx: StepContext) -> list[Path]:
     from konsel_analysis.datasets import load_dataset
     from konsel_analysis.impact import simulate_correction_round
+    from konsel_analysis.workbench_tables import write_survey_tables
 
-    table = simulate_correction_round(
-        load_dataset(ctx.survey, ctx.settings.config), seed=ctx.settings.seed
-    )
-    return [write_csv_atomic(table, ctx.paths.impact / "impact_by_area.csv")]
+    dataset = load_dataset(ctx.survey, ctx.settings.config)
+    table = simulate_correction_round(dataset, seed=ctx.settings.seed)
+    return [
+        write_csv_atomic(table, ctx.paths.impact / "impact_by_area.csv"),
+        # the workbench's survey side (its impact callback redoes this round at any setting)
+        *write_survey_tables(dataset, ctx.paths.impact, seed=ctx.settings.seed),
+    ]
 
 
 def _pseudonym_key_digest(ctx: StepContext) -> str:
@@ -424,7 +428,11 @@ STEPS: list[Step] = [
         "register scoring (expected errors, priorities, visit allocation, field lists)",
         manifest=lambda p: p.score / MANIFEST_NAME,
         inputs=("survey", "register"),
-        modules=("konsel_analysis.targeting.score", "konsel_analysis.targeting.field_lists"),
+        modules=(
+            "konsel_analysis.targeting.score",
+            "konsel_analysis.targeting.field_lists",
+            "konsel_analysis.workbench_tables",
+        ),
         settings=lambda ctx: {
             "seed": ctx.settings.seed,
             "reps": ctx.settings.score_reps,
@@ -438,7 +446,7 @@ STEPS: list[Step] = [
         "impact simulation (verified round vs acting on predictions alone)",
         manifest=lambda p: p.impact / MANIFEST_NAME,
         inputs=("survey",),
-        modules=("konsel_analysis.impact",),
+        modules=("konsel_analysis.impact", "konsel_analysis.workbench_tables"),
         settings=lambda ctx: {"seed": ctx.settings.seed},
         run=_simulate_impact,
         headline=_impact_headline,

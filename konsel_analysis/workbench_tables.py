@@ -1,0 +1,278 @@
+"""What the workbench reads: tables the score and impact steps leave beside their outputs.
+
+The workbench (:mod:`konsel_analysis.explore`) fits nothing when it opens; it
+reads what ``make reports`` already fitted. These files carry no household
+identifier, name or NIK (rows are households in the order of the step's own
+tables), and are written with the step's other outputs (atomic writers):
+
+score/ (register scoring, :func:`write_register_tables`)
+    ``workbench_register.parquet``: per register household: area, one flag per
+    programme, worth of a correction (Rp per month), PMT index (log consumption);
+    ``workbench_replicates.parquet``: per bootstrap replicate of the step, the
+    register households grouped by (area, any receipt, the replicate's PMT index
+    to :data:`REPLICATE_BIN`): households and, per programme, recipients in the
+    group, and the group's mean index;
+    ``workbench_models.json``: the numbers of the receipt-aware model fitted on
+    the whole survey and of every replicate (not a pickle: plain numbers).
+
+impact/ (impact simulation, :func:`write_survey_tables`)
+    ``workbench_survey.parquet``: per surveyed household: area, cluster, welfare,
+    weight, persons, programme flags, benefit per programme (Rp per month), the
+    cross-fitting fold and the PMT index of the model that did not see it;
+    ``workbench_folds.json``: the numbers of each fold's model.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from konsel_analysis.errors import UserError
+from konsel_analysis.files import write_parquet_atomic, write_text_atomic
+
+REGISTER_FILE = "workbench_register.parquet"
+REPLICATES_FILE = "workbench_replicates.parquet"
+MODELS_FILE = "workbench_models.json"
+SURVEY_FILE = "workbench_survey.parquet"
+FOLDS_FILE = "workbench_folds.json"
+#: Width (log consumption) of the PMT-index groups a replicate is evaluated on. A
+#: group is evaluated at its mean index, so the error is of second order: on the
+#: default data at most 0.3% of a kecamatan's expected count (docs/workbench.md).
+REPLICATE_BIN = 0.02
+FORMAT_VERSION = 1
+_MODEL_ARRAYS = ("pmt_beta", "location", "spread", "receipt_beta", "area_level")
+
+
+def model_numbers(model) -> dict:
+    """The numbers of a fitted :class:`~konsel_analysis.targeting.expected.ReceiptAwareModel`
+    that its probabilities need (the proxies' encoder is left out: indexes are stored)."""
+    out = {
+        name: None if getattr(model, name) is None else np.asarray(getattr(model, name)).tolist()
+        for name in _MODEL_ARRAYS
+    }
+    return out | {
+        "areas": [str(a) for a in model.areas],
+        "programs": list(model.programs),
+        "log_lines": dict(model.log_lines),
+        "village_sd": float(model.village_sd),
+        "centre": float(model.centre),
+    }
+
+
+def model_from_numbers(numbers: dict):
+    """A model that computes probabilities (not indexes) from :func:`model_numbers`."""
+    from konsel_analysis.targeting.expected import ReceiptAwareModel
+
+    arrays = {
+        name: None if numbers[name] is None else np.asarray(numbers[name], float)
+        for name in _MODEL_ARRAYS
+    }
+    return ReceiptAwareModel(
+        features=None,
+        areas=tuple(numbers["areas"]),
+        programs=tuple(numbers["programs"]),
+        log_lines=dict(numbers["log_lines"]),
+        village_sd=float(numbers["village_sd"]),
+        centre=float(numbers["centre"]),
+        **arrays,
+    )
+
+
+def _write_json(payload: dict, path: Path) -> Path:
+    return write_text_atomic(path, json.dumps(payload))
+
+
+# --------------------------------------------------------------------------------------
+# Written by the score step
+# --------------------------------------------------------------------------------------
+
+
+def replicate_groups(
+    index: np.ndarray, area: np.ndarray, programs: dict[str, np.ndarray], any_receipt: np.ndarray
+) -> pd.DataFrame:
+    """Households grouped by (area, any receipt, index to :data:`REPLICATE_BIN`).
+
+    >>> g = replicate_groups(np.array([1.001, 1.005, 1.5]), np.array(["A", "A", "A"]),
+    ...                      {"p": np.array([True, False, False])}, np.array([True, True, False]))
+    >>> g[["area", "any_receipt", "households", "p"]].values.tolist()
+    [['A', False, 1, 0], ['A', True, 2, 1]]
+    >>> round(float(g["index"].iloc[1]), 3)  # the mean of 1.001 and 1.005
+    1.003
+    """
+    names, area_idx = np.unique(np.asarray(area, dtype=str), return_inverse=True)
+    step = np.floor(np.asarray(index, float) / REPLICATE_BIN).astype(np.int64)
+    step -= step.min() if len(step) else 0
+    n_bins = int(step.max()) + 1 if len(step) else 1
+    key = (area_idx * 2 + np.asarray(any_receipt, bool)) * n_bins + step
+    size = 2 * len(names) * n_bins
+    households = np.bincount(key, minlength=size)
+    kept = np.flatnonzero(households)
+    count = {"households": households[kept]}
+    count |= {
+        name: np.bincount(key, weights=np.asarray(flags, bool), minlength=size)[kept]
+        for name, flags in programs.items()
+    }
+    cell = kept // n_bins
+    return pd.DataFrame(
+        {
+            "area": names[cell // 2],
+            "any_receipt": cell % 2 == 1,
+            **{name: values.astype(np.int32) for name, values in count.items()},
+            "index": np.bincount(key, weights=index, minlength=size)[kept] / households[kept],
+        }
+    )
+
+
+def write_register_tables(register, expected, worth: np.ndarray, out: Path) -> list[Path]:
+    """The register-side files (see the module docstring) from ``konsel score``'s fit.
+
+    ``register`` is the :class:`~konsel_analysis.datasets.RegisterTable` scored,
+    ``expected`` the :class:`~konsel_analysis.targeting.expected.ExpectedErrors` of
+    :func:`~konsel_analysis.targeting.expected.estimate_expected_errors`.
+    """
+    from konsel_analysis.targeting.expected import ReceiptRows, _with_fit
+
+    model, fits = expected.model, expected.fits or []
+    index = expected.probabilities["log_welfare_index"].to_numpy()
+    programs = {p: np.asarray(register.programs[p], bool) for p in model.programs}
+    households = pd.DataFrame(
+        {
+            "area": np.asarray(register.area, dtype=str),
+            **programs,
+            "worth": np.asarray(worth, float),
+            "log_welfare_index": index,
+        }
+    )
+    any_receipt = ReceiptRows.build(programs, model.programs, register.area, model.areas)
+    Z = model.pmt_design(register.X)
+    groups = []
+    for r, fit in enumerate(fits):
+        table = replicate_groups(Z @ fit.pmt_beta, register.area, programs, any_receipt.any_receipt)
+        groups.append(table.assign(replicate=np.int32(r)))
+    replicates = (
+        pd.concat(groups, ignore_index=True)
+        if groups
+        else replicate_groups(index[:0], index[:0], {p: index[:0] for p in programs}, index[:0])
+    )
+    replicates["area"] = replicates["area"].astype(str)
+    payload = {
+        "format": FORMAT_VERSION,
+        "model": model_numbers(model),
+        "replicates": [model_numbers(_with_fit(model, fit)) for fit in fits],
+    }
+    return [
+        write_parquet_atomic(households, out / REGISTER_FILE),
+        write_parquet_atomic(replicates, out / REPLICATES_FILE),
+        _write_json(payload, out / MODELS_FILE),
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# Written by the impact step
+# --------------------------------------------------------------------------------------
+
+
+def write_survey_tables(dataset, out: Path, seed: int = 0) -> list[Path]:
+    """The survey-side files (see the module docstring), with the impact step's folds.
+
+    The folds and their models are those of
+    :func:`~konsel_analysis.impact.simulate_correction_round` (same seed).
+    """
+    from threadpoolctl import threadpool_limits
+
+    from konsel_analysis.impact import cross_fitted_models, household_benefit_per_month
+    from konsel_analysis.targeting.score import survey_sample
+
+    sample = survey_sample(dataset)
+    lines = (dataset.poverty_line, dataset.extreme_poverty_line)
+    with threadpool_limits(limits=1):  # small fits: one BLAS thread each, as the impact step
+        fitted = cross_fitted_models(sample, *lines, dataset.config.squared, seed=seed)
+    n = len(sample.log_welfare)
+    fold, index = np.zeros(n, np.int32), np.zeros(n)
+    for f, (test, model) in enumerate(fitted):
+        fold[test] = f
+        index[test] = model.log_welfare_index(sample.X.iloc[test])
+    frame = dataset.frame
+    amounts = household_benefit_per_month(frame)
+    persons = dataset.config.persons or "household_size"
+    survey = pd.DataFrame(
+        {
+            "area": np.asarray(sample.area, dtype=str),
+            "cluster": np.asarray(sample.cluster, dtype=str),
+            "welfare": np.asarray(dataset.y, float),
+            "weight": np.asarray(sample.weight, float),
+            "persons": frame[persons].to_numpy(float) if persons in frame else 1.0,
+            **sample.programs,
+            **{f"benefit_{p}": amounts[p] for p in sample.programs if p in amounts},
+            "fold": fold,
+            "log_welfare_index": index,
+        }
+    )
+    payload = {
+        "format": FORMAT_VERSION,
+        "poverty_line": float(dataset.poverty_line),
+        "extreme_poverty_line": float(dataset.extreme_poverty_line),
+        "folds": [model_numbers(model) for _, model in fitted],
+    }
+    return [
+        write_parquet_atomic(survey, out / SURVEY_FILE),
+        _write_json(payload, out / FOLDS_FILE),
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# Read by the workbench
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CachedTables:
+    """Everything :func:`read_cached_tables` found."""
+
+    register: pd.DataFrame
+    replicates: pd.DataFrame
+    model: object
+    replicate_models: list
+    survey: pd.DataFrame
+    fold_models: list
+    poverty_line: float
+    extreme_line: float
+
+
+def read_cached_tables(score: Path, impact: Path) -> CachedTables:
+    """The workbench's tables from the score and impact folders of ``make reports``.
+
+    Raises :class:`UserError` naming the first file missing (or of another format)
+    and the fix: run ``make reports``.
+    """
+    files = [score / REGISTER_FILE, score / REPLICATES_FILE, score / MODELS_FILE]
+    files += [impact / SURVEY_FILE, impact / FOLDS_FILE]
+    for path in files:
+        if not path.is_file():
+            raise UserError(
+                f"{path} not found: the workbench reads the tables `make reports` leaves in "
+                "data/processed; run `make reports` first (a few minutes on the default data)"
+            )
+    models = json.loads(files[2].read_text(encoding="utf-8"))
+    folds = json.loads(files[4].read_text(encoding="utf-8"))
+    for path, payload in ((files[2], models), (files[4], folds)):
+        if payload.get("format") != FORMAT_VERSION:
+            raise UserError(
+                f"{path}: written by another version of the toolkit (format "
+                f"{payload.get('format')}, this one reads {FORMAT_VERSION}); run `make reports`"
+            )
+    text = {"area": str, "cluster": str}
+    return CachedTables(
+        register=pd.read_parquet(files[0]).astype({"area": str}),
+        replicates=pd.read_parquet(files[1]).astype({"area": str}),
+        model=model_from_numbers(models["model"]),
+        replicate_models=[model_from_numbers(m) for m in models["replicates"]],
+        survey=pd.read_parquet(files[3]).astype(text),
+        fold_models=[model_from_numbers(m) for m in folds["folds"]],
+        poverty_line=float(folds["poverty_line"]),
+        extreme_line=float(folds["extreme_poverty_line"]),
+    )
