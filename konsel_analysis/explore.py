@@ -69,7 +69,7 @@ class Workbench:
     poverty_line: float
     extreme_line: float
     seconds_to_load: float = 0.0
-    _memo: dict = field(default_factory=dict, repr=False)  # probabilities per pair of lines
+    _memo: dict = field(default_factory=dict, repr=False)  # probabilities per line
 
     @property
     def areas(self) -> list[str]:
@@ -86,22 +86,26 @@ class Workbench:
 
     def at_lines(self, poverty_line: float, extreme_line: float) -> dict[str, np.ndarray]:
         """P(poor), P(extreme poor) of register households, replicate groups and survey
-        households at the lines (the last four pairs of lines are kept)."""
-        key = (float(poverty_line), float(extreme_line))
+        households at the lines. Each line's probabilities are kept (the last few), so
+        moving one line, or anything but a line, evaluates the other line again."""
+        check_lines(poverty_line, extreme_line)
+        out = {}
+        for name, terms in (
+            ("", self.terms),
+            ("group_", self.group_terms),
+            ("survey_", self.survey_terms),
+        ):
+            poor = self._below(name, terms, poverty_line)
+            out[f"{name}p_poor"] = poor
+            out[f"{name}p_extreme"] = np.minimum(self._below(name, terms, extreme_line), poor)
+        return out
+
+    def _below(self, name: str, terms, line: float) -> np.ndarray:
+        key = (name, float(line))
         if key not in self._memo:
-            check_lines(*key)
-            out = {}
-            for name, terms in (
-                ("", self.terms),
-                ("group_", self.group_terms),
-                ("survey_", self.survey_terms),
-            ):
-                poor = terms.below(np.log(key[0]))
-                out[f"{name}p_poor"] = poor
-                out[f"{name}p_extreme"] = np.minimum(terms.below(np.log(key[1])), poor)
-            if len(self._memo) >= 4:
+            if len(self._memo) >= 12:  # two lines, two moves back, three sets of terms
                 self._memo.pop(next(iter(self._memo)))
-            self._memo[key] = out
+            self._memo[key] = terms.below(np.log(float(line)))
         return self._memo[key]
 
 

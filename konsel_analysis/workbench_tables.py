@@ -104,10 +104,15 @@ def replicate_groups(
     1.003
     """
     names, area_idx = np.unique(np.asarray(area, dtype=str), return_inverse=True)
+    return _grouped(index, names, area_idx, programs, np.asarray(any_receipt, bool))
+
+
+def _grouped(index, names, area_idx, programs, any_receipt) -> pd.DataFrame:
+    """:func:`replicate_groups` with the areas already coded (``names[area_idx]``)."""
     step = np.floor(np.asarray(index, float) / REPLICATE_BIN).astype(np.int64)
     step -= step.min() if len(step) else 0
     n_bins = int(step.max()) + 1 if len(step) else 1
-    key = (area_idx * 2 + np.asarray(any_receipt, bool)) * n_bins + step
+    key = (area_idx * 2 + any_receipt) * n_bins + step
     size = 2 * len(names) * n_bins
     households = np.bincount(key, minlength=size)
     kept = np.flatnonzero(households)
@@ -148,10 +153,11 @@ def write_register_tables(register, expected, worth: np.ndarray, out: Path) -> l
         }
     )
     any_receipt = ReceiptRows.build(programs, model.programs, register.area, model.areas)
+    names, area_idx = np.unique(np.asarray(register.area, dtype=str), return_inverse=True)
     Z = model.pmt_design(register.X)
     groups = []
     for r, fit in enumerate(fits):
-        table = replicate_groups(Z @ fit.pmt_beta, register.area, programs, any_receipt.any_receipt)
+        table = _grouped(Z @ fit.pmt_beta, names, area_idx, programs, any_receipt.any_receipt)
         groups.append(table.assign(replicate=np.int32(r)))
     replicates = (
         pd.concat(groups, ignore_index=True)
