@@ -41,7 +41,7 @@ SURVEY_FILE = "workbench_survey.parquet"
 FOLDS_FILE = "workbench_folds.json"
 #: Width (log consumption) of the PMT-index groups a replicate is evaluated on. A
 #: group is evaluated at its mean index, so the error is of second order: on the
-#: default data at most 0.3% of a kecamatan's expected count (docs/workbench.md).
+#: default data at most 0.08% of a kecamatan's expected count (docs/workbench.md).
 REPLICATE_BIN = 0.02
 FORMAT_VERSION = 1
 _MODEL_ARRAYS = ("pmt_beta", "location", "spread", "receipt_beta", "area_level")
