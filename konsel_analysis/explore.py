@@ -26,6 +26,7 @@ line-free terms and each callback below meets the lines the user picks:
 
 from __future__ import annotations
 
+import html
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,7 +88,7 @@ class Workbench:
     def at_lines(self, poverty_line: float, extreme_line: float) -> dict[str, np.ndarray]:
         """P(poor), P(extreme poor) of register households, replicate groups and survey
         households at the lines. Each line's probabilities are kept (the last few), so
-        moving one line, or anything but a line, evaluates the other line again."""
+        moving one line evaluates only that line, and moving anything else none."""
         check_lines(poverty_line, extreme_line)
         out = {}
         for name, terms in (
@@ -464,9 +465,16 @@ def summarise(wb: Workbench, c: Controls) -> dict[str, pd.DataFrame]:
         wb, c.budget, c.minimum_per_area, c.audit_share, c.poverty_line, c.extreme_line
     )
     reach = coverage(wb, c.poverty_line, c.extreme_line, c.programme)
-    tables = {"errors": errors, "split": split, "coverage": reach, "impact": impact(wb, c)}
+    note = None
+    try:
+        lifted = impact(wb, c)
+    except UserError as err:  # e.g. a programme the simulation cannot value: the rest stands
+        lifted, note = pd.DataFrame({"area": pd.Series(dtype=object)}), str(err)
+    tables = {"errors": errors, "split": split, "coverage": reach, "impact": lifted}
     if c.area != ALL:
         tables = {name: t[t["area"].isin([c.area, ALL])] for name, t in tables.items()}
+    if note:
+        tables["impact"].attrs["note"] = note
     return tables
 
 
@@ -474,6 +482,8 @@ def impact_words(tables: dict[str, pd.DataFrame], area: str = ALL) -> str:
     """One line on the impact on extreme poverty (people lifted, pushed below, the rate)."""
     from konsel_analysis.privacy import MIN_CELL_HOUSEHOLDS
 
+    if "note" in tables["impact"].attrs:
+        return html.escape(tables["impact"].attrs["note"])
     rows = tables["impact"].set_index("area")
     if area not in rows.index:
         return "tidak ada rumah tangga sampel survei di kecamatan ini"
@@ -494,7 +504,11 @@ def _draw_impact(ax, tables: dict[str, pd.DataFrame], c: Controls, where: str) -
     rows = tables["impact"].set_index("area")
     if c.area not in rows.index:
         ax.set_axis_off()
-        ax.set_title(f"{where}\ntidak ada sampel survei", fontsize=10)
+        missing = "note" in tables["impact"].attrs
+        ax.set_title(
+            f"{where}\ndampak: {'tak dapat dihitung' if missing else 'tidak ada sampel survei'}",
+            fontsize=10,
+        )
         return
     r = rows.loc[c.area]
     values = [r["extreme_before_persons"], r["extreme_after_persons"]]
@@ -561,7 +575,8 @@ def draw(tables: dict[str, pd.DataFrame], c: Controls):
         color=["#9bbb59", "#4bacc6"],
     )
     axes[2].set_ylim(0, 1)
-    axes[2].set_title(f"{where}\ncakupan {PROGRAMMES[c.programme]} (survei, jiwa)", fontsize=10)
+    programme = PROGRAMMES.get(c.programme, c.programme)
+    axes[2].set_title(f"{where}\ncakupan {programme} (survei, jiwa)", fontsize=10)
     _draw_impact(axes[3], tables, c, where)
     fig.tight_layout()
     return fig
@@ -630,7 +645,8 @@ def build_workbench(wb: Workbench):
     }
     sliders |= {
         "programme": w.Dropdown(
-            options=[(v, k) for k, v in PROGRAMMES.items()],
+            # any programme of the dataset config, named as Konsel's are when it is one
+            options=[(PROGRAMMES.get(p, p), p) for p in ("any", *wb.programs)],
             value="any",
             description="Program",
             style=style,

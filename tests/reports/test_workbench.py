@@ -169,3 +169,18 @@ def test_no_identity_reaches_the_workbench(built, wb, register_identities, regis
         for column in table.columns:
             if table[column].dtype == object:
                 assert not secrets & set(table[column].astype(str)), column
+
+
+def test_a_programme_the_impact_cannot_value_leaves_the_rest_standing(wb):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    unvalued = replace(wb, survey=wb.survey.drop(columns="benefit_is_pkh_recipient"), _memo={})
+    c = replace(explore.default_controls(unvalued), programme="is_pkh_recipient")
+    tables = explore.summarise(unvalued, c)
+    assert tables["impact"].empty and "no benefit amounts for PKH" in tables["impact"].attrs["note"]
+    assert tables["errors"].iloc[-1]["beneficiaries"] == wb.programs["is_pkh_recipient"].sum()
+    assert "no benefit amounts for PKH" in explore.impact_words(tables)
+    fig = explore.draw(tables, c)
+    title = "".join(fig.axes[3].get_title(loc=where) for where in ("left", "center", "right"))
+    assert title.endswith("dampak: tak dapat dihitung")
