@@ -1,30 +1,35 @@
 """The statistician's workbench: what-ifs on the register without rerunning the pipeline.
 
-:func:`load_workbench` does the heavy work once: it reads the survey and the
-register (the default dataset config), fits the receipt-aware model of
-:mod:`konsel_analysis.targeting.expected` on the survey, and refits it on
-Rao-Wu cluster-bootstrap replicates of the survey. Every fitted stage of that
-model is independent of the poverty lines (only the final probabilities use
-them), so each callback below re-evaluates the fitted models at the lines the
-user picks and answers in a fraction of a second:
+:func:`load_workbench` fits nothing: it reads what ``make reports`` left in
+data/processed (:mod:`konsel_analysis.targeting.workbench_tables`): the receipt-aware
+model of :mod:`konsel_analysis.targeting.expected` fitted on the survey and its
+cluster-bootstrap replicates (the score step's), the register households'
+PMT indexes, and the survey with the impact step's cross-fitted models. Every
+fitted stage is independent of the poverty lines (only the final probabilities
+use them), so loading keeps each household's (and each replicate group's)
+line-free terms and each callback below meets the lines the user picks:
 
 - :func:`expected_errors`: expected inclusion and exclusion errors and extreme
-  poor not covered, per kecamatan, with 90% intervals (bootstrap replicates,
-  plus the Bernoulli variation of the count, as in ``konsel score``);
+  poor not covered, per kecamatan, with 90% intervals (the score step's bootstrap
+  replicates, plus the Bernoulli variation of the count, as in ``konsel score``);
 - :func:`visit_split`: the visit budget split into a priority list and random
   audit visits (``budget x (1 - audit share)`` by priority, the rest at random,
   as ``verification.audit_share`` in parameters.yml describes), per kecamatan,
   with the expected corrections and extreme poor found;
 - :func:`coverage`: measured in the survey, the share of poor and extreme-poor
-  households and persons the programme reaches at the chosen lines.
+  households and persons the programme reaches at the chosen lines;
+- :func:`impact`: the impact on extreme poverty of that visit plan: extreme-poor
+  persons lifted above the line (:mod:`konsel_analysis.explore_impact`).
 
 ``notebooks/workbench.ipynb`` puts sliders on these (:func:`build_workbench`).
 """
 
 from __future__ import annotations
 
+import html
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -34,15 +39,10 @@ from konsel_analysis.errors import UserError
 #: Share of the visit budget spent on random audit visits when parameters.yml has no
 #: ``verification.audit_share`` (issue 16's default).
 DEFAULT_AUDIT_SHARE = 0.10
-#: Bootstrap replicates fitted once when the workbench loads (``konsel score`` uses 200;
-#: 40 keep loading near 20 s of CPU on the default data, and put two replicates
-#: beyond each of the 5% and 95% percentiles).
-WORKBENCH_REPLICATES = 40
 CI = 0.90
-#: Width of the PMT-index bins the replicates are evaluated on (log consumption).
-BIN_WIDTH = 0.01
 PROGRAMMES = {"any": "PKH atau BPNT", "is_pkh_recipient": "PKH", "is_bpnt_recipient": "BPNT"}
 ALL = "ALL"
+_PLAN = ("budget", "minimum_per_area", "audit_share")  # the controls of the visit plan
 
 
 def audit_share_default() -> float:
@@ -57,66 +57,71 @@ def audit_share_default() -> float:
 
 @dataclass
 class Workbench:
-    """Everything the callbacks need, computed once."""
+    """Everything the callbacks need, read once (:func:`load_workbench`)."""
 
     area: np.ndarray  # register kecamatan of each household
     programs: dict[str, np.ndarray]  # register receipt per programme
     worth: np.ndarray  # Rp per month a correction is worth
-    rows: object  # ReceiptRows of the register
-    model: object  # ReceiptAwareModel fitted on the whole survey
-    index: np.ndarray  # its PMT index of each register household
-    replicates: list  # (model, index) per bootstrap replicate
-    survey: pd.DataFrame  # area, welfare, weight, persons, programme flags
+    terms: object  # LineFreeTerms of the whole-survey model, per register household
+    groups: pd.DataFrame  # replicate groups: replicate, area, any_receipt, households, programmes
+    group_terms: object  # LineFreeTerms of each group's replicate model
+    survey: pd.DataFrame  # area, welfare, weight, persons, programme flags, benefits
+    survey_terms: object  # LineFreeTerms of the cross-fitted model, per surveyed household
     poverty_line: float
     extreme_line: float
     seconds_to_load: float = 0.0
+    _memo: dict = field(default_factory=dict, repr=False)  # probabilities per line
 
     @property
     def areas(self) -> list[str]:
         return sorted(set(self.area))
+
+    @property
+    def replicates(self) -> int:
+        return int(self.groups["replicate"].nunique()) if len(self.groups) else 0
 
     def beneficiary(self, programme: str = "any") -> np.ndarray:
         if programme == "any":
             return np.logical_or.reduce([np.asarray(v, bool) for v in self.programs.values()])
         return np.asarray(self.programs[programme], bool)
 
+    def at_lines(self, poverty_line: float, extreme_line: float) -> dict[str, np.ndarray]:
+        """P(poor), P(extreme poor) of register households, replicate groups and survey
+        households at the lines. Each line's probabilities are kept (the last few), so
+        moving one line evaluates only that line, and moving anything else none."""
+        check_lines(poverty_line, extreme_line)
+        out = {}
+        for name, terms in (
+            ("", self.terms),
+            ("group_", self.group_terms),
+            ("survey_", self.survey_terms),
+        ):
+            poor = self._below(name, terms, poverty_line)
+            out[f"{name}p_poor"] = poor
+            out[f"{name}p_extreme"] = np.minimum(self._below(name, terms, extreme_line), poor)
+        return out
 
-def _lines(model, poverty_line: float, extreme_line: float):
-    if extreme_line >= poverty_line:
+    def _below(self, name: str, terms, line: float) -> np.ndarray:
+        key = (name, float(line))
+        if key not in self._memo:
+            if len(self._memo) >= 12:  # two lines, two moves back, three sets of terms
+                self._memo.pop(next(iter(self._memo)))
+            self._memo[key] = terms.below(np.log(float(line)))
+        return self._memo[key]
+
+
+def check_lines(poverty_line: float, extreme_line: float) -> None:
+    if not 0 < extreme_line < poverty_line:
         raise UserError(
-            f"extreme line {extreme_line:,.0f} must lie below the poverty line "
+            f"extreme line {extreme_line:,.0f} must lie above zero and below the poverty line "
             f"{poverty_line:,.0f}; lower it"
         )
-    return replace(
-        model,
-        log_lines={"poor": float(np.log(poverty_line)), "extreme": float(np.log(extreme_line))},
-    )
 
 
 def probabilities(wb: Workbench, poverty_line: float, extreme_line: float) -> pd.DataFrame:
     """P(poor) and P(extreme poor) of each register household at the given lines."""
-    p = _lines(wb.model, poverty_line, extreme_line).probabilities(wb.rows, wb.index)
-    return pd.DataFrame({"p_poor": p["poor"], "p_extreme": np.minimum(p["extreme"], p["poor"])})
-
-
-def binned_probabilities(model, rows, cell: np.ndarray, index: np.ndarray, width=BIN_WIDTH):
-    """P(poor) and P(extreme poor) of each household, evaluated once per bin.
-
-    Households are grouped by ``cell`` (kecamatan x any receipt: all the receipt
-    rows depend on) and by their PMT index in bins of ``width``; each bin is
-    evaluated at its centre. A bin of 0.01 in log consumption is far below the
-    spread of log consumption given the proxies (about 0.3), as in
-    :mod:`konsel_analysis.targeting.expected`'s replicates.
-    """
-    from konsel_analysis.targeting.expected import ReceiptRows
-
-    step = np.floor(np.asarray(index) / width).astype(np.int64)
-    key = cell * (step.max() - step.min() + 1) + (step - step.min())
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    centre = (step[first] + 0.5) * width
-    sub = ReceiptRows(rows.any_receipt[first], rows.dummies[first])
-    p = model.probabilities(sub, centre)
-    return p["poor"][inverse], np.minimum(p["extreme"], p["poor"])[inverse]
+    p = wb.at_lines(poverty_line, extreme_line)
+    return pd.DataFrame({"p_poor": p["p_poor"], "p_extreme": p["p_extreme"]})
 
 
 def _counts(p_poor, p_extreme, beneficiary) -> dict[str, np.ndarray]:
@@ -132,35 +137,61 @@ def _by_area(values: np.ndarray, codes: np.ndarray, n_areas: int) -> np.ndarray:
     return np.r_[per_area, per_area.sum()]
 
 
+def _group_counts(groups: pd.DataFrame, programme: str, q_poor, q_extreme):
+    """Per replicate group: expected count and Bernoulli variance of each error."""
+    households = groups["households"].to_numpy(float)
+    if programme == "any":
+        recipients = np.where(groups["any_receipt"].to_numpy(bool), households, 0.0)
+    else:
+        recipients = groups[programme].to_numpy(float)
+    others = households - recipients
+    return {
+        "expected_inclusion_errors": (recipients * (1 - q_poor), recipients * q_poor),
+        "expected_exclusion_errors": (others * q_poor, others * (1 - q_poor)),
+        "expected_extreme_poor_not_covered": (others * q_extreme, others * (1 - q_extreme)),
+    }
+
+
 def expected_errors(
     wb: Workbench, poverty_line: float, extreme_line: float, programme: str = "any", seed: int = 0
 ) -> pd.DataFrame:
-    """Per kecamatan and ``ALL``: beneficiaries and each expected count with a 90% interval."""
+    """Per kecamatan and ``ALL``: beneficiaries and each expected count with a 90% interval.
+
+    The point is the whole-survey model's; the interval the percentiles over the
+    score step's replicates, each count drawn around the replicate's expected count
+    with its Bernoulli variance (normal approximation), the regency the sum of its
+    kecamatan draws.
+    """
     beneficiary = wb.beneficiary(programme)
     codes, names = pd.factorize(pd.Series(wb.area, dtype=object), sort=True)
     k = len(names)
-    p = probabilities(wb, poverty_line, extreme_line)
-    point = _counts(p["p_poor"].to_numpy(), p["p_extreme"].to_numpy(), beneficiary)
-    rng = np.random.default_rng(seed)
-    draws = {name: [] for name in point}
-    cell = codes * 2 + np.asarray(wb.rows.any_receipt, dtype=np.int64)
-    for model, index in wb.replicates:
-        q_poor, q_extreme = binned_probabilities(
-            _lines(model, poverty_line, extreme_line), wb.rows, cell, index
-        )
-        rep = _counts(q_poor, q_extreme, beneficiary)
-        for name, values in rep.items():
-            mean = _by_area(values, codes, k)
-            var = _by_area(values * (1 - values), codes, k)  # Bernoulli, normal approximation
-            draws[name].append(mean + rng.standard_normal(k + 1) * np.sqrt(var))
+    p = wb.at_lines(poverty_line, extreme_line)
+    point = _counts(p["p_poor"], p["p_extreme"], beneficiary)
     out = pd.DataFrame({"area": [*names, ALL]})
     out["beneficiaries"] = _by_area(beneficiary.astype(float), codes, k).astype(int)
+    groups = wb.groups
+    reps = wb.replicates
+    group_area = pd.Index(names).get_indexer(groups["area"])
+    key = groups["replicate"].to_numpy() * k + group_area
+    known = group_area >= 0
+    rng = np.random.default_rng(seed)
+    counts = _group_counts(groups, programme, p["group_p_poor"], p["group_p_extreme"])
     tail = (1 - CI) / 2
     for name, values in point.items():
         out[name] = _by_area(values, codes, k)
-        stacked = np.maximum(np.asarray(draws[name]), 0.0)
-        out[f"{name}_low"] = np.quantile(stacked, tail, axis=0)
-        out[f"{name}_high"] = np.quantile(stacked, 1 - tail, axis=0)
+        mean, other = counts[name]
+        # the Bernoulli variance n q (1 - q) of a group: mean x (share of the other outcome)
+        n = mean + other
+        var = mean * np.divide(other, n, out=np.zeros_like(other), where=n > 0)
+        m = np.bincount(key[known], weights=mean[known], minlength=reps * k).reshape(reps, k)
+        v = np.bincount(key[known], weights=var[known], minlength=reps * k).reshape(reps, k)
+        draws = np.maximum(m + np.sqrt(v) * rng.standard_normal(m.shape), 0.0)
+        draws = np.column_stack([draws, draws.sum(axis=1)])
+        if reps:
+            out[f"{name}_low"] = np.quantile(draws, tail, axis=0)
+            out[f"{name}_high"] = np.quantile(draws, 1 - tail, axis=0)
+        else:
+            out[f"{name}_low"] = out[f"{name}_high"] = np.nan
     return out
 
 
@@ -277,112 +308,126 @@ def coverage(
     return pd.DataFrame(rows)
 
 
-# --------------------------------------------------------------------------------------
-# Loading (the heavy part, once)
-# --------------------------------------------------------------------------------------
-
-
-def _replicates(sample, model_args: dict, reps: int, seed: int) -> list:
-    from konsel_analysis.targeting.expected import fit_receipt_model
-    from konsel_analysis.targeting.measured import rao_wu_multiplicities, resampling_units
-
-    units = resampling_units(sample.area, sample.cluster)
-    mult = rao_wu_multiplicities(units.area_of_unit, reps, np.random.default_rng(seed))
-    models = []
-    for r in range(reps):
-        weight = sample.weight * mult[r, units.unit_of_household]
-        keep = weight > 0
-        part = replace(
-            sample,
-            X=sample.X.loc[keep],
-            log_welfare=sample.log_welfare[keep],
-            weight=weight[keep],
-            cluster=sample.cluster[keep],
-            area=sample.area[keep],
-            programs={k: v[keep] for k, v in sample.programs.items()},
+def benefits(wb: Workbench, programme: str = "any") -> tuple[np.ndarray, np.ndarray]:
+    """Rp per month each surveyed household receives now and would receive if given the
+    programme (``any``: every programme the survey values), as the impact step counts."""
+    s = wb.survey
+    valued = [c.removeprefix("benefit_") for c in s.columns if c.startswith("benefit_")]
+    chosen = valued if programme == "any" else [p for p in valued if p == programme]
+    if not chosen:
+        raise UserError(
+            f"no benefit amounts for {PROGRAMMES.get(programme, programme)} in the survey "
+            "tables: the impact simulation values PKH and BPNT only"
         )
-        try:
-            models.append(fit_receipt_model(part, **model_args))
-        except (ValueError, np.linalg.LinAlgError):  # a degenerate replicate: left out
-            continue
-    return models
+    now = np.sum([s[f"benefit_{p}"].to_numpy() * s[p].to_numpy(bool) for p in chosen], axis=0)
+    if_given = np.sum([s[f"benefit_{p}"].to_numpy() for p in chosen], axis=0)
+    return now, if_given
 
 
-def load_workbench(
-    survey_path=None,
-    register_path=None,
-    config_path=None,
-    reps: int = WORKBENCH_REPLICATES,
-    seed: int = 0,
-) -> Workbench:
-    """Read the survey and register, fit the model and its replicates: the slow part, once.
+def impact(wb: Workbench, c: Controls) -> pd.DataFrame:
+    """Extreme poverty before and after the corrections of the visit plan the controls ``c``
+    describe, per kecamatan and ``ALL``
+    (:func:`konsel_analysis.explore_impact.correction_round` on the survey)."""
+    from konsel_analysis.explore_impact import correction_round
 
-    Defaults: data/raw/survey.parquet and register.parquet with the default config.
+    if not 0 <= c.audit_share < 1:
+        raise UserError(f"audit share {c.audit_share} must lie in [0, 1); e.g. 0.10")
+    p = wb.at_lines(c.poverty_line, c.extreme_line)
+    now, if_given = benefits(wb, c.programme)
+    s = wb.survey
+    return correction_round(
+        s["area"].to_numpy(),
+        s["welfare"].to_numpy(),
+        s["weight"].to_numpy(),
+        s["persons"].to_numpy(),
+        p["survey_p_poor"],
+        p["survey_p_extreme"],
+        now,
+        if_given,
+        **{k: getattr(c, k) for k in (*_PLAN, "poverty_line", "extreme_line")},
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Loading (what make reports left, once)
+# --------------------------------------------------------------------------------------
+
+
+def _concat_terms(parts: list):
+    from konsel_analysis.targeting.receipt_model import LineFreeTerms
+
+    if not parts:
+        return LineFreeTerms(np.zeros(0), np.ones(0))
+    names = ("mean", "sd") if parts[0].k is None else ("mean", "sd", "k", "rho", "denominator")
+    return LineFreeTerms(**{n: np.concatenate([getattr(t, n) for t in parts]) for n in names})
+
+
+def _rows(model, programs: dict[str, np.ndarray], area: np.ndarray):
+    from konsel_analysis.targeting.receipt_model import ReceiptRows
+
+    return ReceiptRows.build(programs, model.programs, area, model.areas)
+
+
+def _group_terms(groups: pd.DataFrame, models: list):
+    """Line-free terms of every replicate group, each from its replicate's model."""
+    from konsel_analysis.targeting.receipt_model import ReceiptRows
+
+    parts = []
+    for r, g in groups.groupby("replicate", sort=True):
+        model = models[int(r)]
+        area = g["area"].to_numpy(dtype=object)
+        dummies = (area[:, None] == np.asarray(model.areas, dtype=object)[None, :]).astype(float)
+        rows = ReceiptRows(g["any_receipt"].to_numpy(bool), dummies)
+        parts.append(model.line_free_terms(rows, g["index"].to_numpy()))
+    return _concat_terms(parts)
+
+
+def _survey_terms(survey: pd.DataFrame, models: list):
+    """Line-free terms of each surveyed household from the fold model that did not see it."""
+    order = np.argsort(survey["fold"].to_numpy(), kind="stable")
+    parts = []
+    for f, g in survey.iloc[order].groupby("fold", sort=True):
+        model = models[int(f)]
+        programs = {p: g[p].to_numpy(bool) for p in model.programs}
+        rows = _rows(model, programs, g["area"].to_numpy())
+        parts.append(model.line_free_terms(rows, g["log_welfare_index"].to_numpy()))
+    terms = _concat_terms(parts)
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return type(terms)(**{k: None if v is None else v[back] for k, v in vars(terms).items()})
+
+
+def load_workbench(processed: Path | None = None) -> Workbench:
+    """Read what ``make reports`` left in ``processed`` (default: data/processed).
+
+    Raises :class:`UserError` (one sentence: run ``make reports`` first) when a
+    table is missing; nothing is fitted here.
     """
-    from threadpoolctl import threadpool_limits
-
-    from konsel_analysis.datasets import load_dataset, load_register
-    from konsel_analysis.paths import CONFIGS_DIR, project_paths
-    from konsel_analysis.synth import TABLE_FILES
-    from konsel_analysis.targeting.expected import ReceiptRows, fit_receipt_model
-    from konsel_analysis.targeting.score import benefit_worth, register_households, survey_sample
+    from konsel_analysis.paths import project_paths
+    from konsel_analysis.targeting.workbench_tables import read_cached_tables
 
     started = time.perf_counter()
-    raw = project_paths().raw
-    survey_path = survey_path or raw / TABLE_FILES["survey"]
-    register_path = register_path or raw / TABLE_FILES["register"]
-    config_path = config_path or CONFIGS_DIR / "konsel_survey.yml"
-    for path in (survey_path, register_path):
-        if not path.exists():
-            raise UserError(
-                f"{path}: not found; run `make reports` first (it writes the synthetic data "
-                "when data/raw has none, and the tables the reports read)"
-            )
-    dataset = load_dataset(survey_path, config_path)
-    register = load_register(register_path, dataset.config)
-    sample = survey_sample(dataset)
-    households = register_households(register)
-    args = {
-        "poverty_line": dataset.poverty_line,
-        "extreme_poverty_line": dataset.extreme_poverty_line,
-        "squared": dataset.config.squared,
-        "seed": seed,
-    }
-    with threadpool_limits(limits=1):
-        model = fit_receipt_model(sample, **args)
-        replicate_models = _replicates(sample, args, reps, seed)
-    rows = ReceiptRows.build(households.programs, model.programs, households.area, model.areas)
-    Z = model.features.transform(register.X)
-    index = model.log_welfare_index(register.X)
-    replicates = [
-        (m, np.column_stack([np.ones(len(Z)), m.features.transform(register.X)]) @ m.pmt_beta)
-        for m in replicate_models
-    ]
-    del Z
-    frame = dataset.frame
-    persons = dataset.config.persons if hasattr(dataset.config, "persons") else None
-    survey = pd.DataFrame(
-        {
-            "area": dataset.area,
-            "welfare": dataset.y,
-            "weight": dataset.weight,
-            "persons": frame[persons or "household_size"].to_numpy(float)
-            if (persons or "household_size") in frame
-            else 1.0,
-            **{p: dataset.programs[p].to_numpy(bool) for p in dataset.config.programs},
-        }
+    processed = Path(processed) if processed else project_paths().processed
+    cached = read_cached_tables(processed / "score", processed / "impact")
+    register = cached.register
+    model = cached.model
+    programs = {p: register[p].to_numpy(bool) for p in model.programs}
+    area = register["area"].to_numpy(dtype=object)
+    terms = model.line_free_terms(
+        _rows(model, programs, area), register["log_welfare_index"].to_numpy()
     )
+    groups = cached.replicates.sort_values("replicate", kind="stable").reset_index(drop=True)
     return Workbench(
-        area=np.asarray(register.area, dtype=object),
-        programs=households.programs,
-        worth=benefit_worth(register.frame, register.programs),
-        rows=rows,
-        model=model,
-        index=index,
-        replicates=replicates,
-        survey=survey,
-        poverty_line=float(dataset.poverty_line),
-        extreme_line=float(dataset.extreme_poverty_line),
+        area=area,
+        programs=programs,
+        worth=register["worth"].to_numpy(float),
+        terms=terms,
+        groups=groups,
+        group_terms=_group_terms(groups, cached.replicate_models),
+        survey=cached.survey,
+        survey_terms=_survey_terms(cached.survey, cached.fold_models),
+        poverty_line=cached.poverty_line,
+        extreme_line=cached.extreme_line,
         seconds_to_load=time.perf_counter() - started,
     )
 
@@ -420,17 +465,71 @@ def summarise(wb: Workbench, c: Controls) -> dict[str, pd.DataFrame]:
         wb, c.budget, c.minimum_per_area, c.audit_share, c.poverty_line, c.extreme_line
     )
     reach = coverage(wb, c.poverty_line, c.extreme_line, c.programme)
+    note = None
+    try:
+        lifted = impact(wb, c)
+    except UserError as err:  # e.g. a programme the simulation cannot value: the rest stands
+        lifted, note = pd.DataFrame({"area": pd.Series(dtype=object)}), str(err)
+    tables = {"errors": errors, "split": split, "coverage": reach, "impact": lifted}
     if c.area != ALL:
-        pick = [c.area, ALL]
-        errors, split, reach = (t[t["area"].isin(pick)] for t in (errors, split, reach))
-    return {"errors": errors, "split": split, "coverage": reach}
+        tables = {name: t[t["area"].isin([c.area, ALL])] for name, t in tables.items()}
+    if note:
+        tables["impact"].attrs["note"] = note
+    return tables
+
+
+def impact_words(tables: dict[str, pd.DataFrame], area: str = ALL) -> str:
+    """One line on the impact on extreme poverty (people lifted, pushed below, the rate)."""
+    from konsel_analysis.privacy import MIN_CELL_HOUSEHOLDS
+
+    if "note" in tables["impact"].attrs:
+        return html.escape(tables["impact"].attrs["note"])
+    rows = tables["impact"].set_index("area")
+    if area not in rows.index:
+        return "tidak ada rumah tangga sampel survei di kecamatan ini"
+    r = rows.loc[area]
+    if 0 < r["sampled_extreme_poor_lifted"] < MIN_CELL_HOUSEHOLDS:
+        return (
+            f"terangkat dari kemiskinan ekstrem: &lt; {MIN_CELL_HOUSEHOLDS} rumah tangga sampel, "
+            "terlalu sedikit untuk angka"
+        )
+    return (
+        f"{r['extreme_poor_lifted_persons']:,.0f} jiwa terangkat dari kemiskinan ekstrem, "
+        f"{r['extreme_poor_added_persons']:,.0f} jatuh; miskin ekstrem "
+        f"{100 * r['extreme_before_share']:.2f}% → {100 * r['extreme_after_share']:.2f}% penduduk"
+    )
+
+
+def _draw_impact(ax, tables: dict[str, pd.DataFrame], c: Controls, where: str) -> None:
+    rows = tables["impact"].set_index("area")
+    if c.area not in rows.index:
+        ax.set_axis_off()
+        missing = "note" in tables["impact"].attrs
+        ax.set_title(
+            f"{where}\ndampak: {'tak dapat dihitung' if missing else 'tidak ada sampel survei'}",
+            fontsize=10,
+        )
+        return
+    r = rows.loc[c.area]
+    values = [r["extreme_before_persons"], r["extreme_after_persons"]]
+    ax.bar(["sekarang", "setelah koreksi\nrencana kunjungan"], values, color=["#8064a2", "#4bacc6"])
+    for x, v in enumerate(values):
+        ax.annotate(f"{v:,.0f}", (x, v), ha="center", va="bottom", fontsize=9)
+    ax.set_ylabel("jiwa miskin ekstrem (survei)")
+    ax.set_title(
+        f"{where}\nterangkat {r['extreme_poor_lifted_persons']:,.0f} jiwa, "
+        f"jatuh {r['extreme_poor_added_persons']:,.0f} (sampel: "
+        f"{int(r['sampled_extreme_poor_lifted'])} rumah tangga)",
+        fontsize=10,
+    )
 
 
 def draw(tables: dict[str, pd.DataFrame], c: Controls):
-    """Three charts: expected errors with intervals, the visit split, coverage."""
+    """Four charts: expected errors with intervals, the visit split, coverage, the impact."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig, grid = plt.subplots(2, 2, figsize=(10, 7))  # about 1,000 pixels: a notebook width
+    axes = grid.ravel()
     where = "Kabupaten" if c.area == ALL else f"Kecamatan {c.area}"
     e = tables["errors"].set_index("area").loc[c.area]
     names = [
@@ -476,7 +575,9 @@ def draw(tables: dict[str, pd.DataFrame], c: Controls):
         color=["#9bbb59", "#4bacc6"],
     )
     axes[2].set_ylim(0, 1)
-    axes[2].set_title(f"{where}\ncakupan {PROGRAMMES[c.programme]} (survei, jiwa)", fontsize=10)
+    programme = PROGRAMMES.get(c.programme, c.programme)
+    axes[2].set_title(f"{where}\ncakupan {programme} (survei, jiwa)", fontsize=10)
+    _draw_impact(axes[3], tables, c, where)
     fig.tight_layout()
     return fig
 
@@ -544,7 +645,8 @@ def build_workbench(wb: Workbench):
     }
     sliders |= {
         "programme": w.Dropdown(
-            options=[(v, k) for k, v in PROGRAMMES.items()],
+            # any programme of the dataset config, named as Konsel's are when it is one
+            options=[(PROGRAMMES.get(p, p), p) for p in ("any", *wb.programs)],
             value="any",
             description="Program",
             style=style,
@@ -570,6 +672,7 @@ def build_workbench(wb: Workbench):
             display(tables["split"].round(1))
             display(tables["errors"].round(1))
             display(tables["coverage"].round(3))
+            display(tables["impact"].round(4))
         with charts:
             charts.clear_output(wait=True)
             fig = draw(tables, values)
@@ -578,7 +681,8 @@ def build_workbench(wb: Workbench):
         total = tables["split"].set_index("area").loc[ALL]
         status.value = (
             f"<span id='visit-split'>{int(total['priority_visits'])} prioritas + "
-            f"{int(total['audit_visits'])} audit</span> · dihitung dalam "
+            f"{int(total['audit_visits'])} audit</span> · <span id='impact'>"
+            f"{impact_words(tables, values.area)}</span> · dihitung dalam "
             f"{time.perf_counter() - started:.2f} s"
         )
 
@@ -586,3 +690,21 @@ def build_workbench(wb: Workbench):
         s.observe(update, names="value")
     update()
     return w.VBox([*sliders.values(), status, charts, numbers])
+
+
+def open_workbench(processed: Path | None = None):
+    """The workbench on what ``make reports`` left (:func:`load_workbench`), with a line on
+    what it read; when a table is missing, that one sentence (run ``make reports``
+    first) in place of the sliders, never a traceback."""
+    import ipywidgets as w
+
+    try:
+        wb = load_workbench(processed)
+    except UserError as err:
+        return w.HTML(f"<p id='workbench-missing'><b>Meja kerja belum bisa dibuka:</b> {err}</p>")
+    about = w.HTML(
+        f"<p>{len(wb.area):,} rumah tangga di register, {len(wb.survey):,} di survei; "
+        f"{wb.replicates} replikasi bootstrap dari langkah skor; dibaca dalam "
+        f"{wb.seconds_to_load:.1f} s dari data/processed (hasil <code>make reports</code>)</p>"
+    )
+    return w.VBox([about, build_workbench(wb)])

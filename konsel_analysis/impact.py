@@ -123,15 +123,13 @@ def simulate_impact(
     return pd.DataFrame(rows)
 
 
-def cross_fitted_poverty_probabilities(
+def cross_fitted_models(
     sample, poverty_line: float, extreme_line: float, squared=(), n_folds: int = 5, seed: int = 0
-) -> pd.DataFrame:
-    """P(poor) and P(extreme poor) of each surveyed household from a model that did not see it.
+) -> list[tuple[np.ndarray, object]]:
+    """``(rows, model)`` per fold: the receipt-aware model fitted without those survey rows.
 
-    The receipt-aware model (:mod:`konsel_analysis.targeting.expected`) is refitted
-    on the other folds (grouped by cluster), so a household's own consumption
-    never informs its own probability: the simulation then behaves as a field
-    round would, where consumption is unknown.
+    Folds are grouped by cluster (:mod:`konsel_analysis.targeting.expected`), so a
+    household's own consumption never informs the model that scores it.
     """
     from konsel_analysis.targeting.receipt_model import (
         SurveySample,
@@ -139,9 +137,7 @@ def cross_fitted_poverty_probabilities(
         fit_receipt_model,
     )
 
-    out = pd.DataFrame(
-        index=range(len(sample.log_welfare)), columns=["p_poor", "p_extreme"], dtype=float
-    )
+    fitted = []
     for train, test in cluster_folds(sample, n_folds, seed):
         part = SurveySample(
             sample.X.iloc[train],
@@ -151,7 +147,28 @@ def cross_fitted_poverty_probabilities(
             sample.area[train],
             {k: v[train] for k, v in sample.programs.items()},
         )
-        model = fit_receipt_model(part, poverty_line, extreme_line, squared=squared, seed=seed)
+        fitted.append(
+            (test, fit_receipt_model(part, poverty_line, extreme_line, squared=squared, seed=seed))
+        )
+    return fitted
+
+
+def cross_fitted_poverty_probabilities(
+    sample, poverty_line: float, extreme_line: float, squared=(), n_folds: int = 5, seed: int = 0
+) -> pd.DataFrame:
+    """P(poor) and P(extreme poor) of each surveyed household from a model that did not see it.
+
+    The receipt-aware model (:mod:`konsel_analysis.targeting.expected`) is refitted
+    on the other folds (:func:`cross_fitted_models`), so a household's own consumption
+    never informs its own probability: the simulation then behaves as a field
+    round would, where consumption is unknown.
+    """
+    out = pd.DataFrame(
+        index=range(len(sample.log_welfare)), columns=["p_poor", "p_extreme"], dtype=float
+    )
+    for test, model in cross_fitted_models(
+        sample, poverty_line, extreme_line, squared, n_folds, seed
+    ):
         p = model.predict(
             sample.X.iloc[test], {k: v[test] for k, v in sample.programs.items()}, sample.area[test]
         )
@@ -251,5 +268,65 @@ def run(survey: Path, config: Path, out: Path, *, seed: int = 0) -> list[Path]:
     from konsel_analysis.datasets import load_dataset
     from konsel_analysis.files import write_csv_atomic
 
-    table = simulate_correction_round(load_dataset(survey, config), seed=seed)
-    return [write_csv_atomic(table, out / "impact_by_area.csv")]
+    dataset = load_dataset(survey, config)
+    table = simulate_correction_round(dataset, seed=seed)
+    return [
+        write_csv_atomic(table, out / "impact_by_area.csv"),
+        # the workbench's survey side (its impact callback redoes this round at any setting)
+        *write_workbench_survey_tables(dataset, out, seed=seed),
+    ]
+
+
+def write_workbench_survey_tables(dataset, out: Path, seed: int = 0) -> list[Path]:
+    """The workbench's survey-side files, with the impact step's folds.
+
+    The folds and their models are those of :func:`simulate_correction_round` (same
+    seed); the files are described in :mod:`konsel_analysis.targeting.workbench_tables`.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from konsel_analysis.files import write_parquet_atomic
+    from konsel_analysis.targeting.score import survey_sample
+    from konsel_analysis.targeting.workbench_tables import (
+        FOLDS_FILE,
+        FORMAT_VERSION,
+        SURVEY_FILE,
+        model_numbers,
+        write_json,
+    )
+
+    sample = survey_sample(dataset)
+    lines = (dataset.poverty_line, dataset.extreme_poverty_line)
+    with threadpool_limits(limits=1):  # small fits: one BLAS thread each, as the impact step
+        fitted = cross_fitted_models(sample, *lines, dataset.config.squared, seed=seed)
+    n = len(sample.log_welfare)
+    fold, index = np.zeros(n, np.int32), np.zeros(n)
+    for f, (test, model) in enumerate(fitted):
+        fold[test] = f
+        index[test] = model.log_welfare_index(sample.X.iloc[test])
+    frame = dataset.frame
+    amounts = household_benefit_per_month(frame)
+    persons = dataset.config.persons or "household_size"
+    survey = pd.DataFrame(
+        {
+            "area": np.asarray(sample.area, dtype=str),
+            "cluster": np.asarray(sample.cluster, dtype=str),
+            "welfare": np.asarray(dataset.y, float),
+            "weight": np.asarray(sample.weight, float),
+            "persons": frame[persons].to_numpy(float) if persons in frame else 1.0,
+            **sample.programs,
+            **{f"benefit_{p}": amounts[p] for p in sample.programs if p in amounts},
+            "fold": fold,
+            "log_welfare_index": index,
+        }
+    )
+    payload = {
+        "format": FORMAT_VERSION,
+        "poverty_line": float(dataset.poverty_line),
+        "extreme_poverty_line": float(dataset.extreme_poverty_line),
+        "folds": [model_numbers(model) for _, model in fitted],
+    }
+    return [
+        write_parquet_atomic(survey, out / SURVEY_FILE),
+        write_json(payload, out / FOLDS_FILE),
+    ]

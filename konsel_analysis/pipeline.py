@@ -402,7 +402,11 @@ STEPS: list[Step] = [
         "register scoring (expected errors, priorities, visit allocation, field lists)",
         manifest=lambda p: p.score / MANIFEST_NAME,
         inputs=("survey", "register"),
-        modules=("konsel_analysis.targeting.score", "konsel_analysis.targeting.field_lists"),
+        modules=(
+            "konsel_analysis.targeting.score",
+            "konsel_analysis.targeting.field_lists",
+            "konsel_analysis.targeting.workbench_tables",
+        ),
         settings=lambda ctx: {
             "seed": ctx.settings.seed,
             "reps": ctx.settings.score_reps,
@@ -416,7 +420,7 @@ STEPS: list[Step] = [
         "impact simulation (verified round vs acting on predictions alone)",
         manifest=lambda p: p.impact / MANIFEST_NAME,
         inputs=("survey",),
-        modules=("konsel_analysis.impact",),
+        modules=("konsel_analysis.impact", "konsel_analysis.targeting.workbench_tables"),
         settings=lambda ctx: {"seed": ctx.settings.seed},
         run=_simulate_impact,
         headline=_impact_headline,

@@ -1,18 +1,13 @@
-"""The workbench's callbacks: worked by hand on tiny tables, and on a small regency."""
+"""The workbench's callbacks worked by hand on tiny tables (on a build: tests/reports/)."""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from konsel_analysis import explore
-from konsel_analysis.datasets import load_register
 from konsel_analysis.errors import UserError
-from konsel_analysis.paths import DEFAULT_DATASET_CONFIG
-from konsel_analysis.synth import generate_konsel
 
 
 def test_split_visits_by_hand():
@@ -73,11 +68,11 @@ def test_coverage_by_hand():
         area=np.array(["A"]),
         programs={"is_pkh_recipient": np.array([True])},
         worth=np.ones(1),
-        rows=None,
-        model=None,
-        index=None,
-        replicates=[],
+        terms=None,
+        groups=pd.DataFrame(),
+        group_terms=None,
         survey=survey,
+        survey_terms=None,
         poverty_line=200.0,
         extreme_line=120.0,
     )
@@ -91,82 +86,63 @@ def test_coverage_by_hand():
     assert out.loc["B", "coverage_poor_persons"] == pytest.approx(3 / (2 + 3))
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory):
-    root = tmp_path_factory.mktemp("workbench")
-    data = generate_konsel(households=3_000, seed=31, survey_households=400)
-    data.survey.to_parquet(root / "survey.parquet")
-    data.register.to_parquet(root / "register.parquet")
-    wb = explore.load_workbench(root / "survey.parquet", root / "register.parquet", reps=8)
-    return wb, load_register(root / "register.parquet", DEFAULT_DATASET_CONFIG)
+# correction_round by hand: one kecamatan, four surveyed households of weight 10 and two
+# persons each; lines 300 (poor) and 100 (extreme); extreme-poor weight k = 2
+# (parameters.yml). Priorities (worth x P(error), non-beneficiaries x (p + p_extreme)):
+#   h0 beneficiary, gets 100, welfare 500, P(poor) 0.1        -> 0.9 x 100 = 90
+#   h1 not, would get 100, welfare 80 (extreme), 0.9 / 0.6    -> 100 x 1.5 = 150
+#   h2 not, would get 100, welfare 250 (poor), 0.5 / 0.1      -> 100 x 0.6 = 60
+#   h3 beneficiary, gets 100, welfare 200 (poor), P(poor) 0.8 -> 0.2 x 100 = 20
+ROUND = {
+    "area": ["A"] * 4,
+    "welfare": [500.0, 80.0, 250.0, 200.0],
+    "weight": [10.0] * 4,
+    "persons": [2.0] * 4,
+    "p_poor": [0.1, 0.9, 0.5, 0.8],
+    "p_extreme": [0.0, 0.6, 0.1, 0.0],
+    "benefit_now": [100.0, 0.0, 0.0, 100.0],
+    "benefit_if_given": [100.0] * 4,
+}
 
 
-def test_expected_errors_at_the_survey_lines_match_the_fitted_model(small):
-    wb, register = small
-    errors = explore.expected_errors(wb, wb.poverty_line, wb.extreme_line).set_index("area")
-    # independent path: the model's own predict, at the lines it was fitted with
-    p = wb.model.predict(register.X, register.programs, register.area)
-    beneficiary = np.logical_or.reduce(list(register.programs.values()))
-    assert errors.loc["ALL", "expected_exclusion_errors"] == pytest.approx(
-        p["p_poor"].to_numpy()[~beneficiary].sum(), rel=1e-10
-    )
-    assert errors.loc["ALL", "expected_inclusion_errors"] == pytest.approx(
-        (1 - p["p_poor"].to_numpy()[beneficiary]).sum(), rel=1e-10
-    )
-    assert errors.loc["ALL", "beneficiaries"] == beneficiary.sum()
-    for name in ("expected_inclusion_errors", "expected_exclusion_errors"):
-        # 8 replicates: the interval need not contain the point, but it has a width
-        # between 2% and 300% of the expected count (a 400-household survey: wide)
-        low, high, point = (errors.loc["ALL", f"{name}{s}"] for s in ("_low", "_high", ""))
-        assert 0.02 * point < high - low < 3 * point
+def _round(**settings):
+    from konsel_analysis.explore_impact import correction_round
+
+    settings = {"minimum_per_area": 0, "poverty_line": 300.0, "extreme_line": 100.0} | settings
+    return correction_round(*ROUND.values(), **settings).set_index("area").loc["ALL"]
 
 
-def test_a_higher_line_means_more_poor_left_out_and_answers_fast(small):
-    wb, _ = small
-    started = time.process_time()
-    higher = explore.expected_errors(wb, 1.2 * wb.poverty_line, wb.extreme_line)
-    assert time.process_time() - started < 1.0
-    base = explore.expected_errors(wb, wb.poverty_line, wb.extreme_line)
-    assert higher.iloc[-1]["expected_exclusion_errors"] > base.iloc[-1]["expected_exclusion_errors"]
-    with pytest.raises(UserError, match="extreme line"):
-        explore.expected_errors(wb, wb.poverty_line, 2 * wb.poverty_line)
+def test_correction_round_by_hand():
+    # 20 visits = h1 and h0 (weights 10 + 10). h0 stays above 300 without its 100 / 2
+    # persons: removed, 10 x 100 freed; h1 (visited, poor) gets it all: 80 + 50 = 130,
+    # above the extreme line. 10 x 2 = 20 persons lifted of 20 extreme poor (of 80).
+    r = _round(budget=20, audit_share=0.0)
+    assert r["extreme_before_persons"] == 20 and r["extreme_after_persons"] == 0
+    assert r["extreme_poor_lifted_persons"] == 20 and r["extreme_poor_added_persons"] == 0
+    assert r["extreme_before_share"] == pytest.approx(0.25)
+    assert r["poor_before_persons"] == r["poor_after_persons"] == 60  # h1, h2, h3 stay poor
+    assert r["visits"] == 20 and r["sampled_extreme_poor_lifted"] == 1
+    # 10 visits: h1 alone; no beneficiary visited, no money freed, nobody lifted
+    assert _round(budget=10, audit_share=0.0)["extreme_poor_lifted_persons"] == 0
 
 
-def test_the_budget_slider_changes_the_visit_split(small):
-    wb, _ = small
-    box = explore.build_workbench(wb)
-    sliders = {s.description: s for s in box.children if hasattr(s, "description")}
-    status = next(c for c in box.children if type(c).__name__ == "HTML")
-    budget = sliders["Anggaran kunjungan"]
-    sliders["Porsi audit acak"].value = 0.1
-    budget.value = 1000
-    assert "900 prioritas + 100 audit" in status.value
-    budget.value = 500
-    assert "450 prioritas + 50 audit" in status.value
+def test_correction_round_audit_visits_are_expected_values():
+    # 30 visits, a third audit: the list is 20 (h1, h0); 10 audit visits among the 20
+    # weight of h2 and h3: each is half visited (q = 0.5). h3 would fall below 300
+    # without its benefit (200 - 50): kept. Visits add up to 30; four sample households.
+    r = _round(budget=30, audit_share=1 / 3)
+    assert r["visits"] == pytest.approx(30)
+    assert r["sampled_households"] == 4
+    assert r["extreme_poor_lifted_persons"] == 20
+    assert r["persons"] == pytest.approx(80)
 
 
-def test_binned_probabilities_are_the_exact_ones_to_a_bin(small):
-    wb, _ = small
-    codes = pd.factorize(pd.Series(wb.area, dtype=object), sort=True)[0]
-    cell = codes * 2 + wb.rows.any_receipt.astype(int)
-    exact = wb.model.probabilities(wb.rows, wb.index)
-    p_poor, p_extreme = explore.binned_probabilities(wb.model, wb.rows, cell, wb.index)
-    # a household moves at most half a bin (0.005 in log consumption)
-    assert np.abs(p_poor - exact["poor"]).max() < 0.01
-    assert p_poor.sum() == pytest.approx(exact["poor"].sum(), rel=2e-3)
-    assert np.all(p_extreme <= p_poor)
+def test_weighted_priority_list_keeps_the_minimum_per_kecamatan():
+    from konsel_analysis.explore_impact import weighted_priority_list
 
-
-def test_one_kecamatan_shows_next_to_the_regency_and_draws(small):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    wb, _ = small
-    c = explore.default_controls(wb)
-    c.area = wb.areas[0]
-    tables = explore.summarise(wb, c)
-    assert all(sorted(t["area"]) == sorted([wb.areas[0], explore.ALL]) for t in tables.values())
-    fig = explore.draw(tables, c)
-    # the report charts may set axes.titlelocation: read the title wherever it is
-    title = "".join(fig.axes[0].get_title(loc=where) for where in ("left", "center", "right"))
-    assert title.startswith(f"Kecamatan {wb.areas[0]}\n")
+    # B's best (priority 2) comes in by the minimum ahead of A's second (3)
+    listed = weighted_priority_list(["A", "A", "B"], [4, 3, 2], [1, 1, 1], size=2, minimum=1)
+    assert listed.tolist() == [True, False, True]
+    # without a minimum: by priority alone
+    listed = weighted_priority_list(["A", "A", "B"], [4, 3, 2], [1, 1, 1], size=2, minimum=0)
+    assert listed.tolist() == [True, True, False]

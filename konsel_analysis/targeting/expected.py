@@ -38,9 +38,6 @@ from konsel_analysis.targeting.receipt_model import (
     replicate_totals,
     village_loadings,
 )
-from konsel_analysis.targeting.receipt_model import (
-    fit_receipt_model as fit_receipt_model,  # re-exported: explore.py imports it here
-)
 
 
 @dataclass(frozen=True)
@@ -51,6 +48,7 @@ class ExpectedErrors:
     by_area: pd.DataFrame
     model: ReceiptAwareModel | None = None  # fitted on the whole survey
     by_group: pd.DataFrame | None = None  # with ``groups``: per group level and area
+    fits: list | None = None  # the bootstrap replicates' fits (the workbench reuses them)
 
 
 def estimate_expected_errors(
@@ -171,6 +169,7 @@ def _estimate_expected_errors(
         by_area,
         model,
         group_draws.table(ci, moves) if group_draws is not None else None,
+        fits,
     )
 
 

@@ -312,23 +312,47 @@ class ReceiptAwareModel:
         ``S`` correlated ``-g sd / sqrt(1 + g^2 sd^2)`` with the standardised
         consumption lies below ``(a + g mean) / sqrt(1 + g^2 sd^2)``.
         """
+        terms = self.line_free_terms(rows, index, shift)
+        return {name: terms.below(line) for name, line in self.log_lines.items()}
+
+    def line_free_terms(
+        self, rows: ReceiptRows, index: np.ndarray, shift: float | np.ndarray = 0.0
+    ) -> LineFreeTerms:
+        """Everything :meth:`probabilities` computes before it meets a poverty line.
+
+        The workbench (:mod:`konsel_analysis.explore`) keeps these and asks
+        :meth:`LineFreeTerms.below` for every line a slider picks.
+        """
         mu, sd = self.welfare(index)
         mean = mu + shift
-        out = {}
         if self.receipt_beta is None:
-            for name, line in self.log_lines.items():
-                out[name] = ndtr((line - mean) / sd)
-            return out
+            return LineFreeTerms(mean, sd)
         a, g = rows.receipt_line(mu, self.receipt_beta, self.centre, self.area_level)
         root = np.sqrt(1 + (g * sd) ** 2)
         s = np.where(rows.any_receipt, 1.0, -1.0)  # R = 0: the complementary event
         k = s * (a + g * mean) / root
-        rho = -s * g * sd / root
-        denominator = np.maximum(ndtr(k), 1e-300)
-        for name, line in self.log_lines.items():
-            joint = bivariate_normal_cdf((line - mean) / sd, k, rho)
-            out[name] = np.clip(joint / denominator, 0.0, 1.0)
-        return out
+        return LineFreeTerms(mean, sd, k, -s * g * sd / root, np.maximum(ndtr(k), 1e-300))
+
+
+@dataclass(frozen=True)
+class LineFreeTerms:
+    """log c ~ N(mean, sd^2) before receipt is seen, and receipt as the event ``S < k``
+    for a standard normal ``S`` correlated ``rho`` with the standardised consumption
+    (``k`` None: the model has no receipt part)."""
+
+    mean: np.ndarray
+    sd: np.ndarray
+    k: np.ndarray | None = None
+    rho: np.ndarray | None = None
+    denominator: np.ndarray | None = None  # P(S < k)
+
+    def below(self, log_line: float) -> np.ndarray:
+        """P(log c < ``log_line`` | receipt) of each row."""
+        h = (log_line - self.mean) / self.sd
+        if self.k is None:
+            return ndtr(h)
+        joint = bivariate_normal_cdf(h, self.k, self.rho)
+        return np.clip(joint / self.denominator, 0.0, 1.0)
 
 
 def welfare_given_index(index, location, spread, centre) -> tuple[np.ndarray, np.ndarray]:

@@ -45,6 +45,7 @@ from konsel_analysis.datasets import (
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_csv_atomic, write_parquet_atomic
 from konsel_analysis.targeting.expected import (
+    ExpectedErrors,
     RegisterHouseholds,
     SurveySample,
     estimate_expected_errors,
@@ -156,6 +157,7 @@ class ScoreResult:
     expected_by_area: pd.DataFrame
     allocation: pd.DataFrame
     expected_by_group: pd.DataFrame | None = None
+    expected: ExpectedErrors | None = None  # the fit and its replicates (the workbench's)
 
 
 def score_register(
@@ -221,6 +223,7 @@ def score_register(
         expected.by_area,
         allocation.by_area,
         _group_table(expected.by_group, groups, register.area, allocation.is_visited),
+        expected,
     )
 
 
@@ -263,6 +266,7 @@ def run_score(
     also carry the pseudonymous key the reports show for each household.
     """
     from konsel_analysis.targeting.visit_plan import audit_visits, plan_round, planned_scores
+    from konsel_analysis.targeting.workbench_tables import write_register_tables
 
     budget_given, minimum_given = budget is not None, minimum_per_area is not None
     budget, minimum = visit_budget(budget, minimum_per_area)
@@ -292,6 +296,7 @@ def run_score(
         write_csv_atomic(result.allocation, out / "verification_allocation.csv"),
         write_csv_atomic(result.expected_by_group, out / "expected_errors_by_group.csv"),
         write_csv_atomic(plan, out / "verification_plan.csv"),
+        *write_register_tables(register, result.expected, result.scores["worth"], out),
     ]
     if restricted is not None:
         from konsel_analysis.targeting.field_lists import write_field_lists

@@ -113,3 +113,14 @@ def reports_runner():
 def pipeline_settings() -> PipelineSettings:
     """The settings the session's build ran with (fewer replicates than the defaults)."""
     return FAST
+
+
+@pytest.fixture(scope="session")
+def chromium() -> tuple[Path, Path]:
+    """The Chromium binary and its driver (Debian packages chromium, chromium-driver);
+    the test is skipped, saying which to install, when either is missing."""
+    paths = (Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver"))
+    for path, package in zip(paths, ("chromium", "chromium-driver"), strict=True):
+        if not path.exists():
+            pytest.skip(f"{path} not found: install the Debian package {package} (.ci/run does)")
+    return paths

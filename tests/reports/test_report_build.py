@@ -57,7 +57,8 @@ STEP_LINES = (
     ("[done] register summary by kecamatan", "wrote data/processed/register_summary_by_kecamatan"),
     ("[done] PMT validation", "wrote data/processed/pmt/"),
     ("[done] survey-measured targeting errors", "wrote data/processed/targeting/targeting_by_area"),
-    ("[done] register scoring", "wrote data/processed/score/ (5 files: CSV, PARQUET)"),
+    # the five tables, and the workbench's three (workbench_register, _replicates, _models)
+    ("[done] register scoring", "wrote data/processed/score/ (8 files: CSV, JSON, PARQUET)"),
     ("[done] impact simulation", "wrote data/processed/impact/impact_by_area.csv"),
     ("shared report tables: computed", "3 of 3 reports built"),
 )

@@ -12,7 +12,12 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
-PARAMETERIZED = ["kecamatan_report.ipynb", "regency_overview.ipynb", "survey_exploration.ipynb"]
+PARAMETERIZED = [
+    "kecamatan_report.ipynb",
+    "regency_overview.ipynb",
+    "survey_exploration.ipynb",
+    "workbench.ipynb",
+]
 
 
 def _code_cells(path: Path):
