@@ -163,6 +163,9 @@ class DatasetConfig:
     persons: str | None = None  # household size: poverty rates over persons (as BPS reports)
     strata: str | None = None  # survey strata; None: the area is the stratum
     groups: tuple[str, ...] = ()  # extra columns to break targeting errors down by
+    #: Welfare must be above zero (the PMT takes its log); callers whose method takes any
+    #: number (the poverty map's log-shift) read with ``welfare_positive=False``. Not a key.
+    welfare_positive: bool = True
 
     def follows_dictionary(self, column: str) -> bool:
         """Whether the data dictionary's type, range and codes apply to ``column``.
@@ -600,7 +603,8 @@ def _dictionary_bounds(column: str, config: DatasetConfig) -> tuple[float | None
 def _survey_rules(config: DatasetConfig, bounded: Callable[..., Rule]) -> list[Rule]:
     """The rules only a survey has: welfare (or its class), weight, strata, persons."""
     if config.welfare:
-        rules = [bounded(config.welfare, "welfare", "positive", True)]
+        kind = "positive" if config.welfare_positive else "number"
+        rules = [bounded(config.welfare, "welfare", kind, True)]
     else:
         rules = [Rule(config.welfare_class, "welfare_class", "class", True)]
     if config.weight:

@@ -40,7 +40,13 @@ import pandas as pd
 import yaml
 from threadpoolctl import threadpool_limits
 
-from konsel_analysis.datasets import DatasetConfig, DatasetError, load_dataset, read_checked
+from konsel_analysis.datasets import (
+    DatasetConfig,
+    DatasetError,
+    load_dataset,
+    load_dataset_config,
+    read_checked,
+)
 from konsel_analysis.poverty_map.estimator import Households, PovertyMap
 
 log = logging.getLogger(__name__)
@@ -115,32 +121,18 @@ def _persons(frame: pd.DataFrame, column: str | None, path: Path, cfg_path: Path
     return values
 
 
-def _check_welfare(dataset, survey_path: Path) -> None:
-    """Welfare not above zero (set aside by the row checks) stops the map: say so."""
-    cfg = dataset.config
-    rejected = dataset.intake.reason_counts if dataset.intake is not None else pd.Series()
-    nonpositive = sum(
-        int(n)
-        for reason, n in rejected.items()
-        if str(reason).lstrip("'\"").startswith(f"{cfg.welfare}") and "above zero" in str(reason)
-    )
-    if nonpositive:
-        raise DatasetError(
-            f"{survey_path}: column {cfg.welfare!r} (welfare) has {nonpositive:,} value(s) "
-            "not above zero, which the log and Box-Cox transformations cannot take; correct "
-            "or drop those households"
-        )
-
-
 def _check_survey(dataset, survey_path: Path, level: str) -> None:
-    """A continuous welfare above zero, a cluster for --level cluster, the persons column."""
+    """A continuous welfare, a cluster for --level cluster, the persons column.
+
+    Welfare may be zero or negative (incomes): the log-shift takes it, Box-Cox after
+    emdi's shift (:func:`konsel_analysis.poverty_map.model.choose_transformation`).
+    """
     cfg = dataset.config
     if cfg.mode != "welfare":
         raise DatasetError(
             f"{cfg.path}: the poverty map needs a continuous 'welfare' column, not "
             "'welfare_class'; name a per-capita welfare column"
         )
-    _check_welfare(dataset, survey_path)
     if level == "cluster" and not cfg.cluster:
         raise DatasetError(
             f"{cfg.path}: --level cluster maps the config's 'cluster', which it does not name; "
@@ -168,7 +160,8 @@ def build_inputs(
     not take the whole build down) their survey households are left out and logged.
     """
     survey_path, census_path = Path(survey_path), Path(census_path)
-    dataset = load_dataset(survey_path, config_path)
+    config = load_dataset_config(config_path)
+    dataset = load_dataset(survey_path, replace(config, welfare_positive=False))
     cfg = dataset.config
     _check_survey(dataset, survey_path, level)
     ccfg = census_config(cfg, census_config_path)

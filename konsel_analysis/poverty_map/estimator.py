@@ -231,6 +231,7 @@ class PovertyMap:
                 self.method,
                 self.adjust,
             )
+        self.errors_ = errors  # person-weighted area sums, prediction - truth, (D, reps)
         # Upper level (kecamatan of each desa), when given.
         upper_of = None
         if census.upper is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -105,14 +107,20 @@ def test_survey_area_missing_from_census(tables, tmp_path, capsys):
     _fails(capsys, code, out, "village_code", "census.parquet")
 
 
-def test_non_positive_welfare(tables, tmp_path, capsys):
+def test_welfare_of_zero_is_mapped_not_refused(tables, tmp_path):
+    # incomes may be zero or negative: the transformation shifts, the households count as poor
     folder, data = tables
     survey = data.survey.copy()
-    survey.loc[:2, "consumption_pc_month_idr"] = 0
+    survey.loc[:2, "consumption_pc_month_idr"] = 0  # (the Konsel dictionary bars negatives)
     survey.to_parquet(tmp_path / "survey.parquet")
     out = tmp_path / "out"
-    code = _run(tmp_path, out, census=str(folder / "register.parquet"))
-    _fails(capsys, code, out, "consumption_pc_month_idr", "above zero")
+    assert _run(tmp_path, out, census=str(folder / "register.parquet")) == 0
+    meta = json.loads((out / "poverty_map.json").read_text())
+    chosen = meta["model"]["transformation"]
+    assert chosen["shift"] == 1.0 or (chosen["chosen"] == "log-shift" and chosen["parameter"] > 0)
+    table = pd.read_csv(out / "poverty_map.csv", dtype={"area": str})
+    kec = survey.kecamatan_code.astype(str).iloc[0]
+    assert table.set_index("area").loc[kec, "direct_poverty_rate"] > 0
 
 
 def test_weights_enter_the_direct_estimate(tables):

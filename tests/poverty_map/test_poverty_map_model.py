@@ -122,14 +122,41 @@ def test_box_cox_and_log_shift_round_trip_and_jacobian():
         assert tr.log_jacobian(y) == pytest.approx(np.sum(np.log(deriv)), rel=1e-6)
 
 
-def test_transformation_choice_by_likelihood():
-    rng = np.random.default_rng(5)
-    D, n_d = 40, 25
+def _areas(seed: int, D: int, n_d: int):
+    """A generator, area of each unit, one normal proxy and the design with intercept."""
+    rng = np.random.default_rng(seed)
     g = np.repeat(np.arange(D), n_d)
     x = rng.normal(size=D * n_d)
-    X = np.column_stack([np.ones(D * n_d), x])
-    t = 5 + 0.4 * x + rng.normal(0, 0.2, D)[g] + rng.normal(0, 0.5, D * n_d)
-    design = GroupedDesign(X, g, D)
+    return rng, g, x, np.column_stack([np.ones(D * n_d), x])
+
+
+def test_box_cox_with_emdis_shift_by_hand():
+    # (y + 3)^0.5: y = 1 -> (2 - 1) / 0.5 = 2; y = 6 -> (3 - 1) / 0.5 = 4
+    tr = Transformation("box-cox", 0.5, shift=3.0)
+    y = np.array([1.0, 6.0])
+    assert tr.forward(y) == pytest.approx([2.0, 4.0])
+    assert tr.inverse(np.array([2.0, 4.0])) == pytest.approx(y)
+    # (lambda - 1) * sum log(y + shift) = -0.5 * log(4 * 9) = -log 6
+    assert tr.log_jacobian(y) == pytest.approx(-math.log(6.0))
+
+
+def test_welfare_not_above_zero_gets_a_shift():
+    rng, g, x, X = _areas(6, 30, 20)
+    y = np.exp(5 + 0.4 * x + rng.normal(0, 0.5, len(x))) - 40.0  # min about -39
+    y[:3] = [0.0, -5.0, 0.0]
+    choice = choose_transformation(GroupedDesign(X, g, 30), y)
+    # emdi's rule: Box-Cox of y + |min y| + 1; the log-shift's own shift lies above -min y
+    assert choice.candidates["box-cox"]["shift"] == pytest.approx(abs(y.min()) + 1.0)
+    assert choice.candidates["log-shift"]["param"] > -y.min()
+    assert "log" not in choice.candidates  # the plain log cannot take y <= 0
+    assert np.isfinite(choice.chosen.forward(y)).all()
+    assert np.isfinite([c["loglik"] for c in choice.candidates.values()]).all()
+
+
+def test_transformation_choice_by_likelihood():
+    rng, g, x, X = _areas(5, 40, 25)
+    t = 5 + 0.4 * x + rng.normal(0, 0.2, 40)[g] + rng.normal(0, 0.5, len(x))
+    design = GroupedDesign(X, g, 40)
     # log-normal welfare: the chosen transformation is (close to) the log
     lognormal = choose_transformation(design, np.exp(t))
     assert lognormal.candidates["box-cox"]["param"] == pytest.approx(0.0, abs=0.06)
