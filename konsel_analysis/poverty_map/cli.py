@@ -23,7 +23,9 @@ Writes, in DIR (default ``data/processed/poverty_map``), all or nothing:
   rank, CV, plausible ranks, ``rankable`` and ``stands_out`` (above/below the
   overall rate beyond the 90% interval; :func:`area_diagnostics`);
 - ``poverty_map.json``: the model (transformation and its likelihoods, variance
-  components, ICC, coefficients) and diagnostics.
+  components, ICC, coefficients) and diagnostics;
+- ``direct_vs_model.png``: direct against model-based poverty rates of the sampled
+  areas (:func:`konsel_analysis.reports.sections.poverty_pockets.plot_direct_vs_model`).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ OUTPUT = "poverty_map.csv"
 UPPER = "poverty_map_upper.csv"
 AREAS = "poverty_map_areas.csv"
 META = "poverty_map.json"
+PLOT = "direct_vs_model.png"
 
 
 def census_config(config: DatasetConfig, census_config_path: Path | None) -> DatasetConfig:
@@ -317,7 +320,23 @@ def _run_poverty_map(
     }
     if pm.upper_table_ is not None:
         files[UPPER] = lambda p: pm.upper_table_.to_csv(p, index=False, float_format="%.6g")
+    files[PLOT] = lambda p: write_direct_vs_model(pm.table_, p, level)
     return pm, write_outputs(files, Path(out))
+
+
+def write_direct_vs_model(table: pd.DataFrame, path: Path, level: str) -> None:
+    """The direct-against-model chart of the sampled areas as a PNG (Bahasa Indonesia)."""
+    import matplotlib.pyplot as plt
+
+    from konsel_analysis.reports.charts import DPI, use_report_style
+    from konsel_analysis.reports.sections.poverty_pockets import plot_direct_vs_model
+
+    use_report_style()
+    fig = plot_direct_vs_model(table, "id", "desa" if level == "cluster" else "area")
+    try:
+        fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+    finally:
+        plt.close(fig)
 
 
 def _cmd_poverty_map(args: argparse.Namespace) -> int:

@@ -65,6 +65,8 @@ def test_desa_map_has_the_contract_columns_and_every_census_desa(tables, tmp_pat
     persons = data.register.groupby(data.register.village_code.astype(str)).household_size.sum()
     expected = table.poverty_rate.to_numpy() * persons.reindex(table.area).to_numpy()
     assert table.poor_persons.to_numpy() == pytest.approx(expected, rel=1e-5)
+    png = (tmp_path / "direct_vs_model.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and b"Software" not in png
     upper = pd.read_csv(tmp_path / "poverty_map_upper.csv", dtype={"area": str})
     assert upper.poor_persons.sum() == pytest.approx(table.poor_persons.sum(), rel=1e-5)
 

@@ -83,6 +83,54 @@ def plot_desa_poverty(desa: pd.DataFrame, regency_rate: float, language: str):
     return fig
 
 
+def plot_direct_vs_model(table: pd.DataFrame, language: str, unit: str = "desa"):
+    """Direct (survey only) against model-based poverty rate of every sampled area.
+
+    ``table`` has the columns of ``poverty_map.csv``; the dots' area grows with the
+    area's survey households; on the 45-degree line the two estimates agree. Model
+    estimates spread less than direct ones (they borrow strength), so the cloud is
+    flatter than the line: that is the shrinkage, not a fault.
+    """
+    d = table[(table["sampled_households"] > 0)].dropna(
+        subset=["direct_poverty_rate", "poverty_rate"]
+    )
+    fig, ax = plt.subplots(figsize=(7.0, 6.2))
+    fig.subplots_adjust(left=0.13, right=0.97, top=0.88, bottom=0.11)
+    n = d["sampled_households"].to_numpy(float)
+    top = max(0.05, float(np.nanmax(d[["direct_poverty_rate", "poverty_rate"]].to_numpy())))
+    top = min(1.0, top * 1.05)
+    ax.plot([0, top], [0, top], color=charts.COLOURS["regency"], linestyle="--", linewidth=1,
+            label=tr(language, "garis 45° (sama)", "45° line (equal)"), zorder=1)  # fmt: skip
+    ax.scatter(
+        d["direct_poverty_rate"], d["poverty_rate"], s=12 * np.sqrt(n) + 4,
+        color=charts.COLOURS["actual"], alpha=0.55, edgecolor="white", linewidth=0.5, zorder=2,
+    )  # fmt: skip
+    sizes = sorted({int(v) for v in np.quantile(n, [0.0, 0.5, 1.0])}) if len(n) else []
+    for k in sizes:  # legend entries of the dot sizes
+        label = tr(language, f"{k} rumah tangga survei", f"{k} survey households")
+        ax.scatter([], [], s=12 * np.sqrt(k) + 4, color=charts.COLOURS["actual"], alpha=0.55,
+                   label=label)  # fmt: skip
+    pad = 0.02 * top  # desa with no poor survey household sit on the axis: keep them seen
+    ax.set_xlim(-pad, top)
+    ax.set_ylim(-pad, top)
+    ax.set_aspect("equal")
+    charts._percent_axis(ax.xaxis, language)
+    charts._percent_axis(ax.yaxis, language)
+    ax.set_xlabel(
+        tr(language, "Langsung dari survei (tertimbang)", "Direct from the survey (weighted)")
+    )
+    ax.set_ylabel(tr(language, "Perkiraan model (EB)", "Model estimate (EB)"))
+    ax.set_title(
+        tr(
+            language,
+            f"Penduduk miskin per {unit} dalam survei ({len(d)} {unit}):\nlangsung dan model",
+            f"People poor per surveyed {unit} ({len(d)} {unit}):\ndirect and model",
+        )
+    )
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
 def _method(row: pd.Series, report: Report) -> str:
     return (
         report.tr("survei + model", "survey + model")
@@ -194,6 +242,23 @@ def show_poverty_pockets(report: Report) -> None:
                     report.tr("Penduduk miskin ekstrem", "People extremely poor"),
                 ],
                 rows,
+            )
+        )
+        parts.append(
+            charts.figure_html(
+                plot_direct_vs_model(desa, lang),
+                report.tr(
+                    "Penduduk miskin per desa dalam survei: langsung dan perkiraan model",
+                    "People poor per surveyed desa: direct from the survey and model estimate",
+                ),
+                report.tr(
+                    "Tiap titik satu desa dalam survei; makin besar titik, makin banyak rumah "
+                    "tangga survei. Perkiraan langsung dari 15 rumah tangga sangat menyebar; "
+                    "model menariknya ke arah yang diharapkan dari ciri rumah tangganya.",
+                    "Each dot is one surveyed desa; larger dots, more survey households. Direct "
+                    "estimates from 15 households scatter widely; the model pulls them towards "
+                    "what the households' characteristics predict.",
+                ),
             )
         )
         parts.append(_p(html.escape(_note(report)), "note"))
