@@ -98,11 +98,11 @@ def main() -> None:
             if args.reps_each:
                 low, high = table.poor_persons_low, table.poor_persons_high
                 inside = (low <= truth_kec) & (truth_kec <= high)
-                boot = pm.errors_["poverty_rate"].sum(axis=0) / m.sum()
+                draw_errors = pm.errors_["poverty_rate"].sum(axis=0) / m.sum()
                 per_draw.append(
                     {
                         "regency_error": reg_rate[-1] - truth_kec.sum() / m.sum(),
-                        "boot_sd": boot.std(ddof=1),
+                        "boot_sd": draw_errors.std(ddof=1),
                         "kec_cover": inside.mean(),
                     }
                 )

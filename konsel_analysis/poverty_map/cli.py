@@ -2,7 +2,7 @@
 
     konsel poverty-map --survey FILE --census FILE --config DATASET.yml
                        [--census-config FILE] [--level area|cluster] [--reps N]
-                       [--seed S] [--out DIR]
+                       [--seed S] [--out DIR] [--benchmark]
 
 The census is read with the survey's config less its welfare, weight and
 programme keys (and its personal-data keys, which the map does not use), or with
@@ -259,6 +259,7 @@ def run_poverty_map(
     reps: int = 200,
     seed: int = 0,
     drop_unknown_areas: bool = False,
+    benchmark: bool = False,
 ) -> tuple[PovertyMap, list[Path]]:
     """Fit, predict, bootstrap and write the map; returns the fitted map and the paths written.
 
@@ -268,13 +269,13 @@ def run_poverty_map(
     with threadpool_limits(limits=1):
         return _run_poverty_map(
             survey_path, census_path, config_path, out, census_config_path, level, reps, seed,
-            drop_unknown_areas,
+            drop_unknown_areas, benchmark,
         )  # fmt: skip
 
 
 def _run_poverty_map(
     survey_path, census_path, config_path, out, census_config_path, level, reps, seed,
-    drop_unknown_areas,
+    drop_unknown_areas, benchmark,
 ):  # fmt: skip
     from konsel_analysis.pmt.cli import write_outputs
     from konsel_analysis.poverty_map.diagnostics import diagnostics
@@ -291,6 +292,7 @@ def _run_poverty_map(
         squared=cfg.squared,
         reps=reps,
         seed=seed,
+        benchmark=benchmark,
     )
     try:
         pm.fit(survey, census)
@@ -356,6 +358,7 @@ def _cmd_poverty_map(args: argparse.Namespace) -> int:
         args.level,
         args.reps,
         args.seed,
+        benchmark=args.benchmark,
     )
     t = pm.table_
     eb = int((t.method == "EB").sum())
@@ -384,5 +387,11 @@ def register_poverty_map(sub) -> None:
     p.add_argument("--level", choices=["area", "cluster"], default="area")
     p.add_argument("--reps", type=int, default=200, help="bootstrap replicates (default 200)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--benchmark",
+        action="store_true",
+        help="scale every area's poverty rate so that they add up to the survey's direct "
+        "overall rate (in every bootstrap replicate too)",
+    )
     p.add_argument("--out", default=None, help="output folder (default data/processed/poverty_map)")
     p.set_defaults(handler=_cmd_poverty_map)

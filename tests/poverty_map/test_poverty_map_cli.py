@@ -125,6 +125,21 @@ def test_welfare_of_zero_is_mapped_not_refused(tables, tmp_path):
     assert table.set_index("area").loc[kec, "direct_poverty_rate"] > 0
 
 
+def test_benchmark_flag_is_recorded_and_adds_up(tables, tmp_path):
+    folder, data = tables
+    assert _run(folder, tmp_path, "--benchmark") == 0
+    meta = json.loads((tmp_path / "poverty_map.json").read_text())
+    bench = meta["model"]["benchmark"]
+    table = pd.read_csv(tmp_path / "poverty_map.csv", dtype={"area": str})
+    persons = data.register.groupby(data.register.kecamatan_code.astype(str)).household_size.sum()
+    overall = table.poor_persons.sum() / persons.sum()
+    assert overall == pytest.approx(bench["direct_overall_rate"], rel=1e-5)
+    s = data.survey
+    wm = s.design_weight * s.household_size
+    direct = (wm * (s.consumption_pc_month_idr < meta["poverty_line"])).sum() / wm.sum()
+    assert bench["direct_overall_rate"] == pytest.approx(direct, rel=1e-9)
+
+
 def test_weights_enter_the_direct_estimate(tables):
     from konsel_analysis.poverty_map.direct import direct_estimates
 

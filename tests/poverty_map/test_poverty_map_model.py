@@ -220,3 +220,42 @@ def test_bootstrap_mse_of_an_unsampled_area_matches_its_formula():
     within = integrate.quad(lambda u: p(u) * (1 - p(u)) * u_pdf(u), -5, 5)[0] / N
     beta_term = stats.norm.pdf(0) ** 2 / 1.25 * (0.25 + 1 / n_d) / D
     assert mse == pytest.approx(between + within + beta_term, rel=0.08)
+
+
+def test_benchmark_ratio_by_hand():
+    from konsel_analysis.poverty_map.bootstrap import benchmark_ratio
+
+    # predicted poor persons 2 and 6 of 10 and 30 persons: model rate 8/40 = 0.2;
+    # direct 0.25 -> ratio 1.25, areas 2.5/10 and 7.5/30, their mean 10/40 = 0.25
+    persons = np.array([10.0, 30.0])
+    assert benchmark_ratio(np.array([2.0, 6.0]), persons, 0.25) == pytest.approx(1.25)
+    # per replicate (columns), each to its own direct rate; a model rate of 0 keeps 1
+    sums = np.array([[2.0, 0.0], [6.0, 0.0]])
+    assert benchmark_ratio(sums, persons, np.array([0.1, 0.3])).tolist() == [0.5, 1.0]
+
+
+def test_benchmarked_map_adds_up_to_the_direct_rate():
+    import pandas as pd
+
+    from konsel_analysis.poverty_map.estimator import Households, PovertyMap
+
+    rng, g, x, _ = _areas(9, 30, 60)
+    y = np.exp(9 + 0.5 * x + rng.normal(0, 0.2, 30)[g] + rng.normal(0, 0.5, len(x)))
+    sampled = np.concatenate([np.flatnonzero(g == d)[:12] for d in range(20)])
+    w = np.where(np.arange(len(sampled)) % 2, 3.0, 7.0)  # unequal weights
+    census = Households(pd.DataFrame({"z": x}), g.astype(str))
+    survey = Households(pd.DataFrame({"z": x[sampled]}), g[sampled].astype(str), y[sampled], w)
+    direct = float(w @ (y[sampled] < 8_000) / w.sum())
+    plain = PovertyMap(8_000, numeric=["z"], reps=30, seed=1).fit(survey, census)
+    pm = PovertyMap(8_000, numeric=["z"], reps=30, seed=1, benchmark=True).fit(survey, census)
+    # 60 households per area: the household-weighted mean is the plain mean of the areas
+    assert pm.table_.poverty_rate.mean() == pytest.approx(direct, rel=1e-12)
+    ratio = pm.summary()["benchmark"]["ratio"]
+    assert ratio == pytest.approx(direct / plain.table_.poverty_rate.mean(), rel=1e-12)
+    assert pm.table_.poverty_rate.to_numpy() == pytest.approx(
+        ratio * plain.table_.poverty_rate.to_numpy(), rel=1e-12
+    )
+    # gap and severity are not benchmarked; the replicates are (other errors, same draws)
+    assert pm.table_.poverty_gap.to_numpy() == pytest.approx(plain.table_.poverty_gap.to_numpy())
+    assert not np.allclose(pm.errors_["poverty_rate"], plain.errors_["poverty_rate"])
+    assert np.allclose(pm.errors_["poverty_gap"], plain.errors_["poverty_gap"])
