@@ -81,7 +81,6 @@ def main() -> None:
     reg = data.register
     m = reg["household_size"].to_numpy(float)
     y = data.register_truth["consumption_pc_month_idr"].to_numpy(float)
-    truth_kec = pd.Series(m * (y < 552_000)).groupby(reg["kecamatan_code"].astype(str)).sum()
     rng = np.random.default_rng(args.seed + 1)
     kec_est, reg_rate, per_draw = [], [], []
     cpu = time.process_time()
