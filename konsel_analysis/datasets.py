@@ -61,6 +61,3 @@ __all__ = [
     "text_column",
     "write_rejected",
 ]
-
-#: The old private name, which poverty_map/cli.py imports: use ``text_column``.
-_text_column = text_column

@@ -23,12 +23,8 @@ from konsel_analysis.paths import PACKAGE_DIR
 ROOT = PACKAGE_DIR.parent
 PACKAGE = PACKAGE_DIR.name
 
-#: Private names still imported across subpackages by files another helper is
-#: changing this session (issue 12: left to the lead at the merge, who empties this).
-KNOWN_PRIVATE_IMPORTS = {
-    # poverty_map/cli.py -> datasets._text_column: should import datasets.text_column.
-    ("konsel_analysis.poverty_map.cli", "konsel_analysis.datasets", "_text_column"),
-}
+#: Private names imported across subpackages that are tolerated: none.
+KNOWN_PRIVATE_IMPORTS: set[tuple[str, str, str]] = set()
 
 
 def _contracts() -> list[dict]:

@@ -69,7 +69,8 @@ def _dictionary_bounds(column: str, config: DatasetConfig) -> tuple[float | None
 def _survey_rules(config: DatasetConfig, bounded: Callable[..., Rule]) -> list[Rule]:
     """The rules only a survey has: welfare (or its class), weight, strata, persons."""
     if config.welfare:
-        rules = [bounded(config.welfare, "welfare", "positive", True)]
+        kind = "positive" if config.welfare_positive else "number"
+        rules = [bounded(config.welfare, "welfare", kind, True)]
     else:
         rules = [Rule(config.welfare_class, "welfare_class", "class", True)]
     if config.weight:

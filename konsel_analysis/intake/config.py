@@ -157,6 +157,9 @@ class DatasetConfig:
     persons: str | None = None  # household size: poverty rates over persons (as BPS reports)
     strata: str | None = None  # survey strata; None: the area is the stratum
     groups: tuple[str, ...] = ()  # extra columns to break targeting errors down by
+    #: Welfare must be above zero (the PMT takes its log); callers whose method takes any
+    #: number (the poverty map's log-shift) read with ``welfare_positive=False``. Not a key.
+    welfare_positive: bool = True
 
     def follows_dictionary(self, column: str) -> bool:
         """Whether the data dictionary's type, range and codes apply to ``column``.

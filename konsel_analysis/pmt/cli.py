@@ -19,7 +19,6 @@ import argparse
 import time
 from pathlib import Path
 
-from konsel_analysis.files import write_files_atomic as write_outputs  # noqa: F401 (poverty_map)
 from konsel_analysis.paths import project_paths
 from konsel_analysis.pmt.step import run
 

@@ -45,10 +45,15 @@ def bootstrap_errors(
     weights: np.ndarray | None = None,
     method: str = "reml",
     adjust: bool = False,
+    benchmark_weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Errors (prediction - truth) of each measure's person-weighted area sums, (D, reps).
 
-    Divide by the area's persons for rate errors; the level above sums them.
+    Divide by the area's persons for rate errors; the level above sums them. With
+    ``benchmark_weights`` (survey weight x persons of each survey household) every
+    replicate's poverty-rate predictions are benchmarked as the estimate is
+    (:func:`benchmark_ratio`): to the replicate sample's own direct regency rate, so
+    the MSE holds the benchmarking.
     """
     rng = np.random.default_rng(seed)
     D = design.n_areas
@@ -73,9 +78,28 @@ def bootstrap_errors(
         del t_pop
         mu = X_census @ beta_b[:, cols] + u_hat[group_census, cols]
         predicted = area_predictions(mu, s_area[group_census, cols], tr, line, extreme_line, agg)
+        if benchmark_weights is not None:
+            below = (tr.inverse(t_s[:, cols]) < line).astype(float)
+            direct = benchmark_weights @ below / benchmark_weights.sum()
+            predicted["poverty_rate"] = predicted["poverty_rate"] * benchmark_ratio(
+                predicted["poverty_rate"], agg.persons, direct
+            )
         for m, est in predicted.items():
             errors.setdefault(m, np.empty((D, reps)))[:, cols] = est - truth[m]
     return errors
+
+
+def benchmark_ratio(sums: np.ndarray, persons: np.ndarray, direct) -> np.ndarray:
+    """The ratio that brings the areas' poverty rate to the direct regency rate.
+
+    ``sums`` are the areas' person-weighted predicted poor, (D,) or (D, B); the
+    benchmarked estimate of every area is its estimate times the ratio, so the
+    population-weighted mean of the areas equals ``direct`` (the survey's weighted
+    regency rate): ``direct / (sum_d sums_d / sum_d persons_d)``. A model rate of 0
+    keeps ratio 1 (nothing to scale).
+    """
+    model = np.sum(sums, axis=0) / np.sum(persons)
+    return np.where(model > 0, np.asarray(direct, float) / np.where(model > 0, model, 1.0), 1.0)
 
 
 def interval_from_errors(

@@ -2,7 +2,7 @@
 
     konsel poverty-map --survey FILE --census FILE --config DATASET.yml
                        [--census-config FILE] [--level area|cluster] [--reps N]
-                       [--seed S] [--out DIR]
+                       [--seed S] [--out DIR] [--benchmark]
 
 The census is read with the survey's config less its welfare, weight and
 programme keys (and its personal-data keys, which the map does not use), or with
@@ -23,7 +23,9 @@ Writes, in DIR (default ``data/processed/poverty_map``), all or nothing:
   rank, CV, plausible ranks, ``rankable`` and ``stands_out`` (above/below the
   overall rate beyond the 90% interval; :func:`area_diagnostics`);
 - ``poverty_map.json``: the model (transformation and its likelihoods, variance
-  components, ICC, coefficients) and diagnostics.
+  components, ICC, coefficients) and diagnostics;
+- ``direct_vs_model.png``: direct against model-based poverty rates of the sampled
+  areas (:func:`konsel_analysis.poverty_map.plots.plot_direct_vs_model`).
 """
 
 from __future__ import annotations
@@ -40,7 +42,13 @@ import pandas as pd
 import yaml
 from threadpoolctl import threadpool_limits
 
-from konsel_analysis.datasets import DatasetConfig, DatasetError, load_dataset, read_checked
+from konsel_analysis.datasets import (
+    DatasetConfig,
+    DatasetError,
+    load_dataset,
+    load_dataset_config,
+    read_checked,
+)
 from konsel_analysis.poverty_map.estimator import Households, PovertyMap
 
 log = logging.getLogger(__name__)
@@ -48,6 +56,7 @@ OUTPUT = "poverty_map.csv"
 UPPER = "poverty_map_upper.csv"
 AREAS = "poverty_map_areas.csv"
 META = "poverty_map.json"
+PLOT = "direct_vs_model.png"
 
 
 def census_config(config: DatasetConfig, census_config_path: Path | None) -> DatasetConfig:
@@ -91,13 +100,13 @@ def _check_census_columns(frame: pd.DataFrame, ccfg: DatasetConfig, path: Path, 
 
 def _proxies(frame: pd.DataFrame, cfg: DatasetConfig, names: DatasetConfig) -> pd.DataFrame:
     """The proxies of ``frame`` (columns named by ``cfg``) under the survey's names."""
-    from konsel_analysis.datasets import _text_column
+    from konsel_analysis.datasets import text_column
 
     out = pd.DataFrame(index=frame.index)
     for src, dst in zip(cfg.numeric, names.numeric, strict=True):
         out[dst] = pd.to_numeric(frame[src], errors="coerce").astype(float)
     for src, dst in zip(cfg.categorical, names.categorical, strict=True):
-        out[dst] = _text_column(frame[src])
+        out[dst] = text_column(frame[src])
     return out
 
 
@@ -115,32 +124,18 @@ def _persons(frame: pd.DataFrame, column: str | None, path: Path, cfg_path: Path
     return values
 
 
-def _check_welfare(dataset, survey_path: Path) -> None:
-    """Welfare not above zero (set aside by the row checks) stops the map: say so."""
-    cfg = dataset.config
-    rejected = dataset.intake.reason_counts if dataset.intake is not None else pd.Series()
-    nonpositive = sum(
-        int(n)
-        for reason, n in rejected.items()
-        if str(reason).lstrip("'\"").startswith(f"{cfg.welfare}") and "above zero" in str(reason)
-    )
-    if nonpositive:
-        raise DatasetError(
-            f"{survey_path}: column {cfg.welfare!r} (welfare) has {nonpositive:,} value(s) "
-            "not above zero, which the log and Box-Cox transformations cannot take; correct "
-            "or drop those households"
-        )
-
-
 def _check_survey(dataset, survey_path: Path, level: str) -> None:
-    """A continuous welfare above zero, a cluster for --level cluster, the persons column."""
+    """A continuous welfare, a cluster for --level cluster, the persons column.
+
+    Welfare may be zero or negative (incomes): the log-shift takes it, Box-Cox after
+    emdi's shift (:func:`konsel_analysis.poverty_map.model.choose_transformation`).
+    """
     cfg = dataset.config
     if cfg.mode != "welfare":
         raise DatasetError(
             f"{cfg.path}: the poverty map needs a continuous 'welfare' column, not "
             "'welfare_class'; name a per-capita welfare column"
         )
-    _check_welfare(dataset, survey_path)
     if level == "cluster" and not cfg.cluster:
         raise DatasetError(
             f"{cfg.path}: --level cluster maps the config's 'cluster', which it does not name; "
@@ -168,7 +163,8 @@ def build_inputs(
     not take the whole build down) their survey households are left out and logged.
     """
     survey_path, census_path = Path(survey_path), Path(census_path)
-    dataset = load_dataset(survey_path, config_path)
+    config = load_dataset_config(config_path)
+    dataset = load_dataset(survey_path, replace(config, welfare_positive=False))
     cfg = dataset.config
     _check_survey(dataset, survey_path, level)
     ccfg = census_config(cfg, census_config_path)
@@ -182,9 +178,9 @@ def build_inputs(
     _check_census_columns(census_frame, ccfg, census_path, keys)
 
     def labels(frame, column):
-        from konsel_analysis.datasets import _text_column
+        from konsel_analysis.datasets import text_column
 
-        return _text_column(frame[column]).to_numpy(dtype=object).astype(str)
+        return text_column(frame[column]).to_numpy(dtype=object).astype(str)
 
     s_unit = cfg.cluster if level == "cluster" else cfg.area
     c_unit = (ccfg.cluster or cfg.cluster) if level == "cluster" else ccfg.area
@@ -263,6 +259,7 @@ def run_poverty_map(
     reps: int = 200,
     seed: int = 0,
     drop_unknown_areas: bool = False,
+    benchmark: bool = False,
 ) -> tuple[PovertyMap, list[Path]]:
     """Fit, predict, bootstrap and write the map; returns the fitted map and the paths written.
 
@@ -272,15 +269,15 @@ def run_poverty_map(
     with threadpool_limits(limits=1):
         return _run_poverty_map(
             survey_path, census_path, config_path, out, census_config_path, level, reps, seed,
-            drop_unknown_areas,
+            drop_unknown_areas, benchmark,
         )  # fmt: skip
 
 
 def _run_poverty_map(
     survey_path, census_path, config_path, out, census_config_path, level, reps, seed,
-    drop_unknown_areas,
+    drop_unknown_areas, benchmark,
 ):  # fmt: skip
-    from konsel_analysis.pmt.cli import write_outputs
+    from konsel_analysis.files import write_files_atomic
     from konsel_analysis.poverty_map.diagnostics import diagnostics
 
     survey, census, dataset, fixed = build_inputs(
@@ -295,6 +292,7 @@ def _run_poverty_map(
         squared=cfg.squared,
         reps=reps,
         seed=seed,
+        benchmark=benchmark,
     )
     try:
         pm.fit(survey, census)
@@ -324,7 +322,16 @@ def _run_poverty_map(
     }
     if pm.upper_table_ is not None:
         files[UPPER] = lambda p: pm.upper_table_.to_csv(p, index=False, float_format="%.6g")
-    return pm, write_outputs(files, Path(out))
+    files[PLOT] = lambda p: write_direct_vs_model(pm.table_, p, level)
+    return pm, write_files_atomic(files, Path(out))
+
+
+def write_direct_vs_model(table: pd.DataFrame, path: Path, level: str) -> None:
+    """The direct-against-model chart of the sampled areas as a PNG (Bahasa Indonesia)."""
+    from konsel_analysis.poverty_map.plots import plot_direct_vs_model
+
+    fig = plot_direct_vs_model(table, "id", "desa" if level == "cluster" else "area")
+    fig.savefig(path, format="png", dpi=100, metadata={"Software": None})
 
 
 def _cmd_poverty_map(args: argparse.Namespace) -> int:
@@ -344,6 +351,7 @@ def _cmd_poverty_map(args: argparse.Namespace) -> int:
         args.level,
         args.reps,
         args.seed,
+        benchmark=args.benchmark,
     )
     t = pm.table_
     eb = int((t.method == "EB").sum())
@@ -372,5 +380,11 @@ def register_poverty_map(sub) -> None:
     p.add_argument("--level", choices=["area", "cluster"], default="area")
     p.add_argument("--reps", type=int, default=200, help="bootstrap replicates (default 200)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--benchmark",
+        action="store_true",
+        help="scale every area's poverty rate so that they add up to the survey's direct "
+        "overall rate (in every bootstrap replicate too)",
+    )
     p.add_argument("--out", default=None, help="output folder (default data/processed/poverty_map)")
     p.set_defaults(handler=_cmd_poverty_map)

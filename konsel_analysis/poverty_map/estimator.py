@@ -16,7 +16,11 @@ import numpy as np
 import pandas as pd
 
 from konsel_analysis.pmt.features import ProxyFeatures
-from konsel_analysis.poverty_map.bootstrap import bootstrap_errors, interval_from_errors
+from konsel_analysis.poverty_map.bootstrap import (
+    benchmark_ratio,
+    bootstrap_errors,
+    interval_from_errors,
+)
 from konsel_analysis.poverty_map.direct import direct_estimates
 from konsel_analysis.poverty_map.ebp import (
     MEASURES,
@@ -104,6 +108,10 @@ class PovertyMap:
     weights : ``"pseudo"`` (pseudo-EB with the survey weights) or ``"ignore"``.
     reps : bootstrap replicates (0: no MSE, no intervals).
     level : interval coverage (0.90).
+    benchmark : scale the poverty rate (P0) of every area by one ratio so that the
+        population-weighted mean of the areas equals the survey's direct (weighted)
+        regency rate; done in every bootstrap replicate too, so the MSE holds it.
+        Other measures are not benchmarked.
     adjust : fit the variance components by adjusted REML (Li & Lahiri 2010; never
         ``s2u = 0``, which would make every interval ignore the area effects), in the
         fit and in every bootstrap refit. The transformation is chosen on the
@@ -125,6 +133,7 @@ class PovertyMap:
         method: str = "reml",
         min_count: int = 10,
         adjust: bool = True,
+        benchmark: bool = False,
     ):
         self.line = line
         self.extreme_line = extreme_line
@@ -139,6 +148,7 @@ class PovertyMap:
         self.method = method
         self.min_count = min_count
         self.adjust = adjust
+        self.benchmark = benchmark
 
     # ----------------------------------------------------------------------------------
     def _design(self, survey: Households, census: Households):
@@ -212,6 +222,21 @@ class PovertyMap:
         mu = Xc @ model.beta_ + model.u_[g_c]
         sums = area_predictions(mu, s_area_sd[g_c], tr, self.line, self.extreme_line, agg)
         self.measures_ = [m for m in MEASURES if m in sums]
+        bench_w = None
+        self.benchmark_ = None
+        if self.benchmark:
+            m_s = survey.persons if survey.persons is not None else np.ones(len(survey))
+            w_s = survey.weight if survey.weight is not None else np.ones(len(survey))
+            bench_w = np.asarray(w_s, float) * np.asarray(m_s, float)
+            direct = float(bench_w @ (y < self.line) / bench_w.sum())
+            ratio = float(benchmark_ratio(sums["poverty_rate"], agg.persons, direct))
+            self.benchmark_ = {
+                "measure": "poverty_rate",
+                "direct_overall_rate": direct,
+                "model_overall_rate": float(sums["poverty_rate"].sum() / agg.persons.sum()),
+                "ratio": ratio,
+            }
+            sums["poverty_rate"] = sums["poverty_rate"] * ratio
         errors = None
         if self.reps > 0:
             errors = bootstrap_errors(
@@ -230,7 +255,9 @@ class PovertyMap:
                 w,
                 self.method,
                 self.adjust,
+                bench_w,
             )
+        self.errors_ = errors  # person-weighted area sums, prediction - truth, (D, reps)
         # Upper level (kecamatan of each desa), when given.
         upper_of = None
         if census.upper is not None:
@@ -329,6 +356,7 @@ class PovertyMap:
             "loglik": m.loglik_,
             "method": "adjusted REML" if self.adjust and self.method == "reml" else self.method,
             "weights": self.weights,
+            "benchmark": self.benchmark_,
             "reps": int(self.reps),
             "seed": int(self.seed),
             "level": self.level,

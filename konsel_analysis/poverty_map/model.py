@@ -46,19 +46,26 @@ LOG_TAU_GRID = np.linspace(-6.0, 3.0, 91)  # log10 of s2u / s2e; tau = 0 is trie
 
 @dataclass(frozen=True)
 class Transformation:
-    """``kind`` ``log-shift`` (``param`` = shift) or ``box-cox`` (``param`` = lambda)."""
+    """``kind`` ``log-shift`` (``param`` = shift) or ``box-cox`` (``param`` = lambda).
+
+    ``shift`` (Box-Cox only) is added to welfare first: 0 unless welfare has values not
+    above zero, then ``|min y| + 1`` (the rule of R's emdi, Kreutzmann et al. 2019).
+    """
 
     kind: str
     param: float
+    shift: float = 0.0
 
     def forward(self, y):
         y = np.asarray(y, dtype=float)
         if self.kind == "log-shift":
             return np.log(y + self.param)
         if self.kind == "box-cox":
+            y = y + self.shift
             if abs(self.param) < 1e-10:
                 return np.log(y)
-            return (np.power(y, self.param) - 1.0) / self.param
+            with np.errstate(invalid="ignore"):
+                return (np.power(y, self.param) - 1.0) / self.param
         if self.kind == "none":
             return y
         raise ValueError(f"unknown transformation {self.kind!r}")
@@ -69,10 +76,10 @@ class Transformation:
             return np.exp(t) - self.param
         if self.kind == "box-cox":
             if abs(self.param) < 1e-10:
-                return np.exp(t)
+                return np.exp(t) - self.shift
             base = np.maximum(1.0 + self.param * t, 0.0)
             with np.errstate(divide="ignore", over="ignore"):
-                return np.power(base, 1.0 / self.param)
+                return np.power(base, 1.0 / self.param) - self.shift
         if self.kind == "none":
             return t
         raise ValueError(f"unknown transformation {self.kind!r}")
@@ -83,12 +90,14 @@ class Transformation:
         if self.kind == "log-shift":
             return float(-np.sum(np.log(y + self.param)))
         if self.kind == "box-cox":
-            return float((self.param - 1.0) * np.sum(np.log(y)))
+            return float((self.param - 1.0) * np.sum(np.log(y + self.shift)))
         return 0.0
 
     def describe(self) -> str:
         if self.kind == "log-shift":
             return f"log(y + {self.param:.6g})"
+        if self.kind == "box-cox" and self.shift:
+            return f"Box-Cox of (y + {self.shift:.6g}), lambda = {self.param:.4f}"
         if self.kind == "box-cox":
             return f"Box-Cox, lambda = {self.param:.4f}"
         return "none"
@@ -391,6 +400,7 @@ class TransformationChoice:
         return {
             "chosen": self.chosen.kind,
             "parameter": self.chosen.param,
+            "shift": self.chosen.shift,
             "formula": self.chosen.describe(),
             "criterion": "profile REML log-likelihood of welfare (with the log Jacobian)",
             "candidates": self.candidates,
@@ -416,20 +426,25 @@ def choose_transformation(
     """
     y = np.asarray(y, dtype=float)
     candidates: dict[str, dict] = {}
-    scale = float(np.median(y))
+    # Welfare not above zero: Box-Cox of y + |min y| + 1 (emdi's rule); the log-shift
+    # estimates its own shift.
+    shift = abs(float(np.min(y))) + 1.0 if np.min(y) <= 0 else 0.0
+    scale = float(np.median(y + shift))
 
     def fitted(kind: str) -> Transformation:
         if kind == "box-cox":
-            # Box-Cox on y / median (the same lambda; a better-conditioned search).
+            # Box-Cox on (y + shift) / median (the same lambda; a better-conditioned search).
             res = optimize.minimize_scalar(
                 lambda lam: (
-                    -transformed_loglik(design, y / scale, Transformation("box-cox", lam), method)
+                    -transformed_loglik(
+                        design, (y + shift) / scale, Transformation("box-cox", lam), method
+                    )
                 ),
                 bounds=(-1.0, 2.0),
                 method="bounded",
                 options={"xatol": 1e-4},
             )
-            return Transformation("box-cox", float(res.x))
+            return Transformation("box-cox", float(res.x), shift)
         lo = -float(np.min(y))
         span = float(np.ptp(y)) or abs(scale) or 1.0
         res = optimize.minimize_scalar(
@@ -449,6 +464,8 @@ def choose_transformation(
         tr = fitted(kind)
         ll = transformed_loglik(design, y, tr, method)
         candidates[kind] = {"param": tr.param, "loglik": ll}
+        if tr.shift:
+            candidates[kind]["shift"] = tr.shift
         if best is None or ll > best[1]:
             best = (tr, ll)
     if "log-shift" in kinds and y.min() > 0:

@@ -10,8 +10,9 @@ import pytest
 from pmt_helpers import KONSEL_CONFIG, write_config
 
 from konsel_analysis.cli import main
+from konsel_analysis.files import write_files_atomic as write_outputs
 from konsel_analysis.parameters import load_parameters
-from konsel_analysis.pmt.cli import OUTPUT_FILES, write_outputs
+from konsel_analysis.pmt.cli import OUTPUT_FILES
 
 CONTRACT_KEYS = {"n", "poverty_line", "poverty_rate", "folds", "estimators", "best"}
 ENTRY_KEYS = {"status", "r2", "auc", "at_line", "at_rate"}

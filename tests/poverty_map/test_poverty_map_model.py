@@ -122,14 +122,41 @@ def test_box_cox_and_log_shift_round_trip_and_jacobian():
         assert tr.log_jacobian(y) == pytest.approx(np.sum(np.log(deriv)), rel=1e-6)
 
 
-def test_transformation_choice_by_likelihood():
-    rng = np.random.default_rng(5)
-    D, n_d = 40, 25
+def _areas(seed: int, D: int, n_d: int):
+    """A generator, area of each unit, one normal proxy and the design with intercept."""
+    rng = np.random.default_rng(seed)
     g = np.repeat(np.arange(D), n_d)
     x = rng.normal(size=D * n_d)
-    X = np.column_stack([np.ones(D * n_d), x])
-    t = 5 + 0.4 * x + rng.normal(0, 0.2, D)[g] + rng.normal(0, 0.5, D * n_d)
-    design = GroupedDesign(X, g, D)
+    return rng, g, x, np.column_stack([np.ones(D * n_d), x])
+
+
+def test_box_cox_with_emdis_shift_by_hand():
+    # (y + 3)^0.5: y = 1 -> (2 - 1) / 0.5 = 2; y = 6 -> (3 - 1) / 0.5 = 4
+    tr = Transformation("box-cox", 0.5, shift=3.0)
+    y = np.array([1.0, 6.0])
+    assert tr.forward(y) == pytest.approx([2.0, 4.0])
+    assert tr.inverse(np.array([2.0, 4.0])) == pytest.approx(y)
+    # (lambda - 1) * sum log(y + shift) = -0.5 * log(4 * 9) = -log 6
+    assert tr.log_jacobian(y) == pytest.approx(-math.log(6.0))
+
+
+def test_welfare_not_above_zero_gets_a_shift():
+    rng, g, x, X = _areas(6, 30, 20)
+    y = np.exp(5 + 0.4 * x + rng.normal(0, 0.5, len(x))) - 40.0  # min about -39
+    y[:3] = [0.0, -5.0, 0.0]
+    choice = choose_transformation(GroupedDesign(X, g, 30), y)
+    # emdi's rule: Box-Cox of y + |min y| + 1; the log-shift's own shift lies above -min y
+    assert choice.candidates["box-cox"]["shift"] == pytest.approx(abs(y.min()) + 1.0)
+    assert choice.candidates["log-shift"]["param"] > -y.min()
+    assert "log" not in choice.candidates  # the plain log cannot take y <= 0
+    assert np.isfinite(choice.chosen.forward(y)).all()
+    assert np.isfinite([c["loglik"] for c in choice.candidates.values()]).all()
+
+
+def test_transformation_choice_by_likelihood():
+    rng, g, x, X = _areas(5, 40, 25)
+    t = 5 + 0.4 * x + rng.normal(0, 0.2, 40)[g] + rng.normal(0, 0.5, len(x))
+    design = GroupedDesign(X, g, 40)
     # log-normal welfare: the chosen transformation is (close to) the log
     lognormal = choose_transformation(design, np.exp(t))
     assert lognormal.candidates["box-cox"]["param"] == pytest.approx(0.0, abs=0.06)
@@ -193,3 +220,42 @@ def test_bootstrap_mse_of_an_unsampled_area_matches_its_formula():
     within = integrate.quad(lambda u: p(u) * (1 - p(u)) * u_pdf(u), -5, 5)[0] / N
     beta_term = stats.norm.pdf(0) ** 2 / 1.25 * (0.25 + 1 / n_d) / D
     assert mse == pytest.approx(between + within + beta_term, rel=0.08)
+
+
+def test_benchmark_ratio_by_hand():
+    from konsel_analysis.poverty_map.bootstrap import benchmark_ratio
+
+    # predicted poor persons 2 and 6 of 10 and 30 persons: model rate 8/40 = 0.2;
+    # direct 0.25 -> ratio 1.25, areas 2.5/10 and 7.5/30, their mean 10/40 = 0.25
+    persons = np.array([10.0, 30.0])
+    assert benchmark_ratio(np.array([2.0, 6.0]), persons, 0.25) == pytest.approx(1.25)
+    # per replicate (columns), each to its own direct rate; a model rate of 0 keeps 1
+    sums = np.array([[2.0, 0.0], [6.0, 0.0]])
+    assert benchmark_ratio(sums, persons, np.array([0.1, 0.3])).tolist() == [0.5, 1.0]
+
+
+def test_benchmarked_map_adds_up_to_the_direct_rate():
+    import pandas as pd
+
+    from konsel_analysis.poverty_map.estimator import Households, PovertyMap
+
+    rng, g, x, _ = _areas(9, 30, 60)
+    y = np.exp(9 + 0.5 * x + rng.normal(0, 0.2, 30)[g] + rng.normal(0, 0.5, len(x)))
+    sampled = np.concatenate([np.flatnonzero(g == d)[:12] for d in range(20)])
+    w = np.where(np.arange(len(sampled)) % 2, 3.0, 7.0)  # unequal weights
+    census = Households(pd.DataFrame({"z": x}), g.astype(str))
+    survey = Households(pd.DataFrame({"z": x[sampled]}), g[sampled].astype(str), y[sampled], w)
+    direct = float(w @ (y[sampled] < 8_000) / w.sum())
+    plain = PovertyMap(8_000, numeric=["z"], reps=30, seed=1).fit(survey, census)
+    pm = PovertyMap(8_000, numeric=["z"], reps=30, seed=1, benchmark=True).fit(survey, census)
+    # 60 households per area: the household-weighted mean is the plain mean of the areas
+    assert pm.table_.poverty_rate.mean() == pytest.approx(direct, rel=1e-12)
+    ratio = pm.summary()["benchmark"]["ratio"]
+    assert ratio == pytest.approx(direct / plain.table_.poverty_rate.mean(), rel=1e-12)
+    assert pm.table_.poverty_rate.to_numpy() == pytest.approx(
+        ratio * plain.table_.poverty_rate.to_numpy(), rel=1e-12
+    )
+    # gap and severity are not benchmarked; the replicates are (other errors, same draws)
+    assert pm.table_.poverty_gap.to_numpy() == pytest.approx(plain.table_.poverty_gap.to_numpy())
+    assert not np.allclose(pm.errors_["poverty_rate"], plain.errors_["poverty_rate"])
+    assert np.allclose(pm.errors_["poverty_gap"], plain.errors_["poverty_gap"])

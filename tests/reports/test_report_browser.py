@@ -78,8 +78,9 @@ def test_every_page_renders_offline_with_all_its_images(built, browser):
             # expected errors, targeting errors, welfare, coverage, visits, poverty pockets
             assert len(widths) == 6
         elif page.name == "regency.html":
-            # and poverty by kecamatan, the impact, and exclusion error by group (issue 18)
-            assert len(widths) == 8
+            # and poverty by kecamatan, the impact, and exclusion error by group (issue 18),
+            # and the poverty map's direct against model estimates (issue 17)
+            assert len(widths) == 9
         urls = _requested_urls(browser)
         assert urls, f"{page.name}: the performance log saw no request at all"
         outside = [u for u in urls if not u.startswith(("file:", "data:"))]

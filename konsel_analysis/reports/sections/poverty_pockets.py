@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from konsel_analysis.poverty_map import plots
 from konsel_analysis.reports import charts
 from konsel_analysis.reports.inputs import MIN_CELL_HOUSEHOLDS
 from konsel_analysis.reports.sections.html_parts import _h, _p, _show, _table, _unavailable
@@ -81,6 +82,18 @@ def plot_desa_poverty(desa: pd.DataFrame, regency_rate: float, language: str):
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right", fontsize=8)
     return fig
+
+
+def plot_direct_vs_model(table: pd.DataFrame, language: str, unit: str = "desa"):
+    """The poverty map's direct-against-model chart (:mod:`konsel_analysis.poverty_map.plots`)
+    in the reports' colours."""
+    return plots.plot_direct_vs_model(
+        table,
+        language,
+        unit,
+        line_colour=charts.COLOURS["regency"],
+        dot_colour=charts.COLOURS["actual"],
+    )
 
 
 def _method(row: pd.Series, report: Report) -> str:
@@ -194,6 +207,23 @@ def show_poverty_pockets(report: Report) -> None:
                     report.tr("Penduduk miskin ekstrem", "People extremely poor"),
                 ],
                 rows,
+            )
+        )
+        parts.append(
+            charts.figure_html(
+                plot_direct_vs_model(desa, lang),
+                report.tr(
+                    "Penduduk miskin per desa dalam survei: langsung dan perkiraan model",
+                    "People poor per surveyed desa: direct from the survey and model estimate",
+                ),
+                report.tr(
+                    "Tiap titik satu desa dalam survei; makin besar titik, makin banyak rumah "
+                    "tangga survei. Perkiraan langsung dari 15 rumah tangga sangat menyebar; "
+                    "model menariknya ke arah yang diharapkan dari ciri rumah tangganya.",
+                    "Each dot is one surveyed desa; larger dots, more survey households. Direct "
+                    "estimates from 15 households scatter widely; the model pulls them towards "
+                    "what the households' characteristics predict.",
+                ),
             )
         )
         parts.append(_p(html.escape(_note(report)), "note"))
