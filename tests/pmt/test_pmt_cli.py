@@ -10,9 +10,9 @@ import pytest
 from pmt_helpers import KONSEL_CONFIG, write_config
 
 from konsel_analysis.cli import main
-from konsel_analysis.files import write_files_atomic as write_outputs
+from konsel_analysis.files import write_files_atomic
 from konsel_analysis.parameters import load_parameters
-from konsel_analysis.pmt.cli import OUTPUT_FILES
+from konsel_analysis.pmt.step import OUTPUT_FILES
 
 CONTRACT_KEYS = {"n", "poverty_line", "poverty_rate", "folds", "estimators", "best"}
 ENTRY_KEYS = {"status", "r2", "auc", "at_line", "at_rate"}
@@ -199,7 +199,9 @@ def _break(frame: pd.DataFrame, config: dict, what: str) -> tuple[pd.DataFrame, 
         return frame.drop(columns="floor_area_m2"), config
     if what == "welfare mostly text":
         c = frame["consumption_pc_month_idr"].astype(object)
-        c.iloc[: len(c) // 2 + 1] = "sekitar 500rb"  # text ("tidak tahu" is a missing code)
+        c.iloc[: len(c) // 2 + 1] = (
+            "sekitar 500rb"  # not a number ("tidak tahu", "n/a" are missing codes)
+        )
         return frame.assign(consumption_pc_month_idr=c), config
     if what == "no poor households":
         return frame, {**config, "poverty_line": 1000}
@@ -251,11 +253,11 @@ def test_outputs_are_all_or_nothing(tmp_path):
         raise OSError("disk full")
 
     with pytest.raises(OSError, match="disk full"):
-        write_outputs({"a.json": good, "b.csv": bad}, tmp_path)
+        write_files_atomic({"a.json": good, "b.csv": bad}, tmp_path)
     assert list(tmp_path.iterdir()) == []  # neither file, and no temporary left behind
     (tmp_path / "a.json").write_text("old")
     with pytest.raises(OSError):
-        write_outputs({"a.json": good, "b.csv": bad}, tmp_path)
+        write_files_atomic({"a.json": good, "b.csv": bad}, tmp_path)
     assert (tmp_path / "a.json").read_text() == "old"
 
 
