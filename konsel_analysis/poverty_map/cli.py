@@ -1,6 +1,6 @@
 """``konsel poverty-map``: an EBP poverty map from a survey and a census (or register).
 
-    konsel poverty-map --survey FILE --census FILE --config DATASET.yml
+    konsel poverty-map --survey FILE --census FILE|DIR --config DATASET.yml
                        [--census-config FILE] [--level area|cluster] [--reps N]
                        [--seed S] [--out DIR] [--benchmark]
 
@@ -8,10 +8,15 @@ The census is read with the survey's config less its welfare, weight and
 programme keys (and its personal-data keys, which the map does not use), or with
 ``--census-config`` when its columns are named differently: then its proxies
 are matched to the survey's by their position in the config's lists, and its
-``area``/``cluster`` keys name the same units. ``--level area`` (default) maps
-the config's ``area``; ``--level cluster`` maps its ``cluster`` (desa), with the
-config's ``area`` as fixed effects (when ``area_effects`` is true and every area
-has survey households) and as the level above (``poverty_map_upper.csv``).
+``area``/``cluster`` keys name the same units. ``--census DIR`` takes a folder
+of Parquet partitions (``konsel synth --partitioned``'s
+``regency=<code>/kecamatan=<code>/part-0.parquet``, or any ``*.parquet`` files
+under DIR, read in path order): the census is then read one partition at a time
+and never held whole; the numbers are those of the same rows in one file.
+``--level area`` (default) maps the config's ``area``; ``--level cluster`` maps
+its ``cluster`` (desa), with the config's ``area`` as fixed effects (when
+``area_effects`` is true and every area has survey households) and as the level above
+(``poverty_map_upper.csv``).
 
 Writes, in DIR (default ``data/processed/poverty_map``), all or nothing:
 
@@ -34,7 +39,7 @@ import argparse
 import json
 import logging
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -148,6 +153,122 @@ def _check_survey(dataset, survey_path: Path, level: str) -> None:
         )
 
 
+def _labels(frame: pd.DataFrame, column: str) -> np.ndarray:
+    from konsel_analysis.datasets import text_column
+
+    return text_column(frame[column]).to_numpy(dtype=object).astype(str)
+
+
+def census_files(root: Path) -> tuple[Path, ...]:
+    """The Parquet files of a partitioned census folder, sorted by path; raise if none.
+
+    The layout ``konsel synth --partitioned`` writes
+    (``regency=<code>/kecamatan=<code>/part-0.parquet``) or any folder of Parquet
+    files: every file holds the census columns; the rows are read file by file in
+    path order (each area's households in the same order as in one file).
+    """
+    from konsel_analysis.errors import UserError
+
+    files = tuple(sorted(p for p in root.rglob("*.parquet") if not p.name.startswith(".")))
+    if not files:
+        raise UserError(
+            f"{root}: the census folder holds no .parquet files; give a census file or a "
+            "folder of Parquet partitions (regency=<code>/kecamatan=<code>/part-0.parquet)"
+        )
+    return files
+
+
+def _check_partition_columns(files, ccfg: DatasetConfig, keys) -> None:
+    """Every partition's footer names every column the map reads (no data is read)."""
+    import pyarrow.parquet as pq
+
+    from konsel_analysis.errors import UserError
+
+    wanted = [(c, "proxies.numeric") for c in ccfg.numeric]
+    wanted += [(c, "proxies.categorical") for c in ccfg.categorical]
+    wanted += [(c, k) for c, k in keys if c]
+    for path in files:
+        try:
+            present = set(pq.read_schema(path).names)
+        except (OSError, ValueError) as err:
+            raise UserError(
+                f"{path}: cannot read this Parquet partition ({type(err).__name__}); "
+                "rewrite or remove it"
+            ) from None
+        for column, key in wanted:
+            if column not in present:
+                raise UserError(
+                    f"{path}: this partition has no column {column!r} ({key} in "
+                    f"{ccfg.path}); rewrite the partition with every census column or name "
+                    "the right column with --census-config"
+                )
+
+
+@dataclass
+class CensusReader:
+    """Turns a checked census table (one file or one partition) into :class:`Households`."""
+
+    ccfg: DatasetConfig
+    cfg: DatasetConfig
+    level: str
+    fixed: bool = False
+
+    @property
+    def unit(self) -> str:
+        if self.level == "cluster":
+            return self.ccfg.cluster or self.cfg.cluster
+        return self.ccfg.area
+
+    def keys(self) -> list[tuple[str, str]]:
+        keys = [(self.ccfg.area, "area")]
+        if self.level == "cluster":
+            keys.append((self.unit, "cluster"))
+        if self.cfg.persons:
+            keys.append((self.ccfg.persons or self.cfg.persons, "persons"))
+        return keys
+
+    def read(self, path: Path) -> pd.DataFrame:
+        frame, _ = read_checked(path, self.ccfg, "register")
+        _check_census_columns(frame, self.ccfg, path, self.keys())
+        return frame
+
+    def households(self, frame: pd.DataFrame, path: Path) -> Households:
+        Xc = _proxies(frame, self.ccfg, self.cfg)
+        upper = _labels(frame, self.ccfg.area) if self.level == "cluster" else None
+        if self.fixed:
+            Xc["(area)"] = upper
+        persons_col = (self.ccfg.persons or self.cfg.persons) if self.cfg.persons else None
+        return Households(
+            Xc,
+            _labels(frame, self.unit),
+            persons=_persons(frame, persons_col, path, self.ccfg.path),
+            upper=upper,
+        )
+
+
+@dataclass
+class PartitionedCensus:
+    """A census folder read partition by partition (:class:`CensusParts`)."""
+
+    files: tuple[Path, ...]
+    reader: CensusReader
+
+    def parts(self):
+        for path in self.files:
+            yield self.reader.households(self.reader.read(path), path)
+
+    def labels(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """Every partition's mapped-unit labels and (``--level cluster``) area labels."""
+        units, uppers = [], []
+        for path in self.files:
+            frame = self.reader.read(path)
+            units.append(_labels(frame, self.reader.unit))
+            if self.reader.level == "cluster":
+                uppers.append(_labels(frame, self.reader.ccfg.area))
+        upper = np.concatenate(uppers) if uppers else None
+        return np.concatenate(units), upper
+
+
 def build_inputs(
     survey_path,
     census_path,
@@ -158,9 +279,12 @@ def build_inputs(
 ):
     """Read and check both tables; the survey and census :class:`Households`, the lines.
 
-    Survey areas missing from the census stop with a :class:`DatasetError`; with
-    ``drop_unknown_areas`` (the pipeline: a register export lacking a kecamatan must
-    not take the whole build down) their survey households are left out and logged.
+    ``census_path`` may be a folder of Parquet partitions: the census is then a
+    :class:`PartitionedCensus`, read one partition at a time (the estimator makes
+    two passes over it). Survey areas missing from the census stop with a
+    :class:`DatasetError`; with ``drop_unknown_areas`` (the pipeline: a register
+    export lacking a kecamatan must not take the whole build down) their survey
+    households are left out and logged.
     """
     survey_path, census_path = Path(survey_path), Path(census_path)
     config = load_dataset_config(config_path)
@@ -168,23 +292,18 @@ def build_inputs(
     cfg = dataset.config
     _check_survey(dataset, survey_path, level)
     ccfg = census_config(cfg, census_config_path)
-    census_frame, _ = read_checked(census_path, ccfg, "register")
-    persons_col = ccfg.persons or cfg.persons
-    keys = [(ccfg.area, "area")]
-    if level == "cluster":
-        keys.append((ccfg.cluster or cfg.cluster, "cluster"))
-    if cfg.persons:
-        keys.append((persons_col, "persons"))
-    _check_census_columns(census_frame, ccfg, census_path, keys)
-
-    def labels(frame, column):
-        from konsel_analysis.datasets import text_column
-
-        return text_column(frame[column]).to_numpy(dtype=object).astype(str)
-
+    reader = CensusReader(ccfg, cfg, level)
+    if census_path.is_dir():
+        files = census_files(census_path)
+        _check_partition_columns(files, ccfg, reader.keys())
+        census = PartitionedCensus(files, reader)
+        c_area, upper_c = census.labels()
+    else:
+        census_frame = reader.read(census_path)
+        c_area = _labels(census_frame, reader.unit)
+        upper_c = _labels(census_frame, ccfg.area) if level == "cluster" else None
     s_unit = cfg.cluster if level == "cluster" else cfg.area
-    c_unit = (ccfg.cluster or cfg.cluster) if level == "cluster" else ccfg.area
-    s_area, c_area = labels(dataset.frame, s_unit), labels(census_frame, c_unit)
+    s_area = _labels(dataset.frame, s_unit)
     missing = sorted(set(s_area) - set(c_area))
     if missing and not drop_unknown_areas:
         raise DatasetError(
@@ -193,14 +312,15 @@ def build_inputs(
             "area: correct the codes or give the complete census"
         )
     Xs = _proxies(dataset.frame, cfg, cfg)
-    Xc = _proxies(census_frame, ccfg, cfg)
-    upper_s = upper_c = None
+    upper_s = None
     fixed = []
     if level == "cluster":
-        upper_s, upper_c = labels(dataset.frame, cfg.area), labels(census_frame, ccfg.area)
+        upper_s = _labels(dataset.frame, cfg.area)
         if cfg.area_effects and set(upper_c) <= set(upper_s):
-            Xs["(area)"], Xc["(area)"] = upper_s, upper_c
+            Xs["(area)"] = upper_s
             fixed = ["(area)"]
+            reader.fixed = True
+    del c_area, upper_c
     survey = Households(
         Xs,
         s_area,
@@ -210,14 +330,9 @@ def build_inputs(
         upper=upper_s,
         cluster=dataset.cluster if level == "area" and cfg.cluster else None,
     )
-    census = Households(
-        Xc,
-        c_area,
-        persons=_persons(
-            census_frame, persons_col if cfg.persons else None, census_path, ccfg.path
-        ),
-        upper=upper_c,
-    )
+    if not census_path.is_dir():
+        census = reader.households(census_frame, census_path)
+        del census_frame
     if missing:
         keep = ~np.isin(s_area, missing)
         log.warning(
@@ -374,7 +489,12 @@ def register_poverty_map(sub) -> None:
         "persons by area, with parametric-bootstrap MSE and 90%% intervals.",
     )
     p.add_argument("--survey", required=True, help="survey table with welfare")
-    p.add_argument("--census", required=True, help="census or register with every household")
+    p.add_argument(
+        "--census",
+        required=True,
+        help="census or register with every household: a file, or a folder of Parquet "
+        "partitions (read one partition at a time)",
+    )
     p.add_argument("--config", required=True, help="dataset config YAML of the survey")
     p.add_argument("--census-config", default=None, help="dataset config of the census")
     p.add_argument("--level", choices=["area", "cluster"], default="area")

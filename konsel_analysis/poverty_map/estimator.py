@@ -10,16 +10,19 @@ and ``upper_table_`` hold the results (see :func:`result_columns`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from konsel_analysis.pmt.features import ProxyFeatures
 from konsel_analysis.poverty_map.bootstrap import (
+    CensusAccumulator,
     benchmark_ratio,
-    bootstrap_errors,
     interval_from_errors,
+    survey_replicates,
 )
 from konsel_analysis.poverty_map.direct import direct_estimates
 from konsel_analysis.poverty_map.ebp import (
@@ -75,6 +78,40 @@ class Households:
             take(self.upper),
             take(self.cluster),
         )
+
+
+class CensusParts(Protocol):
+    """A census read part by part (a partitioned register): ``parts()`` yields
+    :class:`Households` (no welfare), the census rows in order, and may be called twice
+    (the first pass fixes the area list, the second predicts)."""
+
+    def parts(self) -> Iterator[Households]: ...
+
+
+def census_parts(census) -> CensusParts:
+    """``census`` itself when it has ``parts()``, else one in-memory part."""
+    if hasattr(census, "parts"):
+        return census
+
+    class _Whole:
+        def parts(self):
+            yield census
+
+    return _Whole()
+
+
+def scan_areas(source: CensusParts) -> tuple[np.ndarray, dict[str, str]]:
+    """The census areas in order and each one's upper area (its first, in census order)."""
+    labels: dict[str, None] = {}
+    upper_first: dict[str, str] = {}
+    for part in source.parts():
+        c_lab = np.asarray(part.area).astype(str)
+        labels.update(dict.fromkeys(pd.unique(c_lab)))
+        if part.upper is not None:
+            up = pd.Series(np.asarray(part.upper).astype(str)).groupby(c_lab, sort=False)
+            for a, u in up.first().items():
+                upper_first.setdefault(a, u)
+    return area_order(np.array(list(labels), dtype=object).astype(str)), upper_first
 
 
 def area_order(labels: np.ndarray) -> np.ndarray:
@@ -151,7 +188,8 @@ class PovertyMap:
         self.benchmark = benchmark
 
     # ----------------------------------------------------------------------------------
-    def _design(self, survey: Households, census: Households):
+    def _design(self, survey: Households) -> np.ndarray:
+        """The survey's design matrix; fixes the features and the columns kept."""
         self.features_ = ProxyFeatures(
             numeric=list(self.numeric),
             categorical=list(self.categorical),
@@ -159,14 +197,19 @@ class PovertyMap:
             min_count=self.min_count,
         ).fit(survey.X, sample_weight=survey.weight)
         Xs = np.column_stack([np.ones(len(survey)), self.features_.transform(survey.X)])
-        Xc = np.column_stack([np.ones(len(census)), self.features_.transform(census.X)])
         keep = full_rank_columns(Xs)
         if 0 not in keep:  # keep the intercept; drop the column it makes redundant instead
             keep = full_rank_columns(Xs[:, [0, *range(1, Xs.shape[1])]])
         names = ["(intercept)", *self.features_.get_feature_names_out()]
         self.columns_ = [names[i] for i in keep]
         self.dropped_columns_ = [n for i, n in enumerate(names) if i not in set(keep)]
-        return Xs[:, keep], Xc[:, keep]
+        self._keep = keep
+        return Xs[:, keep]
+
+    def _census_design(self, X: pd.DataFrame) -> np.ndarray:
+        """A census part's design matrix (the survey's features and columns)."""
+        Xc = np.column_stack([np.ones(len(X)), self.features_.transform(X)])
+        return Xc[:, self._keep]
 
     def _transformation(self, design: GroupedDesign, y: np.ndarray) -> Transformation:
         spec = self.transformation
@@ -187,19 +230,26 @@ class PovertyMap:
         self.transformation_choice_ = choice
         return choice.chosen
 
-    def fit(self, survey: Households, census: Households) -> PovertyMap:
+    def fit(self, survey: Households, census: Households | CensusParts) -> PovertyMap:
+        """Fit on ``survey``; predict every area of ``census`` (whole, or part by part).
+
+        A :class:`CensusParts` census is read twice, one part at a time: the first
+        pass fixes the area list (and each area's upper area, its first in census
+        order), the second accumulates the area sums of the predictions and of the
+        bootstrap's replicate truths; only one part's rows are held at once.
+        """
         if survey.welfare is None:
             raise ValueError("the survey needs welfare")
-        self.areas_ = area_order(np.unique(np.asarray(census.area).astype(str)))
+        source = census_parts(census)
+        self.areas_, upper_first = scan_areas(source)
         index = {a: i for i, a in enumerate(self.areas_)}
         s_area = np.asarray(survey.area).astype(str)
         missing = sorted(set(s_area) - set(index))
         if missing:
             raise ValueError(f"survey areas not in the census: {', '.join(missing[:5])}")
         g_s = np.array([index[a] for a in s_area], dtype=np.int64)
-        g_c = np.array([index[a] for a in np.asarray(census.area).astype(str)], dtype=np.int64)
         D = len(self.areas_)
-        Xs, Xc = self._design(survey, census)
+        Xs = self._design(survey)
         design = GroupedDesign(Xs, g_s, D)
         y = np.asarray(survey.welfare, dtype=float)
         tr = self._transformation(design, y)
@@ -211,23 +261,25 @@ class PovertyMap:
         w = np.asarray(survey.weight, float) if use_w else None
         model = NestedErrorModel(self.method, self.adjust).fit(Xs, t, g_s, D, weights=w)
         self.model_ = model
-        persons_c = (
-            np.asarray(census.persons, float)
-            if census.persons is not None
-            else np.ones(len(census))
-        )
-        agg = AreaAggregator(area_indicator(g_c, D, persons_c), np.bincount(g_c, persons_c, D))
-        self.persons_ = agg.persons
-        s_area_sd = np.sqrt(model.s2e_ + model.s2u_ * (1.0 - model.gamma_))
-        mu = Xc @ model.beta_ + model.u_[g_c]
-        sums = area_predictions(mu, s_area_sd[g_c], tr, self.line, self.extreme_line, agg)
-        self.measures_ = [m for m in MEASURES if m in sums]
         bench_w = None
-        self.benchmark_ = None
         if self.benchmark:
             m_s = survey.persons if survey.persons is not None else np.ones(len(survey))
             w_s = survey.weight if survey.weight is not None else np.ones(len(survey))
             bench_w = np.asarray(w_s, float) * np.asarray(m_s, float)
+        acc = None
+        if self.reps > 0:  # the survey side of the bootstrap, once
+            rep = survey_replicates(
+                design, tr, model.beta_, model.s2e_, model.s2u_, self.line, int(self.reps),
+                int(self.seed), w, self.method, self.adjust, bench_w,
+            )  # fmt: skip
+            acc = CensusAccumulator(rep, tr, self.line, self.extreme_line, D)
+        # The census side, part by part: the area sums add up over parts.
+        sums, persons, n_census = self._census_pass(source, index, acc)
+        agg = AreaAggregator(None, persons)
+        self.persons_ = persons
+        self.measures_ = [m for m in MEASURES if m in sums]
+        self.benchmark_ = None
+        if self.benchmark:
             direct = float(bench_w @ (y < self.line) / bench_w.sum())
             ratio = float(benchmark_ratio(sums["poverty_rate"], agg.persons, direct))
             self.benchmark_ = {
@@ -237,40 +289,21 @@ class PovertyMap:
                 "ratio": ratio,
             }
             sums["poverty_rate"] = sums["poverty_rate"] * ratio
-        errors = None
-        if self.reps > 0:
-            errors = bootstrap_errors(
-                design,
-                Xc,
-                g_c,
-                agg,
-                tr,
-                model.beta_,
-                model.s2e_,
-                model.s2u_,
-                self.line,
-                self.extreme_line,
-                int(self.reps),
-                int(self.seed),
-                w,
-                self.method,
-                self.adjust,
-                bench_w,
-            )
+        errors = acc.errors() if acc is not None else None
         self.errors_ = errors  # person-weighted area sums, prediction - truth, (D, reps)
         # Upper level (kecamatan of each desa), when given.
         upper_of = None
-        if census.upper is not None:
-            up = pd.Series(np.asarray(census.upper).astype(str)).groupby(g_c).first()
-            self.upper_areas_ = area_order(np.unique(up.to_numpy()))
+        if upper_first:
+            up = [upper_first[a] for a in self.areas_]
+            self.upper_areas_ = area_order(np.unique(np.asarray(up, dtype=object).astype(str)))
             uidx = {a: i for i, a in enumerate(self.upper_areas_)}
-            upper_of = np.array([uidx[up[d]] for d in range(D)])
+            upper_of = np.array([uidx[u] for u in up])
         self.table_ = self._table(
             self.areas_,
             sums,
             errors,
             agg.persons,
-            np.bincount(g_c, minlength=D),
+            n_census,
             np.bincount(g_s, minlength=D),
             survey,
             s_area,
@@ -288,12 +321,40 @@ class PovertyMap:
                 up_sums,
                 up_errors,
                 U @ agg.persons,
-                np.bincount(upper_of[g_c], minlength=K),
+                np.bincount(upper_of, weights=n_census, minlength=K).astype(np.int64),
                 np.bincount(upper_of[g_s], minlength=K),
                 survey,
                 np.asarray(survey.upper).astype(str) if survey.upper is not None else None,
             )
         return self
+
+    def _census_pass(self, source: CensusParts, index: dict, acc):
+        """Person-weighted area sums of the EB/synthetic predictions, persons and
+        households per area, over the census parts; feeds ``acc`` (the bootstrap)."""
+        model, tr = self.model_, self.transformation_
+        D = len(index)
+        s_area_sd = np.sqrt(model.s2e_ + model.s2u_ * (1.0 - model.gamma_))
+        sums: dict[str, np.ndarray] = {}
+        persons = np.zeros(D)
+        n_census = np.zeros(D, dtype=np.int64)
+        for part in source.parts():
+            g_c = np.array([index[a] for a in np.asarray(part.area).astype(str)], dtype=np.int64)
+            persons_c = (
+                np.asarray(part.persons, float) if part.persons is not None else np.ones(len(g_c))
+            )
+            Xc = self._census_design(part.X)
+            persons += np.bincount(g_c, persons_c, D)
+            n_census += np.bincount(g_c, minlength=D)
+            agg = AreaAggregator(area_indicator(g_c, D, persons_c), persons)
+            mu = Xc @ model.beta_ + model.u_[g_c]
+            for m, v in area_predictions(
+                mu, s_area_sd[g_c], tr, self.line, self.extreme_line, agg
+            ).items():
+                sums[m] = sums.get(m, 0.0) + v
+            if acc is not None:
+                acc.add(Xc, g_c, persons_c)
+            del Xc, mu
+        return sums, persons, n_census
 
     # ----------------------------------------------------------------------------------
     def _table(self, areas, sums, errors, persons, n_census, n_sampled, survey, s_area):
