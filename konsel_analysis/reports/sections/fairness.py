@@ -45,8 +45,8 @@ def plot_exclusion_by_group(rows: pd.DataFrame, regency: float, language: str):
     """
     rows = rows.reset_index(drop=True)
     y = np.arange(len(rows))[::-1]
-    fig, ax = plt.subplots(figsize=(9, 0.36 * len(rows) + 1.6))
-    fig.subplots_adjust(left=0.46, right=0.97, top=0.93, bottom=0.8 / (0.36 * len(rows) + 1.6))
+    fig, ax = plt.subplots(figsize=(9, 0.36 * len(rows) + 1.8))
+    fig.subplots_adjust(left=0.46, right=0.97, top=0.93, bottom=1.0 / (0.36 * len(rows) + 1.8))
     flagged = rows["gap_excludes_zero"].astype(bool).to_numpy()
     for mask, colour in ((~flagged, charts.COLOURS["pkh"]), (flagged, FLAG_COLOUR)):
         part = rows[mask]
@@ -80,8 +80,8 @@ def plot_exclusion_by_group(rows: pd.DataFrame, regency: float, language: str):
     ax.set_xlabel(
         tr(
             language,
-            "% rumah tangga miskin yang tidak menerima PKH atau BPNT",
-            "% of poor households receiving neither PKH nor BPNT",
+            "% rumah tangga miskin yang tidak\nmenerima PKH atau BPNT",  # two lines: it fits
+            "% of poor households receiving\nneither PKH nor BPNT",
         )
     )
     ax.grid(axis="y", visible=False)
