@@ -526,9 +526,12 @@ def _draw_impact(ax, tables: dict[str, pd.DataFrame], c: Controls, where: str) -
 
 def draw(tables: dict[str, pd.DataFrame], c: Controls):
     """Four charts: expected errors with intervals, the visit split, coverage, the impact."""
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    fig, grid = plt.subplots(2, 2, figsize=(10, 7))  # about 1,000 pixels: a notebook width
+    # Not pyplot's: a figure of its own, drawn to PNG here (:func:`figure_png`), so that no
+    # backend's global state (the notebook's inline backend) takes part in drawing it.
+    fig = Figure(figsize=(10, 7))  # about 1,000 pixels: a notebook width
+    grid = fig.subplots(2, 2)
     axes = grid.ravel()
     where = "Kabupaten" if c.area == ALL else f"Kecamatan {c.area}"
     e = tables["errors"].set_index("area").loc[c.area]
@@ -582,11 +585,19 @@ def draw(tables: dict[str, pd.DataFrame], c: Controls):
     return fig
 
 
+def figure_png(fig) -> bytes:
+    """The figure as PNG bytes (100 dpi)."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
 def build_workbench(wb: Workbench):
     """The sliders and pickers, wired to :func:`summarise` and :func:`draw`; a VBox."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
-    from IPython.display import display
+    from IPython.display import Image, display
 
     c = default_controls(wb)
     style = {"description_width": "220px"}
@@ -673,11 +684,10 @@ def build_workbench(wb: Workbench):
             display(tables["errors"].round(1))
             display(tables["coverage"].round(3))
             display(tables["impact"].round(4))
+        png = figure_png(draw(tables, values))  # drawn whole before the output is touched
         with charts:
             charts.clear_output(wait=True)
-            fig = draw(tables, values)
-            display(fig)
-            plt.close(fig)
+            display(Image(data=png, format="png"))
         total = tables["split"].set_index("area").loc[ALL]
         status.value = (
             f"<span id='visit-split'>{int(total['priority_visits'])} prioritas + "

@@ -119,6 +119,20 @@ def _charts(driver) -> list:
     ]
 
 
+def _drawn_charts(driver) -> list:
+    """The figures once the first is a drawn PNG of some size; [] meanwhile."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        found = _charts(driver)
+        src = found[0].get_attribute("src") or "" if found else ""
+    except StaleElementReferenceException:  # replaced while we looked: look again
+        return []
+    if not src.startswith("data:image/png;base64,"):
+        return []
+    return found if len(base64.b64decode(src.split(",", 1)[1])) > 30_000 else []
+
+
 def _colours(png: bytes) -> int:
     from PIL import Image
 
@@ -155,7 +169,9 @@ def test_budget_slider_changes_the_visit_split_and_charts_show(lab, browser, tmp
     readout.send_keys("1000", Keys.ENTER)
     changed = _wait(lambda: (t := _split_text(browser)) != first and t, 60, "a new visit split")
     assert changed.startswith("900 prioritas + 100 audit")
-    charts = _wait(lambda: _charts(browser), 60, "the charts")
+    # The output is cleared and drawn again after a move: wait for the drawn figure (a PNG
+    # of four charts), not whatever the page holds in between.
+    charts = _wait(lambda: _drawn_charts(browser), 90, "the drawn charts")
     assert len(charts) == 1  # one figure of four charts, redrawn in place
     chart = charts[0]
     _wait(lambda: browser.execute_script("return arguments[0].complete", chart), 30, "the PNG")
