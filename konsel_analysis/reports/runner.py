@@ -553,10 +553,10 @@ def _read_render_keys(paths: ProjectPaths) -> dict[str, dict]:
 
 def _page_digest(task: ReportTask) -> str:
     """sha256 of the page and of its executed notebook, read afresh (never from a cache)."""
-    h = hashlib.sha256()
-    for path in (task.html, task.executed):
-        h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()
+    from konsel_analysis.cache import content_digest
+
+    pair = f"{content_digest(task.html)} {content_digest(task.executed)}"
+    return hashlib.sha256(pair.encode()).hexdigest()
 
 
 def _is_current(task: ReportTask, key: str, previous: dict, paths: ProjectPaths) -> bool:
