@@ -35,6 +35,7 @@ import pandas as pd
 from konsel_analysis.paths import CONFIGS_DIR
 from konsel_analysis.synth import generate_konsel, write_konsel
 from konsel_analysis.targeting.score import run_score
+from konsel_analysis.targeting.score_settings import ScoreSettings
 from konsel_analysis.verification.cli import import_round, read_plan
 from konsel_analysis.verification.simulate import simulate_outcomes
 
@@ -66,9 +67,12 @@ def run_one(size: int, seed: int, workdir: Path) -> dict:
     budget = BUDGET
     out = workdir / "score"
     run_score(
-        raw / "survey.parquet", raw / "register.parquet", CONFIG, budget=budget,
-        minimum_per_area=None, reps=REPS, out=out, seed=seed,
-    )  # fmt: skip
+        raw / "survey.parquet",
+        raw / "register.parquet",
+        CONFIG,
+        ScoreSettings(budget=budget, reps=REPS, seed=seed),
+        out=out,
+    )
     plan = read_plan(out / "verification_plan.csv")
     reg = data.register.set_index("household_id")
     benef = reg["is_pkh_recipient"].astype(bool) | reg["is_bpnt_recipient"].astype(bool)

@@ -194,17 +194,15 @@ def _measure_targeting(ctx: StepContext) -> list[Path]:
 def _score_register(ctx: StepContext) -> list[Path]:
     from konsel_analysis.privacy import load_or_create_secret_key
     from konsel_analysis.targeting.score import run_score
+    from konsel_analysis.targeting.score_settings import ScoreSettings
 
     s = ctx.settings
     return run_score(
         ctx.survey,
         ctx.register,
         s.config,
-        budget=None,  # parameters.yml
-        minimum_per_area=None,
-        reps=s.score_reps,
+        ScoreSettings(reps=s.score_reps, seed=s.seed),  # the budget: parameters.yml
         out=ctx.paths.score,
-        seed=s.seed,
         restricted=ctx.paths.restricted,
         pseudonym_key=load_or_create_secret_key(ctx.paths.root),
     )

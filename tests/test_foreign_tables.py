@@ -19,6 +19,7 @@ from konsel_analysis.intake.cli import run_check
 from konsel_analysis.pmt.step import run as run_validate_pmt
 from konsel_analysis.targeting import step as targeting_step
 from konsel_analysis.targeting.score import run_score
+from konsel_analysis.targeting.score_settings import ScoreSettings
 
 N = 480
 
@@ -161,9 +162,7 @@ def test_every_command_reads_the_foreign_table(files, tmp_path):
         data,
         register,
         path,
-        budget=200,
-        minimum_per_area=10,
-        reps=20,
+        ScoreSettings(budget=200, minimum_per_area=10, reps=20),
         out=tmp_path / "score",
     )
     scores = pd.read_parquet(scored[0])

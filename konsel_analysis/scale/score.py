@@ -52,6 +52,7 @@ from konsel_analysis.targeting.score import (
     register_households,
     survey_sample,
 )
+from konsel_analysis.targeting.score_settings import ScoreSettings
 from konsel_analysis.targeting.verification import (
     allocate_visits,
     visit_budget,
@@ -289,19 +290,16 @@ def run_score_partitioned(
     survey: Path,
     register_root: Path,
     config: Path,
+    settings: ScoreSettings,
     *,
-    budget: int | None,
-    minimum_per_area: int | None,
-    reps: int,
     out: Path,
-    seed: int = 0,
     scheduler: str | None = None,
     workers: int = 2,
 ) -> list[Path]:
     """``konsel score-partitioned``: check inputs, fit once, score, write; the files written."""
     from konsel_analysis.scale.replicates import fit_replicated_model
 
-    budget, minimum = visit_budget(budget, minimum_per_area)
+    budget, minimum = visit_budget(settings.budget, settings.minimum_per_area)
     dataset = load_dataset(survey, config)
     register = open_partitioned_register(register_root, dataset.config)
     cluster = None
@@ -315,8 +313,8 @@ def run_score_partitioned(
             dataset.poverty_line,
             dataset.extreme_poverty_line,
             squared=dataset.config.squared,
-            reps=reps,
-            seed=seed,
+            reps=settings.reps,
+            seed=settings.seed,
         )
         with staged_folder(out / "register_scores") as folder:
             result = score_partitioned(

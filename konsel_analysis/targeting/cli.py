@@ -105,16 +105,18 @@ def add_scoring_arguments(
 
 def scoring_options(args: argparse.Namespace) -> dict:
     """What :func:`add_scoring_arguments` read, as the keywords of the scoring functions
-    (the survey, register and config as paths); refuses too few replicates."""
+    (the survey and config as paths, the rest as a ``ScoreSettings``); refuses too few
+    replicates."""
+    from konsel_analysis.targeting.score_settings import ScoreSettings
+
     check_reps(args.reps)
     check_path_exists(args.survey, "--survey")
     return {
         "survey": Path(args.survey) if args.survey else None,
         "config": Path(args.config),
-        "budget": args.budget,
-        "minimum_per_area": args.min_per_area,
-        "reps": args.reps,
-        "seed": args.seed,
+        "settings": ScoreSettings(
+            budget=args.budget, minimum_per_area=args.min_per_area, reps=args.reps, seed=args.seed
+        ),
     }
 
 
@@ -170,8 +172,8 @@ def _score_with_saved_model(args, options: dict, out: Path, restricted: Path) ->
         Path(args.model),
         Path(args.register),
         options["config"],
-        budget=options["budget"],
-        minimum_per_area=options["minimum_per_area"],
+        budget=options["settings"].budget,
+        minimum_per_area=options["settings"].minimum_per_area,
         out=out,
         restricted=restricted,
         rejected_dir=out / "rejected",

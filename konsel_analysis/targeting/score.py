@@ -56,6 +56,7 @@ from konsel_analysis.targeting.score_checks import (
     warn_incomparable,
     warn_overlapping_ids,
 )
+from konsel_analysis.targeting.score_settings import ScoreSettings
 from konsel_analysis.targeting.verification import (
     allocate_visits,
     priority_scores,
@@ -246,12 +247,9 @@ def run_score(
     survey: Path,
     register_path: Path,
     config: Path,
+    settings: ScoreSettings,
     *,
-    budget: int | None,
-    minimum_per_area: int | None,
-    reps: int,
     out: Path,
-    seed: int = 0,
     restricted: Path | None = None,
     pseudonym_key: bytes | None = None,
     rejected_dir: Path | None = None,
@@ -268,8 +266,9 @@ def run_score(
     from konsel_analysis.targeting.visit_plan import audit_visits, plan_round, planned_scores
     from konsel_analysis.targeting.workbench_tables import write_register_tables
 
-    budget_given, minimum_given = budget is not None, minimum_per_area is not None
-    budget, minimum = visit_budget(budget, minimum_per_area)
+    budget_given = settings.budget is not None
+    minimum_given = settings.minimum_per_area is not None
+    budget, minimum = visit_budget(settings.budget, settings.minimum_per_area)
     dataset = load_dataset(survey, config, rejected_dir)
     register = load_register(register_path, dataset.config, rejected_dir)
     survey_sample(dataset)  # a survey the model cannot use stops before any warning
@@ -287,9 +286,14 @@ def run_score(
     warn_incomparable(dataset, register)
     share, n_audit = audit_visits(budget, audit_share)
     result = score_register(
-        dataset, register, budget=budget - n_audit, minimum_per_area=minimum, reps=reps, seed=seed
+        dataset,
+        register,
+        budget=budget - n_audit,
+        minimum_per_area=minimum,
+        reps=settings.reps,
+        seed=settings.seed,
     )
-    plan = plan_round(result.scores, budget, minimum, share, seed=seed)
+    plan = plan_round(result.scores, budget, minimum, share, seed=settings.seed)
     written = [
         write_parquet_atomic(result.scores, out / "register_scores.parquet"),
         write_csv_atomic(result.expected_by_area, out / "expected_errors_by_area.csv"),

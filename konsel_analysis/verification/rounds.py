@@ -53,15 +53,19 @@ def write_demo_round(
     from konsel_analysis.datasets import load_register
     from konsel_analysis.synth import TABLE_FILES
     from konsel_analysis.targeting.score import run_score
+    from konsel_analysis.targeting.score_settings import ScoreSettings
     from konsel_analysis.verification.cli import read_plan
     from konsel_analysis.verification.simulate import simulate_outcomes
 
     folder = Path(raw) / ROUNDS_FOLDER
     with tempfile.TemporaryDirectory() as tmp:
         run_score(
-            raw / TABLE_FILES["survey"], raw / TABLE_FILES["register"], config, budget=None,
-            minimum_per_area=None, reps=reps, out=Path(tmp), seed=seed,
-        )  # fmt: skip
+            raw / TABLE_FILES["survey"],
+            raw / TABLE_FILES["register"],
+            config,
+            ScoreSettings(reps=reps, seed=seed),  # the budget: parameters.yml
+            out=Path(tmp),
+        )
         plan = read_plan(Path(tmp) / "verification_plan.csv")
     register = load_register(raw / TABLE_FILES["register"], config)
     ids = pd.Index(register.household_id.astype(str))
