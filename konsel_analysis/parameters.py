@@ -16,9 +16,8 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from konsel_analysis.paths import REFERENCE_DIR
+from konsel_analysis.yaml_files import DuplicateKeyError, load_yaml
 
 DEFAULT_PARAMETERS_FILE = REFERENCE_DIR / "parameters.yml"
 _REQUIRED_FIELDS = ("value", "unit", "applies_from", "source")
@@ -91,8 +90,10 @@ def _flatten(tree: dict, path: Path, prefix: str = "") -> dict[str, Parameter]:
 def load_parameters(path: Path | str = DEFAULT_PARAMETERS_FILE) -> Parameters:
     """Read a parameters YAML file; every leaf needs value, unit, applies_from and source."""
     path = Path(path)
-    with path.open(encoding="utf-8") as fh:
-        tree = yaml.safe_load(fh)
+    try:
+        tree = load_yaml(path)
+    except DuplicateKeyError as err:
+        raise ParameterFileError(f"{path}: {err}") from None
     if not isinstance(tree, dict):
         raise ParameterFileError(f"{path}: expected a mapping of parameter groups at the top")
     return Parameters(items=_flatten(tree, path), path=path)

@@ -40,3 +40,15 @@ def test_parameter_without_source_is_refused(tmp_path):
     )
     with pytest.raises(ParameterFileError, match=r"bad\.yml.*lines\.poverty_line.*source"):
         load_parameters(path)
+
+
+def test_a_parameter_given_twice_is_refused(tmp_path):
+    leaf = "    value: {}\n    unit: IDR\n    applies_from: 2024-01-01\n    source: x\n"
+    path = tmp_path / "twice.yml"
+    path.write_text(
+        "lines:\n  poverty_line:\n" + leaf.format(1) + "  poverty_line:\n" + leaf.format(2)
+    )
+    with pytest.raises(
+        ParameterFileError, match=r"twice\.yml: key 'poverty_line' is given twice \(lines 2 and 7\)"
+    ):
+        load_parameters(path)

@@ -65,6 +65,7 @@ import yaml
 from konsel_analysis.dictionary import COLUMNS
 from konsel_analysis.errors import UserError
 from konsel_analysis.intake.read import ReadOptions, TableError
+from konsel_analysis.yaml_files import DuplicateKeyError, load_yaml
 
 MISSING_LEVEL = "(missing)"
 _DOC_KEYS = {"name", "title", "description", "source", "notes", "license", "citation"}
@@ -543,7 +544,9 @@ def load_dataset_config(path: Path | str) -> DatasetConfig:
             "(e.g. konsel_analysis/configs/konsel_survey.yml)",
         )
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path)
+    except DuplicateKeyError as err:
+        raise _fail(path, str(err)) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

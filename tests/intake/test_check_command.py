@@ -82,3 +82,24 @@ def test_check_stops_on_a_file_with_too_many_rejected_rows(tmp_path, capsys):
     assert "survei.csv: 5 of 40 rows (12.5%) fail the row checks" in err
     assert "'bobot': must be above zero" in err
     assert len(pd.read_csv(tmp_path / "out/rejected/survei.csv")) == 5
+
+
+def test_a_config_that_gives_a_key_twice_is_refused_naming_both_lines(tmp_path, capsys):
+    # PyYAML keeps the last of two equal keys silently: `welfare: bobot` below would have
+    # made the weights the welfare measure without a word.
+    text = (CORPUS / "config.yml").read_text(encoding="utf-8")
+    assert text.splitlines()[2] == "welfare: pengeluaran"
+    config = tmp_path / "survei.yml"
+    config.write_text(text + "welfare: bobot\n", encoding="utf-8")
+    line = len(text.splitlines()) + 1
+    code = main(
+        ["check", "--data", str(CORPUS / "good.csv"), "--config", str(config),
+         "--table", "survey", "--out", str(tmp_path / "out")]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err.strip() == (
+        f"konsel check: error: {config}: "
+        f"key 'welfare' is given twice (lines 3 and {line}); keep one"
+    )
+    assert not (tmp_path / "out").exists()  # nothing written
