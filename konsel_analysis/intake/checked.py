@@ -44,7 +44,7 @@ _SHARED: list[Path] = []
 def share_checked_tables(folder: Path | None) -> None:
     """Keep the tables this process checks in ``folder``, and read the ones other processes
     checked there, for as long as the file, its config, the reference files and the
-    checking code are unchanged (a :func:`~konsel_analysis.cache.compute_key` of them).
+    checking code are unchanged (a :func:`~konsel_analysis.build.keys.compute_key` of them).
 
     The main job's driver checks the survey and the register once; its steps, in other
     processes, read the accepted rows instead of checking again. The folder is the
@@ -57,7 +57,7 @@ def share_checked_tables(folder: Path | None) -> None:
 
 
 def _shared_file(data_path: Path, config: DatasetConfig, role: Role) -> Path:
-    from konsel_analysis.cache import code_files, compute_key
+    from konsel_analysis.build.keys import code_files, compute_key
 
     named = (data_path, config.path, config.area_crosswalk)  # the crosswalk: resolved
     files = [Path(p) for p in named if p is not None and Path(p).is_file()]

@@ -56,7 +56,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from konsel_analysis.cache import code_files, compute_key, file_digest, is_current, output_digests
+from konsel_analysis.build.keys import code_files, compute_key, file_digest, is_current, output_digests
 from konsel_analysis.dictionary import PERSONAL_COLUMNS, PROGRAM_FLAGS
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_atomic
@@ -470,7 +470,7 @@ def compute_cache_key(
 
 
 def _as_step_manifest(manifest: dict | None) -> dict | None:
-    """The tables' manifest in the form :func:`konsel_analysis.cache.is_current` checks."""
+    """The tables' manifest in the form :func:`konsel_analysis.build.keys.is_current` checks."""
     if manifest is None:
         return None
     return {**manifest, "outputs": [f"{name}.csv" for name in manifest.get("tables", [])]}

@@ -1,6 +1,6 @@
 """The main job behind ``make reports`` and ``konsel reports``: the steps, then the pages.
 
-The analysis steps (:mod:`konsel_analysis.pipeline`) run in the report workers while
+The analysis steps (:mod:`konsel_analysis.build.steps`) run in the report workers while
 they would otherwise wait, each as soon as the raw tables it reads are checked; then
 the report tables and the notebooks (:mod:`.runner`). This module sits above both:
 the steps know nothing of reports, the reports only read what the steps wrote.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from konsel_analysis.build_guard import (
+from konsel_analysis.build.guard import (
     BuildLock,
     sweep_partial_files,
     sweep_stale_kernel_folders,
@@ -19,7 +19,7 @@ from konsel_analysis.datasets import share_checked_tables
 from konsel_analysis.errors import UserError
 from konsel_analysis.intake.checked import remove_damaged_shared_tables
 from konsel_analysis.paths import ProjectPaths
-from konsel_analysis.pipeline import PipelineSettings, run_steps
+from konsel_analysis.build.steps import PipelineSettings, run_steps
 from konsel_analysis.reports.inputs import check_sources
 from konsel_analysis.reports.runner import (
     build_reports,

@@ -531,29 +531,29 @@ def start_workers(
 
 def report_code_files() -> list[Path]:
     """The code a page depends on: sections, charts, words and the HTML export, with
-    every package module they import (:func:`konsel_analysis.cache.code_files`)."""
-    from konsel_analysis.cache import code_files
+    every package module they import (:func:`konsel_analysis.build.keys.code_files`)."""
+    from konsel_analysis.build.keys import code_files
 
     return code_files("konsel_analysis.reports.sections", "konsel_analysis.reports.html")
 
 
 def render_key(task: ReportTask, inputs_key: str, code: Sequence[Path]) -> str:
     """What a page depends on: the report tables' key, the notebook, the report code, the task."""
-    from konsel_analysis.cache import compute_key
+    from konsel_analysis.build.keys import compute_key
 
     task_fields = {k: str(v) for k, v in sorted(vars(task).items())}
     return compute_key([task.notebook], code, {"inputs": inputs_key, "task": task_fields})
 
 
 def _read_render_keys(paths: ProjectPaths) -> dict[str, dict]:
-    from konsel_analysis.cache import read_manifest
+    from konsel_analysis.build.keys import read_manifest
 
     return read_manifest(paths.reports / "executed" / RENDER_KEYS) or {}
 
 
 def _page_digest(task: ReportTask) -> str:
     """sha256 of the page and of its executed notebook, read afresh (never from a cache)."""
-    from konsel_analysis.cache import content_digest
+    from konsel_analysis.build.keys import content_digest
 
     pair = f"{content_digest(task.html)} {content_digest(task.executed)}"
     return hashlib.sha256(pair.encode()).hexdigest()
@@ -583,7 +583,7 @@ def _write_render_keys(
     paths: ProjectPaths, previous: dict[str, dict], results: list[ReportResult], keys: list[str]
 ) -> None:
     """Remember the key of every page built or kept; forget failed ones; keep other builds'."""
-    from konsel_analysis.cache import write_manifest
+    from konsel_analysis.build.keys import write_manifest
 
     merged = dict(previous)
     for result, key in zip(results, keys, strict=True):

@@ -10,7 +10,7 @@ import pandas as pd
 from conftest import FAST, SEED, make_project
 
 from konsel_analysis.paths import ProjectPaths
-from konsel_analysis.pipeline import STEPS, StepContext, run_step, run_steps
+from konsel_analysis.build.steps import STEPS, StepContext, run_step, run_steps
 
 
 def _digests(folder) -> dict[str, str]:

@@ -15,7 +15,7 @@ import shutil
 import socket
 
 from konsel_analysis.paths import ProjectPaths
-from konsel_analysis.pipeline import STEPS
+from konsel_analysis.build.steps import STEPS
 from konsel_analysis.reports.main_job import run_pipeline
 from konsel_analysis.scale import cluster
 

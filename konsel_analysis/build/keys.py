@@ -79,7 +79,7 @@ def _imports(path: Path) -> set[str]:
 # kernel checks the tables' key, and parsing the package took a third of opening a
 # report): ``import a.b as c, d`` and ``from .x import (y, z)`` over several lines. A
 # line of a docstring that reads like an import only adds a file to the key, never
-# leaves one out; tests/test_cache.py checks the result against Python's own parser.
+# leaves one out; tests/test_build_keys.py checks the result against Python's own parser.
 _IMPORT = re.compile(
     r"^[ \t]*(?:from[ \t]+(?P<base>\.*[\w.]*)[ \t]+import[ \t]+"
     r"(?P<names>\([^)]*\)|[^\n#;]*)|import[ \t]+(?P<modules>[^\n#;]*))",

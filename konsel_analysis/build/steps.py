@@ -16,7 +16,7 @@
 Each step reads data/raw (never writes it) and says what it wrote; no step reads
 another's outputs, so ``konsel reports`` runs them side by side in its report
 workers (idle until the notebooks can start), the longest first. A step whose
-inputs are unchanged is not recomputed: its cache key (:mod:`konsel_analysis.cache`:
+inputs are unchanged is not recomputed: its cache key (:mod:`konsel_analysis.build.keys`:
 input files, the dataset config, parameters.yml, the code the step runs, its
 settings) is kept in a ``manifest.json`` beside its outputs, so a second
 ``make reports`` only checks the keys. A fixed seed makes every output
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from konsel_analysis.cache import (
+from konsel_analysis.build.keys import (
     code_files,
     compute_key,
     file_digest,
@@ -43,7 +43,7 @@ from konsel_analysis.cache import (
     output_digests,
     read_manifest,
 )
-from konsel_analysis.cache import write_manifest as _write_manifest
+from konsel_analysis.build.keys import write_manifest as _write_manifest
 from konsel_analysis.files import write_csv_atomic
 from konsel_analysis.paths import DEFAULT_DATASET_CONFIG, ProjectPaths
 from konsel_analysis.pmt import SLOW_ESTIMATORS

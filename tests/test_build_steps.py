@@ -6,7 +6,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from konsel_analysis.paths import ProjectPaths
-from konsel_analysis.pipeline import STEPS, PipelineSettings, StepContext, _submit_steps
+from konsel_analysis.build.steps import STEPS, PipelineSettings, StepContext, _submit_steps
 
 
 class _Recorder:
