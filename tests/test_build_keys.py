@@ -9,8 +9,8 @@ import pytest
 
 from konsel_analysis.build import keys as cache
 from konsel_analysis.build.keys import code_files, compute_key
-from konsel_analysis.paths import PACKAGE_DIR, ProjectPaths
 from konsel_analysis.build.steps import PipelineSettings, Step, StepContext, run_step
+from konsel_analysis.paths import PACKAGE_DIR, ProjectPaths
 
 
 def _names(modules: str) -> set[str]:
@@ -145,14 +145,14 @@ def test_a_step_runs_once_while_its_inputs_are_unchanged(tmp_path):
 
 
 def _written(tmp_path):
-    from konsel_analysis.build.keys import output_digests
+    from konsel_analysis.build.manifest import output_digests
 
     (tmp_path / "t.csv").write_text("area,n\nA,223\n")
     return {"key": "k", "outputs": ["t.csv"], "digests": output_digests(tmp_path, ["t.csv"])}
 
 
 def test_an_untouched_output_is_current(tmp_path):
-    from konsel_analysis.build.keys import is_current
+    from konsel_analysis.build.manifest import is_current
 
     assert is_current(_written(tmp_path), "k", tmp_path)
     assert not is_current(_written(tmp_path), "other key", tmp_path)
@@ -171,7 +171,7 @@ def test_an_untouched_output_is_current(tmp_path):
 def test_a_damaged_output_is_not_current_and_is_named(tmp_path, caplog, damage):
     import os
 
-    from konsel_analysis.build.keys import is_current
+    from konsel_analysis.build.manifest import is_current
 
     manifest = _written(tmp_path)
     path = tmp_path / "t.csv"
@@ -179,13 +179,13 @@ def test_a_damaged_output_is_not_current_and_is_named(tmp_path, caplog, damage):
     damage(path)
     if path.exists():  # the modification time put back: the content decides, not the clock
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    with caplog.at_level("WARNING", logger="konsel_analysis.build.keys"):
+    with caplog.at_level("WARNING", logger="konsel_analysis.build.manifest"):
         assert not is_current(manifest, "k", tmp_path)
     assert ("t.csv changed since it was written" in caplog.text) == path.exists()
 
 
 def test_a_manifest_from_before_digests_is_not_trusted(tmp_path):
-    from konsel_analysis.build.keys import is_current
+    from konsel_analysis.build.manifest import is_current
 
     manifest = _written(tmp_path)
     del manifest["digests"]

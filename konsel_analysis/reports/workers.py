@@ -52,7 +52,8 @@ def init_worker(log_path: str, parent_pid: int | None = None) -> None:
     """Import papermill and nbconvert once; send kernels' chatter to a log, not the terminal.
 
     The worker ends when the command that started it ends, however it ends
-    (``parent_pid``: that command's process; see :func:`konsel_analysis.build.guard.die_with_parent`).
+    (``parent_pid``: that command's process; see
+    :func:`konsel_analysis.build.guard.die_with_parent`).
     """
     if parent_pid is not None:
         die_with_parent(parent_pid)
