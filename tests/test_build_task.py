@@ -133,3 +133,11 @@ def test_under_a_lock_processes_asking_at_once_run_it_once(tmp_path, data):
         t.join()
     assert runs == [0]
     assert sorted(o.reused for o in got) == [False, True]
+
+
+def test_a_run_that_leaves_a_declared_output_unwritten_is_an_error(tmp_path, data):
+    promised = tmp_path / "out" / "promised.csv"
+    task = _toy(tmp_path, [], outputs=(promised,))
+    with pytest.raises(RuntimeError, match="toy: its run did not write .*promised.csv"):
+        run_or_reuse(task)
+    assert not (tmp_path / "out" / "manifest.json").exists()  # nothing recorded

@@ -67,6 +67,7 @@ def shared_table_task(folder: Path, data_path: Path, config: DatasetConfig, role
         manifest=folder / f"{data_path.stem}-{role}.json",
         root=folder,
         run=check,
+        outputs=(out,),
         inputs=tuple(Path(p) for p in named if p is not None and Path(p).is_file()),
         code=("konsel_analysis.intake.checked",),
         # The pickled frame is read back by this pandas and numpy only.

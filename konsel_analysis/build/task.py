@@ -45,9 +45,10 @@ class Made:
 class Task:
     """A derived result: what it is computed from, where it is recorded, how it runs.
 
-    ``run`` returns the files it wrote (a list of paths) or a :class:`Made`. ``extra``
-    adds free fields to the record after a run (e.g. the digests of the raw files a step
-    read and the policy numbers it used, which the reports check).
+    ``run`` returns the files it wrote (a list of paths) or a :class:`Made`; a run that
+    leaves one of its declared ``outputs`` unwritten is an error. ``extra`` adds free fields
+    to the record after a run (e.g. the digests of the raw files a step read and the
+    policy numbers it used, which the reports check).
     """
 
     name: str
@@ -55,6 +56,7 @@ class Task:
     root: Path  # outputs are recorded relative to this folder
     run: Callable[[], Sequence[Path] | Made]
     inputs: tuple[Path, ...] = ()  # files it is computed from, by content
+    outputs: tuple[Path, ...] = ()  # files it must write (more may come: one per area, ...)
     code: tuple[str, ...] = ()  # entry modules: their code and every package module they import
     settings: Mapping[str, Any] = field(default_factory=dict)
     entry: str | None = None  # its record's name in a manifest file of several tasks
@@ -97,8 +99,13 @@ def current_record(task: Task, key: str) -> dict | None:
     return record if is_current(record, key, task.root) else None
 
 
-def _made(result: Sequence[Path] | Made) -> Made:
-    return result if isinstance(result, Made) else Made(list(result))
+def _made(task: Task, result: Sequence[Path] | Made) -> Made:
+    made = result if isinstance(result, Made) else Made(list(result))
+    written = {Path(p) for p in made.outputs}
+    for path in task.outputs:
+        if Path(path) not in written or not Path(path).is_file():
+            raise RuntimeError(f"{task.name}: its run did not write {path}, a declared output")
+    return made
 
 
 def _relative(paths: Sequence[Path], root: Path) -> list[str]:
@@ -166,7 +173,7 @@ def run_or_reuse(task: Task, force: bool = False) -> Outcome:
             record = current_record(task, key)
             if record is not None:
                 return Outcome(task, key, record, reused=True)
-        made = _made(task.run())
+        made = _made(task, task.run())
         record = make_record(task, key, made)
         record_all([task], [record])
     return Outcome(task, key, record, reused=False, value=made.value)
@@ -175,6 +182,7 @@ def run_or_reuse(task: Task, force: bool = False) -> Outcome:
 def run_or_reuse_all(
     tasks: Sequence[Task],
     run_many: Callable[[Sequence[Task]], Sequence[Sequence[Path] | Made | None]],
+    # for each task: what it made, or None when it failed
     keys: Sequence[str] | None = None,
 ) -> list[Outcome | None]:
     """:func:`run_or_reuse` for tasks run together (the pages, in the report workers).
@@ -197,7 +205,7 @@ def run_or_reuse_all(
         if result is None:
             fresh.append(None)
             continue
-        m = _made(result)
+        m = _made(tasks[i], result)
         record = make_record(tasks[i], keys[i], m)
         fresh.append(record)
         outcomes[i] = Outcome(tasks[i], keys[i], record, reused=False, value=m.value)

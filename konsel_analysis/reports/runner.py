@@ -550,6 +550,7 @@ def page_task(task: ReportTask, inputs_key: str, paths: ProjectPaths) -> Task:
         manifest=paths.reports / "executed" / RENDER_KEYS,
         root=paths.reports,
         run=lambda: _render_here(task),
+        outputs=(task.html, task.executed),
         inputs=(task.notebook,),
         code=REPORT_CODE,
         settings={"inputs": inputs_key, "task": task_fields},

@@ -132,6 +132,7 @@ def drawings_task(
         manifest=cache / f"{chart}-{language}.json",
         root=cache,
         run=draw_and_keep,
+        outputs=(path,),
         code=(__name__,),
         settings={"inputs": inputs_key, "language": language, "matplotlib": matplotlib.__version__},
         lock=cache / f"{chart}-{language}.lock",
