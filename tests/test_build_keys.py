@@ -98,6 +98,23 @@ def test_the_import_pattern_reads_every_form_of_import(tmp_path, monkeypatch):
     }
 
 
+def test_the_code_followed_is_remembered_only_while_no_file_of_it_changed(tmp_path, monkeypatch):
+    package = tmp_path / "konsel_analysis"
+    package.mkdir()
+    for name, source in (("__init__", ""), ("a", "from konsel_analysis import b\n"), ("b", "")):
+        (package / f"{name}.py").write_text(source, encoding="utf-8")
+    (package / "c.py").write_text("", encoding="utf-8")
+    monkeypatch.setattr(cache, "PACKAGE_DIR", package)
+
+    def names():
+        return sorted(p.name for p in code_files("konsel_analysis.a"))
+
+    assert names() == ["__init__.py", "a.py", "b.py"]
+    assert names() == ["__init__.py", "a.py", "b.py"]  # remembered
+    (package / "b.py").write_text("from konsel_analysis import c\n", encoding="utf-8")
+    assert names() == ["__init__.py", "a.py", "b.py", "c.py"]  # b changed: followed again
+
+
 def test_the_key_changes_with_an_input_and_a_setting(tmp_path):
     data = tmp_path / "data.csv"
     data.write_text("a\n1\n")

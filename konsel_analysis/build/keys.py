@@ -115,10 +115,33 @@ def _parsed_imports(path: Path, size: int, mtime_ns: int) -> frozenset[str]:
 def code_files(*modules: str) -> list[Path]:
     """Source files of ``modules`` and of every package module they import, transitively.
 
-    Parent packages' ``__init__.py`` are included: importing a module runs them.
+    Parent packages' ``__init__.py`` are included: importing a module runs them. Within
+    a process the files found are remembered while none of them changed (size and
+    modification time): a build asks for the same code once per page and chart.
     """
+    memo_key = (PACKAGE_DIR, modules)
+    kept = _FOLLOWED.get(memo_key)
+    if kept is not None and _stamps(kept[0]) == kept[1]:
+        return list(kept[0])
+    files = _follow(modules)
+    _FOLLOWED[memo_key] = (files, _stamps(files))
+    return list(files)
+
+
+_FOLLOWED: dict[tuple[Path, tuple[str, ...]], tuple[list[Path], tuple | None]] = {}
+
+
+def _stamps(files: list[Path]) -> tuple | None:
+    """Size and modification time of each file (``None`` when one is gone)."""
+    try:
+        return tuple((s.st_size, s.st_mtime_ns) for s in (p.stat() for p in files))
+    except OSError:
+        return None
+
+
+def _follow(modules: tuple[str, ...]) -> list[Path]:
     seen: set[Path] = set()
-    queue = [name for name in modules]
+    queue = list(modules)
     while queue:
         name = queue.pop()
         parts = name.split(".")

@@ -81,7 +81,21 @@ class Outcome:
 
 def task_key(task: Task) -> str:
     """The task's key: its inputs, the reference files, its code, its settings."""
-    return compute_key(task.inputs, code_files(*task.code), dict(task.settings))
+    return task_keys([task])[0]
+
+
+def task_keys(tasks: Sequence[Task]) -> list[str]:
+    """:func:`task_key` of each task, the code they share followed once (the 26 pages
+    share theirs: following it is most of what a page's key costs)."""
+    code: dict[tuple[str, ...], list[Path]] = {}
+    return [
+        compute_key(
+            t.inputs,
+            code[t.code] if t.code in code else code.setdefault(t.code, code_files(*t.code)),
+            dict(t.settings),
+        )
+        for t in tasks
+    ]
 
 
 def read_record(task: Task) -> dict | None:
@@ -192,7 +206,7 @@ def run_or_reuse_all(
     ``None`` when it failed (a failed task's record is forgotten, and its outcome is
     ``None``). ``keys``: the tasks' keys, when the caller computed them already.
     """
-    keys = list(keys) if keys is not None else [task_key(t) for t in tasks]
+    keys = list(keys) if keys is not None else task_keys(tasks)
     records = [current_record(t, k) for t, k in zip(tasks, keys, strict=True)]
     todo = [i for i, r in enumerate(records) if r is None]
     made = list(run_many([tasks[i] for i in todo]))  # called with none, too

@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from konsel_analysis.build.keys import file_digest
-from konsel_analysis.build.task import Made, Task, run_or_reuse, task_key
+from konsel_analysis.build.task import Made, Task, run_or_reuse
 from konsel_analysis.dictionary import PERSONAL_COLUMNS, PROGRAM_FLAGS
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_atomic
@@ -455,19 +455,19 @@ def report_tables_task(
     folder: Path,
     sources: ReportSources,
     settings: ReportSettings,
-    steps: StepFiles | None = None,
-    pseudonym_key_digest: str = "",
-    run: Callable[[], Made] | None = None,
+    steps: StepFiles,
+    pseudonym_key_digest: str,
+    run: Callable[[], Made],
 ) -> Task:
     """The report tables as a build task: the raw files, the settings, the computing code
     (this module and every package module it imports), the step outputs read and a
     digest of the pseudonymisation key (the priority lists carry pseudonyms)."""
-    step_part = {} if steps is None else {"files": steps.digests(), "missing": steps.unavailable}
+    step_part = {"files": steps.digests(), "missing": steps.unavailable}
     return Task(
         name="report tables",
         manifest=folder / MANIFEST_NAME,
         root=folder,
-        run=run or (lambda: Made([])),
+        run=run,
         inputs=(sources.register, sources.survey),
         code=(__name__,),
         settings={
@@ -476,17 +476,6 @@ def report_tables_task(
             "pseudonyms": pseudonym_key_digest,
         },
     )
-
-
-def compute_cache_key(
-    sources: ReportSources,
-    settings: ReportSettings,
-    steps: StepFiles | None = None,
-    pseudonym_key_digest: str = "",
-) -> str:
-    """The report tables' key (:func:`report_tables_task`)."""
-    task = report_tables_task(Path("."), sources, settings, steps, pseudonym_key_digest)
-    return task_key(task)
 
 
 def _load_sources(sources: ReportSources) -> tuple[pd.DataFrame, pd.DataFrame]:
