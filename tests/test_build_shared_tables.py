@@ -110,6 +110,15 @@ def test_a_changed_file_or_config_is_checked_again(
     assert calls == [1]
 
 
+def test_copies_left_by_the_earlier_layout_are_removed(fresh_process, tmp_path, survey, config):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    older = shared / f"survey-survey-{'0' * 24}.pkl"  # named by its key, before manifests
+    older.write_bytes(b"rows with NIK")
+    share_table(shared, survey, config, "survey")
+    assert sorted(p.name for p in shared.glob("*.pkl")) == ["survey-survey.pkl"]
+
+
 def test_the_intake_alone_writes_nothing(fresh_process, tmp_path, survey, config):
     read_checked(survey, config, "survey")
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["config.yml", "survey.csv"]

@@ -60,6 +60,10 @@ def shared_table_task(folder: Path, data_path: Path, config: DatasetConfig, role
                 pickle.dump(checked, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
         write_atomic(out, write, mode=0o600)
+        # Copies named by their key (before the build layer kept a manifest): the rows
+        # carry names and NIK, and nothing reads them any more.
+        for older in folder.glob(f"{data_path.stem}-{role}-*.pkl"):
+            older.unlink(missing_ok=True)
         return Made([out], value=checked)
 
     return Task(
