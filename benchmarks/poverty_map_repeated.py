@@ -24,8 +24,8 @@ import pandas as pd
 
 from konsel_analysis.geography import load_villages
 from konsel_analysis.paths import CONFIGS_DIR
-from konsel_analysis.poverty_map.cli import build_inputs
 from konsel_analysis.poverty_map.estimator import PovertyMap
+from konsel_analysis.poverty_map.step import build_inputs
 from konsel_analysis.synth import (
     TABLES,
     draw_survey_sample,

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from konsel_analysis.paths import CONFIGS_DIR
-from konsel_analysis.poverty_map.cli import build_inputs
 from konsel_analysis.poverty_map.estimator import PovertyMap
+from konsel_analysis.poverty_map.step import build_inputs
 from konsel_analysis.synth import generate_konsel, write_konsel
 
 

@@ -31,7 +31,7 @@ from scale_score import KONSEL, ROOT, run_measured
 RESULTS = ROOT / "benchmarks" / "results" / "scale_reports.json"
 STEPS_CHILD = """
 from konsel_analysis.paths import project_paths
-from konsel_analysis.pipeline import run_steps
+from konsel_analysis.build.schedule import run_steps
 run_steps(project_paths(), echo=lambda line: None)
 """
 

@@ -7,8 +7,8 @@ The package reads as the pipeline of the work:
 - ``parameters``  policy numbers (poverty lines, benefits, budgets) read from parameters.yml;
 - ``geography``   the 25 kecamatan and 351 villages of Konsel (Kemendagri codes);
 - ``synth``       the calibrated synthetic register, survey and truth (the default data);
-- ``pipeline``    the main job behind ``make reports``: every step in order, each cached
-                  (``cache``) and written atomically (``files``);
+- ``build``       the main job's steps and the one cache mechanism behind ``make reports``
+                  (a task, its key, its manifest); outputs written atomically (``files``);
 - ``cli``         the ``konsel`` command.
 """
 

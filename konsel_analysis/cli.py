@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from konsel_analysis import __version__
-from konsel_analysis.build_guard import os_error_sentence
+from konsel_analysis.build.guard import os_error_sentence
 from konsel_analysis.errors import UserError
 from konsel_analysis.paths import project_paths
 
@@ -103,7 +103,7 @@ def _synth_partitioned(args: argparse.Namespace, out: Path) -> int:
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
-    from konsel_analysis.pipeline import PipelineSettings
+    from konsel_analysis.build.steps import PipelineSettings
     from konsel_analysis.reports.main_job import run_pipeline
 
     return run_pipeline(

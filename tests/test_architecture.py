@@ -104,7 +104,7 @@ def private_imports(module: str, source: str) -> list[tuple[str, str, str]]:
             "from konsel_analysis.intake.checks import _survey_rules\n",
             [],
         ),
-        ("konsel_analysis.cache", "from konsel_analysis import __version__\n", []),
+        ("konsel_analysis.build.keys", "from konsel_analysis import __version__\n", []),
         ("konsel_analysis.cli", "from pandas import _libs\n", []),
     ],
 )

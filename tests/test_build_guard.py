@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from konsel_analysis import cli
-from konsel_analysis.build_guard import (
+from konsel_analysis.build.guard import (
     BuildLock,
     os_error_sentence,
     sweep_partial_files,
@@ -59,7 +59,7 @@ def test_the_lock_of_a_killed_build_is_released(tmp_path):
                 f"""
                 import sys, time
                 from pathlib import Path
-                from konsel_analysis.build_guard import BuildLock
+                from konsel_analysis.build.guard import BuildLock
                 from konsel_analysis.paths import ProjectPaths
                 with BuildLock(ProjectPaths(Path({str(tmp_path)!r}))):
                     print("locked", flush=True)

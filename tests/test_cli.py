@@ -92,7 +92,7 @@ def test_reports_summarises_without_touching_raw_data(project_root, capsys):
     ],
 )
 def test_reports_says_which_pmt_estimators_to_leave_out(monkeypatch, flags, left_out):
-    from konsel_analysis import pipeline
+    from konsel_analysis.build import steps as pipeline
     from konsel_analysis.reports import main_job
 
     seen = {}

@@ -1,7 +1,7 @@
 """The validated-inputs step: the row checks on the survey and the register, and whether
 the register's proxies look like the survey's.
 
-The entry of the main job's first step (:mod:`konsel_analysis.pipeline`); ``konsel
+The entry of the main job's first step (:mod:`konsel_analysis.build.steps`); ``konsel
 check`` (:mod:`.cli`) checks single files. :func:`run` writes the rejected rows of each
 table (``rejected_dir/<file stem>.csv``, never a personal column), ``intake_summary.csv``
 (rows read, accepted and rejected per table, the most common reason) and

@@ -17,5 +17,5 @@ Importing this package is cheap; the modules are imported where they are used.
 #: The slowest estimators: on the Konsel survey (2,940 households, 5 folds) they take about
 #: 15 of the 19 CPU seconds of a validation (gradient boosting 6, quantile regression's
 #: linear programmes 4, the random forest 4). ``konsel reports`` leaves them out by default
-#: (:class:`konsel_analysis.pipeline.PipelineSettings`); ``konsel validate-pmt`` runs them.
+#: (:class:`konsel_analysis.build.steps.PipelineSettings`); ``konsel validate-pmt`` runs them.
 SLOW_ESTIMATORS = ("quantile", "gradient_boosting", "random_forest")

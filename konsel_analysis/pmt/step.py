@@ -1,7 +1,7 @@
 """The PMT validation step: cross-validate the PMT estimators, write the model card.
 
 The entry of ``konsel validate-pmt`` (:mod:`.cli` parses its arguments) and of the
-main job's step (:mod:`konsel_analysis.pipeline`). On any table a dataset config
+main job's step (:mod:`konsel_analysis.build.steps`). On any table a dataset config
 describes, :func:`run` writes, in ``out``:
 
 - ``validation.json``: ``{"n", "poverty_line", "poverty_rate", "folds",

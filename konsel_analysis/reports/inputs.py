@@ -46,9 +46,7 @@ left out and the manifest says why (``unavailable``); its section says so.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -56,7 +54,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from konsel_analysis.cache import code_files, compute_key, file_digest, is_current, output_digests
+from konsel_analysis.build.keys import file_digest
+from konsel_analysis.build.task import Made, Task, run_or_reuse
 from konsel_analysis.dictionary import PERSONAL_COLUMNS, PROGRAM_FLAGS
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_atomic
@@ -452,35 +451,31 @@ TABLE_BUILDERS: dict[str, Table] = {
 # --------------------------------------------------------------------------------------
 
 
-def compute_cache_key(
+def report_tables_task(
+    folder: Path,
     sources: ReportSources,
     settings: ReportSettings,
-    steps: StepFiles | None = None,
-    pseudonym_key_digest: str = "",
-) -> str:
-    """sha256 of the raw files, the settings, the reference files, the computing code
+    steps: StepFiles,
+    pseudonym_key_digest: str,
+    run: Callable[[], Made],
+) -> Task:
+    """The report tables as a build task: the raw files, the settings, the computing code
     (this module and every package module it imports), the step outputs read and a
     digest of the pseudonymisation key (the priority lists carry pseudonyms)."""
-    step_part = {} if steps is None else {"files": steps.digests(), "missing": steps.unavailable}
-    return compute_key(
-        [sources.register, sources.survey],
-        code_files(__name__),
-        {"settings": asdict(settings), "steps": step_part, "pseudonyms": pseudonym_key_digest},
+    step_part = {"files": steps.digests(), "missing": steps.unavailable}
+    return Task(
+        name="report tables",
+        manifest=folder / MANIFEST_NAME,
+        root=folder,
+        run=run,
+        inputs=(sources.register, sources.survey),
+        code=(__name__,),
+        settings={
+            "settings": asdict(settings),
+            "steps": step_part,
+            "pseudonyms": pseudonym_key_digest,
+        },
     )
-
-
-def _as_step_manifest(manifest: dict | None) -> dict | None:
-    """The tables' manifest in the form :func:`konsel_analysis.cache.is_current` checks."""
-    if manifest is None:
-        return None
-    return {**manifest, "outputs": [f"{name}.csv" for name in manifest.get("tables", [])]}
-
-
-def _read_manifest(folder: Path) -> dict | None:
-    try:
-        return json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def _load_sources(sources: ReportSources) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -494,24 +489,6 @@ def _load_sources(sources: ReportSources) -> tuple[pd.DataFrame, pd.DataFrame]:
     # The column lists above name no personal column; keep it that way.
     assert not set(PERSONAL_COLUMNS) & (set(register.columns) | set(survey.columns))
     return register, survey
-
-
-def check_sources(
-    paths: ProjectPaths | None = None, tables: tuple[str, ...] = ("survey", "register")
-) -> None:
-    """Read and check raw tables now, before the analysis steps: the check is kept in
-    this process (:func:`konsel_analysis.datasets.read_checked`), so that
-    :func:`prepare_report_inputs` finds it done, and, when shared
-    (:func:`~konsel_analysis.datasets.share_checked_tables`), in the steps' processes too.
-    A table that fails its checks is left for the steps, which say why."""
-    from konsel_analysis.datasets import DatasetError, load_dataset_config, read_checked
-    from konsel_analysis.paths import DEFAULT_DATASET_CONFIG
-
-    sources = ReportSources.of(paths or project_paths(), None, None)
-    config = load_dataset_config(DEFAULT_DATASET_CONFIG)
-    for table in tables:
-        with contextlib.suppress(DatasetError):
-            read_checked(getattr(sources, table), config, table)
 
 
 def prepare_report_inputs(
@@ -544,51 +521,48 @@ def prepare_report_inputs(
     settings = settings or resolve_settings()
     folder = Path(inputs_dir) if inputs_dir else paths.processed / INPUTS_DIRNAME
     steps = locate_step_outputs(paths, sources.digests(), settings)
-    key = compute_cache_key(sources, settings, steps, _pseudonym_key_digest(paths, steps))
-    manifest = _read_manifest(folder)
     is_synthetic = (sources.register.parent / MANIFEST_FILE).is_file()
-    if not force and is_current(_as_step_manifest(manifest), key, folder):
-        return ReportInputs(
-            folder,
-            key,
-            settings,
-            True,
-            is_synthetic,
-            tuple(manifest["tables"]),
-            dict(manifest.get("unavailable", {})),
-        )
 
-    register, survey = _load_sources(sources)
-    survey = _prepare_survey(survey, settings)
-    data = ReportData(register, survey, settings, steps, paths.root)
-    folder.mkdir(parents=True, exist_ok=True)
-    built, unavailable = [], {}
-    for name, table_spec in TABLE_BUILDERS.items():
-        missing = [s for s in table_spec.needs if not steps.has(s)]
-        if missing:
-            unavailable[name] = steps.unavailable[missing[0]]
-            (folder / f"{name}.csv").unlink(missing_ok=True)  # never an earlier run's table
-            continue
-        table = table_spec.build(data)
-        write_atomic(
-            folder / f"{name}.csv",
-            lambda tmp, t=table: t.to_csv(tmp, index=False, lineterminator="\n"),
-        )
-        built.append(name)
-    manifest = {
-        "key": key,
-        "tables": built,
-        "digests": output_digests(folder, [f"{name}.csv" for name in built]),
-        "unavailable": unavailable,
-        "settings": asdict(settings),
-        "sources": {"register": sources.register.name, "survey": sources.survey.name},
-        "is_synthetic": is_synthetic,
-    }
-    write_atomic(
-        folder / MANIFEST_NAME,
-        lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8"),
+    def build() -> Made:
+        register, survey = _load_sources(sources)
+        data = ReportData(register, _prepare_survey(survey, settings), settings, steps, paths.root)
+        folder.mkdir(parents=True, exist_ok=True)
+        built, unavailable = [], {}
+        for name, table_spec in TABLE_BUILDERS.items():
+            missing = [s for s in table_spec.needs if not steps.has(s)]
+            if missing:
+                unavailable[name] = steps.unavailable[missing[0]]
+                (folder / f"{name}.csv").unlink(missing_ok=True)  # never an earlier run's table
+                continue
+            table = table_spec.build(data)
+            write_atomic(
+                folder / f"{name}.csv",
+                lambda tmp, t=table: t.to_csv(tmp, index=False, lineterminator="\n"),
+            )
+            built.append(name)
+        extra = {
+            "tables": built,
+            "unavailable": unavailable,
+            "settings": asdict(settings),
+            "sources": {"register": sources.register.name, "survey": sources.survey.name},
+            "is_synthetic": is_synthetic,
+        }
+        return Made([folder / f"{name}.csv" for name in built], extra)
+
+    task = report_tables_task(
+        folder, sources, settings, steps, _pseudonym_key_digest(paths, steps), build
     )
-    return ReportInputs(folder, key, settings, False, is_synthetic, tuple(built), unavailable)
+    outcome = run_or_reuse(task, force=force)
+    record = outcome.record
+    return ReportInputs(
+        folder,
+        outcome.key,
+        settings,
+        outcome.reused,
+        is_synthetic,
+        tuple(record.get("tables", [])),
+        dict(record.get("unavailable", {})),
+    )
 
 
 def _pseudonym_key_digest(paths: ProjectPaths, steps: StepFiles) -> str:

@@ -1,26 +1,25 @@
 """The main job behind ``make reports`` and ``konsel reports``: the steps, then the pages.
 
-The analysis steps (:mod:`konsel_analysis.pipeline`) run in the report workers while
-they would otherwise wait, each as soon as the raw tables it reads are checked; then
-the report tables and the notebooks (:mod:`.runner`). This module sits above both:
-the steps know nothing of reports, the reports only read what the steps wrote.
+The analysis steps (:mod:`konsel_analysis.build.steps`) run in the report workers
+(:mod:`konsel_analysis.build.schedule`) while they would otherwise wait, each as soon
+as the raw tables it reads are checked; then the report tables and the notebooks
+(:mod:`.runner`). This module sits above both: the steps know nothing of reports, the
+reports only read what the steps wrote.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from konsel_analysis.build_guard import (
+from konsel_analysis.build.guard import (
     BuildLock,
     sweep_partial_files,
     sweep_stale_kernel_folders,
 )
-from konsel_analysis.datasets import share_checked_tables
+from konsel_analysis.build.schedule import run_steps
+from konsel_analysis.build.steps import PipelineSettings
 from konsel_analysis.errors import UserError
-from konsel_analysis.intake.checked import remove_damaged_shared_tables
 from konsel_analysis.paths import ProjectPaths
-from konsel_analysis.pipeline import PipelineSettings, run_steps
-from konsel_analysis.reports.inputs import check_sources
 from konsel_analysis.reports.runner import (
     build_reports,
     check_options,
@@ -57,7 +56,6 @@ def run_pipeline(
     with BuildLock(paths):
         sweep_partial_files(paths)
         sweep_stale_kernel_folders()
-        remove_damaged_shared_tables(paths.checked_tables)
         return _run_locked(paths, language, only, jobs, engine, settings, scheduler)
 
 
@@ -74,36 +72,31 @@ def _run_locked(
     # The report workers, started first: they run the steps side by side, then the notebooks
     # (an unreachable --scheduler stops here, before any step).
     pool = start_workers(paths, only, jobs, language, engine, scheduler)
-    # While the workers start: the row checks, once, here; the steps in the workers and
-    # the report tables here read the accepted rows they leave (for this run only).
-    share_checked_tables(paths.checked_tables)
+    # While the workers start: the row checks, once, here (run_steps); the steps in the
+    # workers and the report tables here read the accepted rows they leave.
     try:
-        try:
-            run_steps(
-                paths,
-                settings,
-                echo=lambda line: print(line, flush=True),
-                pool=pool,
-                check=lambda table: check_sources(paths, (table,)),
-                workers=jobs,
-            )
-        except BaseException:
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        print("  [running] HTML reports (papermill; one line per finished report)", flush=True)
-        outcome = build_reports(
+        run_steps(
             paths,
-            only=only,
-            jobs=jobs,
-            language=language,
-            engine=engine,
+            settings,
             echo=lambda line: print(line, flush=True),
             pool=pool,
-            scheduler=scheduler,
+            workers=jobs,
         )
-    finally:
-        share_checked_tables(None)
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    print("  [running] HTML reports (papermill; one line per finished report)", flush=True)
+    outcome = build_reports(
+        paths,
+        only=only,
+        jobs=jobs,
+        language=language,
+        engine=engine,
+        echo=lambda line: print(line, flush=True),
+        pool=pool,
+        scheduler=scheduler,
+    )
     status = "done" if not outcome.failures else f"{len(outcome.failures)} FAILED"
     print(f"  [{status}] HTML reports")
     for line in summarise_outcome(outcome, paths):

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from konsel_analysis.cache import file_digest, read_manifest
+from konsel_analysis.build.keys import file_digest
+from konsel_analysis.build.manifest import read_manifest
 from konsel_analysis.errors import UserError
 from konsel_analysis.parameters import load_parameters
 from konsel_analysis.paths import ProjectPaths

@@ -12,9 +12,7 @@ exits non-zero with a summary.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
 import multiprocessing
 import os
 import re
@@ -24,6 +22,8 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from konsel_analysis.build.manifest import read_manifest
+from konsel_analysis.build.task import Made, Task, run_or_reuse_all
 from konsel_analysis.errors import UserError
 from konsel_analysis.geography import load_kecamatan, normalize_area_code
 from konsel_analysis.paths import PACKAGE_DIR, ProjectPaths
@@ -466,30 +466,35 @@ def build_reports(
             f"({_shown(inputs.folder, paths)}, "
             f"key {inputs.key[:12]})"
         )
-        code = report_code_files()
-        keys = [render_key(t, inputs.key, code) for t in tasks]
-        is_current = [_is_current(t, k, previous, paths) for t, k in zip(tasks, keys, strict=True)]
-        current = [t for t, keep in zip(tasks, is_current, strict=True) if keep]
-        todo = [t for t, keep in zip(tasks, is_current, strict=True) if not keep]
-        if current:
-            echo(
-                f"  [reused] {len(current)} of {len(tasks)} reports: their tables, notebook "
-                "and report code are unchanged"
-            )
-        built: list[ReportResult] = []
-        if todo:
+        pages = [page_task(t, inputs.key, paths) for t in tasks]
+        fresh: dict[Path, ReportResult] = {}
+
+        def render(todo: Sequence[ReportTask]) -> list[Made | None]:
+            nonlocal pool
+            if len(todo) < len(tasks):
+                echo(
+                    f"  [reused] {len(tasks) - len(todo)} of {len(tasks)} reports: their "
+                    "tables, notebook and report code are unchanged"
+                )
+            if not todo:
+                return []
             pool = pool or start_pool(min(jobs, len(todo)), log, engine, scheduler)
             echo(f"  {len(todo)} reports, {min(jobs, len(todo))} in parallel:")
             built = run_tasks(pool, todo, render_report, echo)
+            fresh.update((r.task.html, r) for r in built)
+            return [Made([r.task.html, r.task.executed]) if r.ok else None for r in built]
+
+        by_page = {page.entry: t for page, t in zip(pages, tasks, strict=True)}
+        outcomes = run_or_reuse_all(
+            pages, lambda todo: render([by_page[page.entry] for page in todo])
+        )
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    fresh = iter(built)  # run_tasks keeps the order of ``todo``
     results = [
-        ReportResult(t, 0.0, reused=True) if keep else next(fresh)
-        for t, keep in zip(tasks, is_current, strict=True)
+        ReportResult(t, 0.0, reused=True) if o is not None and o.reused else fresh[t.html]
+        for t, o in zip(tasks, outcomes, strict=True)
     ]
-    _write_render_keys(paths, previous, results, keys)
     index = write_index(paths, results, inputs, language)
     return BuildOutcome(results, index, time.perf_counter() - started, inputs.reused)
 
@@ -529,70 +534,40 @@ def start_workers(
     return start_pool(min(jobs, len(tasks)), log, engine, scheduler)
 
 
-def report_code_files() -> list[Path]:
-    """The code a page depends on: sections, charts, words and the HTML export, with
-    every package module they import (:func:`konsel_analysis.cache.code_files`)."""
-    from konsel_analysis.cache import code_files
-
-    return code_files("konsel_analysis.reports.sections", "konsel_analysis.reports.html")
+#: The code a page depends on: sections, charts, words and the HTML export, with every
+#: package module they import.
+REPORT_CODE = ("konsel_analysis.reports.sections", "konsel_analysis.reports.html")
 
 
-def render_key(task: ReportTask, inputs_key: str, code: Sequence[Path]) -> str:
-    """What a page depends on: the report tables' key, the notebook, the report code, the task."""
-    from konsel_analysis.cache import compute_key
-
+def page_task(task: ReportTask, inputs_key: str, paths: ProjectPaths) -> Task:
+    """A page as a build task: the notebook, the report code, the report tables' key (new
+    tables, new pages) and the task's fields; recorded, with the digests of the page and
+    of its executed notebook, in ``reports/executed/render_keys.json``."""
     task_fields = {k: str(v) for k, v in sorted(vars(task).items())}
-    return compute_key([task.notebook], code, {"inputs": inputs_key, "task": task_fields})
+    name = str(task.html.relative_to(paths.reports))
+    return Task(
+        name=f"page {name}",
+        manifest=paths.reports / "executed" / RENDER_KEYS,
+        root=paths.reports,
+        run=lambda: _render_here(task),
+        outputs=(task.html, task.executed),
+        inputs=(task.notebook,),
+        code=REPORT_CODE,
+        settings={"inputs": inputs_key, "task": task_fields},
+        entry=name,
+    )
+
+
+def _render_here(task: ReportTask) -> list[Path]:
+    """Render one page in this process (the build renders pages in its workers instead)."""
+    result = render_report(task)
+    if not result.ok:
+        raise RuntimeError(f"{task.code} {task.name}: {result.error}")
+    return [task.html, task.executed]
 
 
 def _read_render_keys(paths: ProjectPaths) -> dict[str, dict]:
-    from konsel_analysis.cache import read_manifest
-
     return read_manifest(paths.reports / "executed" / RENDER_KEYS) or {}
-
-
-def _page_digest(task: ReportTask) -> str:
-    """sha256 of the page and of its executed notebook, read afresh (never from a cache)."""
-    from konsel_analysis.cache import content_digest
-
-    pair = f"{content_digest(task.html)} {content_digest(task.executed)}"
-    return hashlib.sha256(pair.encode()).hexdigest()
-
-
-def _is_current(task: ReportTask, key: str, previous: dict, paths: ProjectPaths) -> bool:
-    """The page was built from these inputs and is still, byte for byte, what was built.
-
-    A page or executed notebook edited, cut short or damaged since (its digest differs
-    from the one recorded when it was written) is rebuilt, and the build says so.
-    """
-    name = str(task.html.relative_to(paths.reports))
-    entry = previous.get(name)
-    if not isinstance(entry, dict) or entry.get("key") != key:
-        return False
-    if not (task.html.is_file() and task.executed.is_file()):
-        return False
-    if _page_digest(task) != entry.get("page"):
-        logging.getLogger(__name__).warning(
-            "%s changed since it was built (edited or damaged): built again", name
-        )
-        return False
-    return True
-
-
-def _write_render_keys(
-    paths: ProjectPaths, previous: dict[str, dict], results: list[ReportResult], keys: list[str]
-) -> None:
-    """Remember the key of every page built or kept; forget failed ones; keep other builds'."""
-    from konsel_analysis.cache import write_manifest
-
-    merged = dict(previous)
-    for result, key in zip(results, keys, strict=True):
-        name = str(result.task.html.relative_to(paths.reports))
-        if result.ok:
-            merged[name] = {"key": key, "page": _page_digest(result.task)}
-        else:
-            merged.pop(name, None)
-    write_manifest(paths.reports / "executed" / RENDER_KEYS, dict(sorted(merged.items())))
 
 
 def summarise_outcome(outcome: BuildOutcome, paths: ProjectPaths) -> list[str]:

@@ -8,8 +8,9 @@ per build, once with no row marked and once with every row marked
 (:data:`~konsel_analysis.reports.charts.EVERY_ROW`), and a report's picture is
 the first with its own row's band of pixels taken from the second. The two
 drawings are kept beside the report tables (``charts/<chart>-<language>-<key>.npz``),
-keyed by the tables' key, the language and this code; whichever report needs
-them first draws them, the others wait on a file lock and read them.
+a build task (:func:`drawings_task`) keyed by the tables' key, the language and this
+code; whichever report needs them first draws them, the others wait on its lock and
+read them.
 
 The picture is, pixel for pixel, the chart drawn with ``highlight=code`` (the
 band has no edge line, so it covers whole pixel rows): tests/reports/test_shaded.py.
@@ -17,13 +18,10 @@ band has no edge line, so it covers whole pixel rows): tests/reports/test_shaded
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import matplotlib
@@ -31,13 +29,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image
 
+from konsel_analysis.build.task import Made, Task, run_or_reuse
 from konsel_analysis.files import write_atomic
 from konsel_analysis.reports import charts
-
-try:  # POSIX; elsewhere two reports may both draw, which only costs time
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None
 
 CACHE_DIRNAME = "charts"
 
@@ -88,15 +82,6 @@ def draw_both(draw: Callable[[str], Figure]) -> Drawings:
     return Drawings(plain, marked, bands)
 
 
-@cache
-def _code_digest() -> str:
-    """This code, the charts' code and matplotlib's version: what the pixels depend on."""
-    digest = hashlib.sha256(matplotlib.__version__.encode())
-    for module in (charts.__file__, __file__):
-        digest.update(Path(module).read_bytes())
-    return digest.hexdigest()
-
-
 def _save(path: Path, drawings: Drawings) -> None:
     codes = np.array(list(drawings.bands), dtype=str)
     edges = np.array(list(drawings.bands.values()), dtype=np.int64).reshape(-1, 2)
@@ -124,18 +109,34 @@ def _load(path: Path) -> Drawings | None:
         return None
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (a lock file) while drawing; no-op without fcntl."""
-    if fcntl is None:  # pragma: no cover
-        yield
-        return
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def drawings_task(
+    chart: str, draw: Callable[[str], Figure], folder: Path, inputs_key: str, language: str
+) -> Task:
+    """The two drawings of ``chart`` as a build task, kept in ``folder/charts``: its key
+    holds the report tables' key, the language, this code (and the charts' code it
+    imports) and matplotlib's version; a lock lets the 25 reports ask at once (the first
+    draws, the others wait and read)."""
+    cache = folder / CACHE_DIRNAME
+    path = cache / f"{chart}-{language}-{inputs_key[:20]}.npz"
+
+    def draw_and_keep() -> Made:
+        made = draw_both(draw)
+        _save(path, made)
+        for old in cache.glob(f"{chart}-{language}-*.npz"):
+            if old != path:  # an earlier key's drawings: never read again
+                old.unlink(missing_ok=True)
+        return Made([path], value=made)
+
+    return Task(
+        name=f"chart drawings {chart} ({language})",
+        manifest=cache / f"{chart}-{language}.json",
+        root=cache,
+        run=draw_and_keep,
+        outputs=(path,),
+        code=(__name__,),
+        settings={"inputs": inputs_key, "language": language, "matplotlib": matplotlib.__version__},
+        lock=cache / f"{chart}-{language}.lock",
+    )
 
 
 def drawings(
@@ -143,26 +144,15 @@ def drawings(
 ) -> Drawings:
     """The two drawings of ``chart`` for these report tables, from ``folder/charts`` or drawn
     now (and kept there, earlier keys' drawings of the same chart removed)."""
-    key = hashlib.sha256(f"{inputs_key}|{language}|{_code_digest()}".encode()).hexdigest()[:20]
-    cache = folder / CACHE_DIRNAME
-    path = cache / f"{chart}-{language}-{key}.npz"
-    kept = _load(path)
-    if kept is not None:
-        return kept
     try:
-        cache.mkdir(parents=True, exist_ok=True)
-        with _locked(cache / f"{chart}-{language}.lock"):
-            kept = _load(path)  # drawn by another report while this one waited?
-            if kept is not None:
-                return kept
-            made = draw_both(draw)
-            _save(path, made)
-            for old in cache.glob(f"{chart}-{language}-*.npz"):
-                if old != path:
-                    old.unlink(missing_ok=True)
-            return made
+        (folder / CACHE_DIRNAME).mkdir(parents=True, exist_ok=True)
+        outcome = run_or_reuse(drawings_task(chart, draw, folder, inputs_key, language))
     except OSError:  # a folder this user may not write: draw, keep nothing
         return draw_both(draw)
+    if outcome.value is not None:
+        return outcome.value
+    kept = _load(outcome.outputs[0])
+    return kept if kept is not None else draw_both(draw)
 
 
 def shaded_figure_html(

@@ -1,7 +1,7 @@
 """Report tables drawn from what the pipeline steps wrote to data/processed.
 
 The PMT validation, the survey-measured targeting errors, the register scores
-and the impact simulation are computed once by :mod:`konsel_analysis.pipeline`.
+and the impact simulation are computed once by :mod:`konsel_analysis.build.steps`.
 :mod:`.report_data` finds their outputs and checks that they were computed from the
 same raw files and with the same poverty lines and budget as the report; this module
 turns them into small report tables (one row per area, the regency as ``74.05``).

@@ -16,7 +16,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from konsel_analysis.build_guard import die_with_parent, kernel_folder_prefix
+from konsel_analysis.build.guard import die_with_parent, kernel_folder_prefix
 
 # The kernel runs this very interpreter (the project's virtual environment), whatever
 # "python3" kernel a user may have installed elsewhere: each worker declares it in a
@@ -26,7 +26,7 @@ KERNEL_NAME = "konsel-report-python"
 
 def declare_kernel() -> None:
     # Named by this worker's process id: a later build removes it when this worker was
-    # killed before its atexit ran (build_guard.sweep_stale_kernel_folders).
+    # killed before its atexit ran (build.guard.sweep_stale_kernel_folders).
     root = tempfile.mkdtemp(prefix=kernel_folder_prefix())
     atexit.register(shutil.rmtree, root, True)
     spec_dir = Path(root) / "kernels" / KERNEL_NAME
@@ -52,7 +52,8 @@ def init_worker(log_path: str, parent_pid: int | None = None) -> None:
     """Import papermill and nbconvert once; send kernels' chatter to a log, not the terminal.
 
     The worker ends when the command that started it ends, however it ends
-    (``parent_pid``: that command's process; see :func:`build_guard.die_with_parent`).
+    (``parent_pid``: that command's process; see
+    :func:`konsel_analysis.build.guard.die_with_parent`).
     """
     if parent_pid is not None:
         die_with_parent(parent_pid)

@@ -1,7 +1,7 @@
 """The survey-measured targeting errors step: inclusion and exclusion errors per area.
 
 The entry of ``konsel targeting`` (:mod:`.cli` parses its arguments) and of the main
-job's step (:mod:`konsel_analysis.pipeline`). On any survey a dataset config
+job's step (:mod:`konsel_analysis.build.steps`). On any survey a dataset config
 describes, :func:`run` writes ``targeting_by_area.csv`` (the stable contract: one row
 per programme and area, plus area ``ALL``; see
 :data:`~konsel_analysis.measured.targeting.CONTRACT_COLUMNS`), where the config names a

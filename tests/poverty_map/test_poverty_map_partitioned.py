@@ -9,9 +9,9 @@ import pytest
 from konsel_analysis.cli import main
 from konsel_analysis.paths import CONFIGS_DIR
 from konsel_analysis.poverty_map.bootstrap import bootstrap_errors
-from konsel_analysis.poverty_map.cli import run_poverty_map
 from konsel_analysis.poverty_map.ebp import AreaAggregator
 from konsel_analysis.poverty_map.model import GroupedDesign, Transformation, area_indicator
+from konsel_analysis.poverty_map.step import run as run_poverty_map
 from konsel_analysis.synth import generate_konsel
 
 CONFIG = CONFIGS_DIR / "konsel_survey.yml"

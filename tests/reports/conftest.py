@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from konsel_analysis.build.steps import PipelineSettings
 from konsel_analysis.cli import main
 from konsel_analysis.paths import ProjectPaths
-from konsel_analysis.pipeline import PipelineSettings
 from konsel_analysis.reports.main_job import run_pipeline
 from konsel_analysis.synth import generate_konsel, write_konsel
 

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 from conftest import FAST, SEED, make_project
 
+from konsel_analysis.build.schedule import run_steps
+from konsel_analysis.build.steps import STEPS, StepContext, run_step
 from konsel_analysis.paths import ProjectPaths
-from konsel_analysis.pipeline import STEPS, StepContext, run_step, run_steps
 
 
 def _digests(folder) -> dict[str, str]:
@@ -111,10 +112,9 @@ def test_comparability_of_register_and_survey_by_hand(built):
 def test_the_main_job_checked_each_table_once_into_restricted_only(built):
     """The driver's row checks are shared with the steps' processes (owner-only files)."""
     shared = built.root / "restricted" / "checked_tables"
-    names = sorted(p.name.split("-")[1] for p in shared.glob("*.pkl"))
-    assert names == ["register", "survey"]
+    names = sorted(p.name for p in shared.glob("*.pkl"))
+    assert names == ["register-register.pkl", "survey-survey.pkl"]
+    records = sorted(p.name for p in shared.glob("*.json"))  # one manifest each
+    assert records == ["register-register.json", "survey-survey.json"]
     assert not list((built.root / "data").rglob("*.pkl"))
     assert not list((built.root / "reports").rglob("*.pkl"))
-    from konsel_analysis.intake import checked
-
-    assert checked._SHARED == []  # for that run only: later reads in this process keep none

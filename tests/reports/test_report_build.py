@@ -213,8 +213,8 @@ def test_a_second_build_reuses_every_step_and_the_shared_tables(built, reports_r
 
 
 def test_a_step_reruns_when_its_settings_change(built, pipeline_settings):
+    from konsel_analysis.build.steps import STEPS, StepContext, run_step
     from konsel_analysis.paths import ProjectPaths
-    from konsel_analysis.pipeline import STEPS, StepContext, run_step
 
     impact = next(s for s in STEPS if s.name.startswith("impact"))
     ctx = StepContext(ProjectPaths(built.root), pipeline_settings)
@@ -276,10 +276,10 @@ def test_a_damaged_page_is_built_again_not_trusted(built, reports_runner, caplog
     damaged = bytearray(good)
     damaged[len(damaged) // 2] ^= 0x01
     page.write_bytes(bytes(damaged))
-    with caplog.at_level("WARNING", logger="konsel_analysis.reports.runner"):
+    with caplog.at_level("WARNING", logger="konsel_analysis.build.manifest"):
         code, out, _ = reports_runner(built.root)
     assert code == 0
-    assert "kecamatan/74.05.11-laonti.html changed since it was built" in caplog.text
+    assert "kecamatan/74.05.11-laonti.html changed since it was written" in caplog.text
     assert "[reused] 2 of 3 reports" in out  # the regency and Tinanggea kept
     assert page.read_bytes() == good
 
@@ -299,7 +299,7 @@ def test_a_damaged_step_output_or_report_table_is_recomputed_not_trusted(
     first[3] = f"{float(first[3]) + 100:.6f}"  # a hundred more expected inclusion errors
     score.write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n")
     area_summary.write_bytes(good[area_summary][: len(good[area_summary]) // 3])
-    with caplog.at_level("WARNING", logger="konsel_analysis.cache"):
+    with caplog.at_level("WARNING", logger="konsel_analysis.build.manifest"):
         code, out, _ = reports_runner(built.root)
     assert code == 0
     assert "data/processed/score/expected_errors_by_area.csv changed since it was written" in (

@@ -14,8 +14,8 @@ import json
 import shutil
 import socket
 
+from konsel_analysis.build.steps import STEPS
 from konsel_analysis.paths import ProjectPaths
-from konsel_analysis.pipeline import STEPS
 from konsel_analysis.reports.main_job import run_pipeline
 from konsel_analysis.scale import cluster
 

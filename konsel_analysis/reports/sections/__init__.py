@@ -26,7 +26,7 @@ Where each section lives:
 - ``fairness``      ``show_group_fairness`` (Keadilan sasaran: errors by group).
 
 Every module of this package is imported here: the rendered pages' keys
-(:func:`konsel_analysis.reports.runner.report_code_files`) follow these imports.
+(:data:`konsel_analysis.reports.runner.REPORT_CODE`) follow these imports.
 """
 
 from __future__ import annotations

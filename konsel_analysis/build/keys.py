@@ -1,7 +1,8 @@
-"""Reusing derived tables while what they are computed from is unchanged.
+"""The one key of the build: what a derived file is computed from, as one sha256.
 
-A derived table is a function of input files, policy numbers, settings and code.
-Its cache key is a sha256 of all of them:
+A derived file (a step's table, a report table, a page, a chart drawing, a checked
+table shared with the workers) is a function of input files, policy numbers,
+settings and code. Its key (:func:`compute_key`) is a sha256 of all of them:
 
 - the input files (raw tables, the dataset config), by content;
 - every reference file (``parameters.yml``, the village list, ...), by content;
@@ -10,10 +11,9 @@ Its cache key is a sha256 of all of them:
   included), so that editing a step's code recomputes that step and nothing else;
 - the settings (JSON) and the package version.
 
-The key is written with the list of outputs and their sha256 to a
-``manifest.json``; a later run with the same key reuses the outputs while each
-is still, byte for byte, what was written (a damaged or edited output is
-recomputed, never trusted).
+A task (:mod:`.task`) records its key with its outputs and their sha256 in a
+manifest (:mod:`.manifest`); a later run with the same key reuses the outputs while
+each is still, byte for byte, what was written.
 
 >>> sorted(p.name for p in code_files("konsel_analysis.errors"))
 ['__init__.py', 'errors.py']
@@ -23,18 +23,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
 from konsel_analysis import __version__
-from konsel_analysis.files import write_text_atomic
 from konsel_analysis.paths import PACKAGE_DIR, REFERENCE_DIR
 
 PACKAGE = "konsel_analysis"
-log = logging.getLogger(__name__)
 
 
 @cache
@@ -79,7 +76,7 @@ def _imports(path: Path) -> set[str]:
 # kernel checks the tables' key, and parsing the package took a third of opening a
 # report): ``import a.b as c, d`` and ``from .x import (y, z)`` over several lines. A
 # line of a docstring that reads like an import only adds a file to the key, never
-# leaves one out; tests/test_cache.py checks the result against Python's own parser.
+# leaves one out; tests/test_build_keys.py checks the result against Python's own parser.
 _IMPORT = re.compile(
     r"^[ \t]*(?:from[ \t]+(?P<base>\.*[\w.]*)[ \t]+import[ \t]+"
     r"(?P<names>\([^)]*\)|[^\n#;]*)|import[ \t]+(?P<modules>[^\n#;]*))",
@@ -118,10 +115,33 @@ def _parsed_imports(path: Path, size: int, mtime_ns: int) -> frozenset[str]:
 def code_files(*modules: str) -> list[Path]:
     """Source files of ``modules`` and of every package module they import, transitively.
 
-    Parent packages' ``__init__.py`` are included: importing a module runs them.
+    Parent packages' ``__init__.py`` are included: importing a module runs them. Within
+    a process the files found are remembered while none of them changed (size and
+    modification time): a build asks for the same code once per page and chart.
     """
+    memo_key = (PACKAGE_DIR, modules)
+    kept = _FOLLOWED.get(memo_key)
+    if kept is not None and _stamps(kept[0]) == kept[1]:
+        return list(kept[0])
+    files = _follow(modules)
+    _FOLLOWED[memo_key] = (files, _stamps(files))
+    return list(files)
+
+
+_FOLLOWED: dict[tuple[Path, tuple[str, ...]], tuple[list[Path], tuple | None]] = {}
+
+
+def _stamps(files: list[Path]) -> tuple | None:
+    """Size and modification time of each file (``None`` when one is gone)."""
+    try:
+        return tuple((s.st_size, s.st_mtime_ns) for s in (p.stat() for p in files))
+    except OSError:
+        return None
+
+
+def _follow(modules: tuple[str, ...]) -> list[Path]:
     seen: set[Path] = set()
-    queue = [name for name in modules]
+    queue = list(modules)
     while queue:
         name = queue.pop()
         parts = name.split(".")
@@ -153,14 +173,6 @@ def compute_key(inputs: Iterable[Path], code: Iterable[Path], settings: dict) ->
     return digest.hexdigest()
 
 
-def read_manifest(path: Path) -> dict | None:
-    """The manifest at ``path``, or ``None`` when it is missing or unreadable."""
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def content_digest(path: Path) -> str:
     """sha256 of a file's bytes, read now (never remembered: it checks what is on disk)."""
     digest = hashlib.sha256()
@@ -168,37 +180,3 @@ def content_digest(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def output_digests(root: Path, names: Iterable[str]) -> dict[str, str]:
-    """``{name: sha256}`` of the outputs a manifest lists (paths relative to ``root``)."""
-    return {name: content_digest(Path(root) / name) for name in names}
-
-
-def changed_outputs(manifest: dict, root: Path) -> list[str]:
-    """The outputs of a manifest that are missing, or whose bytes are no longer those
-    written (a manifest without digests, from before they were kept: all of them)."""
-    recorded = manifest.get("digests") or {}
-    changed = []
-    for name in manifest.get("outputs", []):
-        path = Path(root) / name
-        if not path.is_file() or recorded.get(name) != content_digest(path):
-            changed.append(name)
-    return changed
-
-
-def is_current(manifest: dict | None, key: str, root: Path) -> bool:
-    """Whether a manifest holds ``key`` and every output it lists is, byte for byte, the
-    one written then. A damaged or edited output is said so (a warning) and not reused."""
-    if manifest is None or manifest.get("key") != key:
-        return False
-    changed = changed_outputs(manifest, root)
-    for name in changed:
-        if (Path(root) / name).is_file():
-            log.warning("%s changed since it was written (edited or damaged): computed again", name)
-    return not changed
-
-
-def write_manifest(path: Path, manifest: dict) -> Path:
-    """Write a manifest (JSON) atomically."""
-    return write_text_atomic(path, json.dumps(manifest, indent=2, default=str) + "\n")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from concurrent.futures import Future
 from pathlib import Path
 
+from konsel_analysis.build.schedule import _submit_steps
+from konsel_analysis.build.steps import STEPS, PipelineSettings, StepContext
 from konsel_analysis.paths import ProjectPaths
-from konsel_analysis.pipeline import STEPS, PipelineSettings, StepContext, _submit_steps
 
 
 class _Recorder:

@@ -1,4 +1,4 @@
-"""The main job behind ``make reports``: every step of the work, in order.
+"""The main job's table of tasks: every analysis step of the work, in order.
 
 0. validated inputs: the row checks on the survey and the register (rejected rows
    -> data/processed/rejected/, counts -> data/processed/intake/), and how far the
@@ -10,17 +10,19 @@
    allocation -> data/processed/score/, and the field lists with names and NIK
    -> restricted/ (git-ignored, for authorised staff only);
 5. impact simulation of a correction round -> data/processed/impact/;
-6. the report tables and the HTML reports (:mod:`konsel_analysis.reports`), after the
-   steps: :func:`konsel_analysis.reports.main_job.run_pipeline` runs both.
+6. the desa poverty map -> data/processed/poverty_map/;
+7. the latest verification round -> data/processed/verification/;
+then the report tables and the HTML reports (:mod:`konsel_analysis.reports`):
+:func:`konsel_analysis.reports.main_job.run_pipeline` runs both.
 
-Each step reads data/raw (never writes it) and says what it wrote; no step reads
-another's outputs, so ``konsel reports`` runs them side by side in its report
-workers (idle until the notebooks can start), the longest first. A step whose
-inputs are unchanged is not recomputed: its cache key (:mod:`konsel_analysis.cache`:
-input files, the dataset config, parameters.yml, the code the step runs, its
-settings) is kept in a ``manifest.json`` beside its outputs, so a second
-``make reports`` only checks the keys. A fixed seed makes every output
-reproducible.
+Each :class:`Step` names what it reads, the code and settings its outputs depend on,
+and its entry function (in the step's own subpackage: the analysis code knows
+nothing of keys or manifests). :func:`run_step` makes it a
+:class:`~konsel_analysis.build.task.Task` and runs it or reuses what it wrote
+(:func:`~konsel_analysis.build.task.run_or_reuse`); :mod:`.schedule` runs the steps
+side by side in the report workers. Each step reads data/raw (never writes it, never
+reads another step's outputs) and says what it wrote. A fixed seed makes every
+output reproducible.
 """
 
 from __future__ import annotations
@@ -29,27 +31,18 @@ import hashlib
 import inspect
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from konsel_analysis.cache import (
-    code_files,
-    compute_key,
-    file_digest,
-    is_current,
-    output_digests,
-    read_manifest,
-)
-from konsel_analysis.cache import write_manifest as _write_manifest
-from konsel_analysis.files import write_csv_atomic
+from konsel_analysis.build.keys import file_digest
+from konsel_analysis.build.task import Task, run_or_reuse
 from konsel_analysis.paths import DEFAULT_DATASET_CONFIG, ProjectPaths
 from konsel_analysis.pmt import SLOW_ESTIMATORS
 from konsel_analysis.synth import TABLE_FILES
 
-__all__ = ["PipelineSettings", "STEPS", "run_steps", "write_csv_atomic"]
+__all__ = ["STEPS", "PipelineSettings", "Step", "StepContext", "run_step"]
 
 #: The dataset config that describes the default data (data/raw/survey.parquet).
 DEFAULT_CONFIG = DEFAULT_DATASET_CONFIG
@@ -209,7 +202,7 @@ def _score_register(ctx: StepContext) -> list[Path]:
 
 
 def _poverty_map(ctx: StepContext) -> list[Path]:
-    from konsel_analysis.poverty_map.cli import run_poverty_map
+    from konsel_analysis.poverty_map.step import run as run_poverty_map
 
     _, written = run_poverty_map(
         ctx.survey,
@@ -428,7 +421,7 @@ STEPS: list[Step] = [
         "desa poverty map (EBP, parametric bootstrap)",
         manifest=lambda p: p.processed / "poverty_map" / MANIFEST_NAME,
         inputs=("survey", "register"),
-        modules=("konsel_analysis.poverty_map.cli", "konsel_analysis.poverty_map.diagnostics"),
+        modules=("konsel_analysis.poverty_map.step", "konsel_analysis.poverty_map.diagnostics"),
         settings=lambda ctx: {"seed": ctx.settings.seed, "reps": ctx.settings.poverty_map_reps},
         run=_poverty_map,
         headline=_poverty_map_headline,
@@ -464,48 +457,43 @@ def _policy() -> dict:
     }
 
 
-def step_key(step: Step, ctx: StepContext) -> tuple[str, dict[str, str]]:
-    """The step's cache key, and the digests of the raw tables it reads."""
+def step_task(step: Step, ctx: StepContext) -> Task:
+    """The step as a :class:`~konsel_analysis.build.task.Task`: its raw tables and dataset
+    config, its code, its settings; its record also keeps the digests of the raw tables
+    it read, the policy numbers and the settings (the reports check the first two)."""
     sources = {name: getattr(ctx, name) for name in step.inputs}
-    inputs = [*sources.values(), *([ctx.settings.config] if step.uses_config else [])]
     settings = {
         **step.settings(ctx),
         # The step's own function decides which arguments the step code gets.
         "run": hashlib.sha256(inspect.getsource(step.run).encode()).hexdigest(),
     }
-    key = compute_key(inputs, code_files(*step.modules), settings)
-    return key, {name: file_digest(path) for name, path in sources.items()}
+    return Task(
+        name=step.name,
+        manifest=step.manifest(ctx.paths),
+        root=ctx.paths.root,
+        run=lambda: step.run(ctx),
+        inputs=(*sources.values(), *([ctx.settings.config] if step.uses_config else [])),
+        code=step.modules,
+        settings=settings,
+        extra=lambda: {
+            "sources": {name: file_digest(path) for name, path in sources.items()},
+            "policy": _policy(),
+            "settings": {k: str(v) for k, v in asdict(ctx.settings).items()},
+        },
+    )
 
 
 def run_step(step: Step, ctx: StepContext) -> StepOutcome:
-    """Run one step, or reuse its outputs while its cache key is unchanged."""
+    """Run one step, or reuse its outputs while its key is unchanged."""
     started = time.perf_counter()
-    root = ctx.paths.root
-    manifest_path = step.manifest(ctx.paths)
-    key, sources = step_key(step, ctx)
-    manifest = read_manifest(manifest_path)
-    reused = is_current(manifest, key, root)
-    if reused:
-        written = [root / name for name in manifest["outputs"]]
-    else:
-        written = step.run(ctx)
-        _write_manifest(
-            manifest_path,
-            {
-                "step": step.name,
-                "key": key,
-                "outputs": [str(p.relative_to(root)) for p in written],
-                "digests": output_digests(root, [str(p.relative_to(root)) for p in written]),
-                "sources": sources,
-                "policy": _policy(),
-                "settings": {k: str(v) for k, v in asdict(ctx.settings).items()},
-            },
-        )
+    outcome = run_or_reuse(step_task(step, ctx))
     headline = step.headline(ctx) if step.headline else ""
-    return StepOutcome(step, written, reused, time.perf_counter() - started, headline)
+    return StepOutcome(
+        step, outcome.outputs, outcome.reused, time.perf_counter() - started, headline
+    )
 
 
-def _shown(path: Path, root: Path) -> str:
+def shown_path(path: Path, root: Path) -> str:
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
@@ -526,115 +514,8 @@ def describe_outcome(outcome: StepOutcome, root: Path) -> list[str]:
         if len(files) > 4:  # e.g. one field list per kecamatan, in two formats
             suffixes = ", ".join(sorted({p.suffix.lstrip(".").upper() for p in files}))
             lines.append(
-                f"         {verb} {_shown(folder, root)}/ ({len(files)} files: {suffixes})"
+                f"         {verb} {shown_path(folder, root)}/ ({len(files)} files: {suffixes})"
             )
         else:
-            lines.extend(f"         {verb} {_shown(p, root)}" for p in files)
+            lines.extend(f"         {verb} {shown_path(p, root)}" for p in files)
     return lines
-
-
-def _run_step_at(index: int, ctx: StepContext) -> tuple[int, list[Path], bool, float, str]:
-    """:func:`run_step` of ``STEPS[index]`` in a worker process; plain values come back
-    (a :class:`Step` holds lambdas, which do not travel between processes)."""
-    from konsel_analysis.datasets import share_checked_tables
-
-    share_checked_tables(ctx.paths.checked_tables)  # checked once, by the driver
-    o = run_step(STEPS[index], ctx)
-    return index, o.written, o.reused, o.seconds, o.headline
-
-
-def _submit_steps(
-    pool: Executor, ctx: StepContext, check: Callable[[str], None] | None, workers: int
-) -> dict:
-    """Every step, the longest first, each once ``check`` has checked the tables it reads.
-
-    Until the last table is checked, only as many steps start as there are ``workers``
-    (the longest of those ready): a short step queued early would take the worker that
-    the register scoring, ready a moment later, needs; short steps go last
-    (longest-processing-time-first scheduling).
-    """
-    order = sorted(range(len(STEPS)), key=lambda i: -STEPS[i].cost)
-    tables = ("survey", "register")  # the survey first: most steps read only it
-    futures: dict = {}
-    checked: set[str] = set()
-    for table in tables:
-        if check is not None:
-            check(table)
-        checked.add(table)
-        for i in order:
-            if i in futures.values() or not set(STEPS[i].inputs) <= checked:
-                continue
-            if table != tables[-1] and len(futures) >= workers:
-                break
-            futures[pool.submit(_run_step_at, i, ctx)] = i
-    return futures
-
-
-def _run_in_pool(
-    pool: Executor,
-    ctx: StepContext,
-    echo: Callable[[str], None],
-    check: Callable[[str], None] | None = None,
-    workers: int = 2,
-) -> list:
-    """Every step in the worker processes at once, the longest first; each reads only
-    data/raw, so none waits for another. With ``check``, the raw tables are checked
-    here first, one by one: a step starts as soon as the tables it reads are. Says
-    what each wrote, in step order, as soon as it and the steps before it are done;
-    the first failure (in step order) is raised once the running steps have stopped."""
-    futures = _submit_steps(pool, ctx, check, workers)
-    outcomes: dict[int, StepOutcome] = {}
-    failures: dict[int, BaseException] = {}
-    shown = 0  # steps said so far, in order
-    for future in as_completed(futures):
-        if future.cancelled():  # after a failure: not started, nothing to say
-            continue
-        try:
-            index, written, reused, seconds, headline = future.result()
-        except BaseException as err:  # noqa: BLE001 - re-raised below, after the others
-            failures[futures[future]] = err
-            for other in futures:
-                other.cancel()
-            continue
-        outcomes[index] = StepOutcome(STEPS[index], written, reused, seconds, headline)
-        while shown in outcomes:
-            for line in describe_outcome(outcomes[shown], ctx.paths.root):
-                echo(line)
-            shown += 1
-    if failures:
-        raise failures[min(failures)]
-    return [outcomes[i] for i in range(len(STEPS))]
-
-
-def run_steps(
-    paths: ProjectPaths,
-    settings: PipelineSettings | None = None,
-    echo: Callable[[str], None] = print,
-    pool: Executor | None = None,
-    check: Callable[[str], None] | None = None,
-    workers: int = 2,
-) -> list[StepOutcome]:
-    """Every shared step, each computed or reused; says what each wrote.
-
-    With ``pool`` (the report workers, idle until the steps are done) the steps run
-    side by side in its processes, each once ``check`` (here) has checked the raw tables
-    it reads (the steps then read the checked tables the caller shared, see
-    :func:`run_pipeline`); without, one after the other here.
-    """
-    ctx = StepContext(paths, settings or PipelineSettings())
-    if pool is not None:
-        echo(f"  [running] {len(STEPS)} analysis steps side by side in the report workers")
-        outcomes = _run_in_pool(pool, ctx, echo, check, workers)
-    else:
-        outcomes = []
-        for step in STEPS:
-            outcome = run_step(step, ctx)
-            for line in describe_outcome(outcome, paths.root):
-                echo(line)
-            outcomes.append(outcome)
-    if paths.restricted.is_dir():
-        echo(
-            f"  field lists with names and NIK: {_shown(paths.restricted, paths.root)}/ "
-            "(git-ignored; for authorised staff only, never published)"
-        )
-    return outcomes

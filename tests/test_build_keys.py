@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from konsel_analysis import cache
-from konsel_analysis.cache import code_files, compute_key
+from konsel_analysis.build import keys as cache
+from konsel_analysis.build.keys import code_files, compute_key
+from konsel_analysis.build.steps import PipelineSettings, Step, StepContext, run_step
 from konsel_analysis.paths import PACKAGE_DIR, ProjectPaths
-from konsel_analysis.pipeline import PipelineSettings, Step, StepContext, run_step
 
 
 def _names(modules: str) -> set[str]:
@@ -24,12 +24,12 @@ def _names(modules: str) -> set[str]:
         (
             "konsel_analysis.pmt.step",
             {"pmt/validation.py", "pmt/estimators.py", "datasets.py"},
-            {"targeting/score.py", "reports/sections/__init__.py", "pipeline.py"},
+            {"targeting/score.py", "reports/sections/__init__.py", "build/steps.py"},
         ),
         (
             "konsel_analysis.targeting.score",
             {"targeting/expected.py", "targeting/reasons.py", "benefits.py", "files.py"},
-            {"reports/sections/__init__.py", "reports/charts.py", "pipeline.py"},
+            {"reports/sections/__init__.py", "reports/charts.py", "build/steps.py"},
         ),
         (
             "konsel_analysis.reports.inputs",
@@ -98,6 +98,23 @@ def test_the_import_pattern_reads_every_form_of_import(tmp_path, monkeypatch):
     }
 
 
+def test_the_code_followed_is_remembered_only_while_no_file_of_it_changed(tmp_path, monkeypatch):
+    package = tmp_path / "konsel_analysis"
+    package.mkdir()
+    for name, source in (("__init__", ""), ("a", "from konsel_analysis import b\n"), ("b", "")):
+        (package / f"{name}.py").write_text(source, encoding="utf-8")
+    (package / "c.py").write_text("", encoding="utf-8")
+    monkeypatch.setattr(cache, "PACKAGE_DIR", package)
+
+    def names():
+        return sorted(p.name for p in code_files("konsel_analysis.a"))
+
+    assert names() == ["__init__.py", "a.py", "b.py"]
+    assert names() == ["__init__.py", "a.py", "b.py"]  # remembered
+    (package / "b.py").write_text("from konsel_analysis import c\n", encoding="utf-8")
+    assert names() == ["__init__.py", "a.py", "b.py", "c.py"]  # b changed: followed again
+
+
 def test_the_key_changes_with_an_input_and_a_setting(tmp_path):
     data = tmp_path / "data.csv"
     data.write_text("a\n1\n")
@@ -145,14 +162,14 @@ def test_a_step_runs_once_while_its_inputs_are_unchanged(tmp_path):
 
 
 def _written(tmp_path):
-    from konsel_analysis.cache import output_digests
+    from konsel_analysis.build.manifest import output_digests
 
     (tmp_path / "t.csv").write_text("area,n\nA,223\n")
     return {"key": "k", "outputs": ["t.csv"], "digests": output_digests(tmp_path, ["t.csv"])}
 
 
 def test_an_untouched_output_is_current(tmp_path):
-    from konsel_analysis.cache import is_current
+    from konsel_analysis.build.manifest import is_current
 
     assert is_current(_written(tmp_path), "k", tmp_path)
     assert not is_current(_written(tmp_path), "other key", tmp_path)
@@ -171,7 +188,7 @@ def test_an_untouched_output_is_current(tmp_path):
 def test_a_damaged_output_is_not_current_and_is_named(tmp_path, caplog, damage):
     import os
 
-    from konsel_analysis.cache import is_current
+    from konsel_analysis.build.manifest import is_current
 
     manifest = _written(tmp_path)
     path = tmp_path / "t.csv"
@@ -179,13 +196,13 @@ def test_a_damaged_output_is_not_current_and_is_named(tmp_path, caplog, damage):
     damage(path)
     if path.exists():  # the modification time put back: the content decides, not the clock
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    with caplog.at_level("WARNING", logger="konsel_analysis.cache"):
+    with caplog.at_level("WARNING", logger="konsel_analysis.build.manifest"):
         assert not is_current(manifest, "k", tmp_path)
     assert ("t.csv changed since it was written" in caplog.text) == path.exists()
 
 
 def test_a_manifest_from_before_digests_is_not_trusted(tmp_path):
-    from konsel_analysis.cache import is_current
+    from konsel_analysis.build.manifest import is_current
 
     manifest = _written(tmp_path)
     del manifest["digests"]
