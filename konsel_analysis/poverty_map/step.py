@@ -53,6 +53,7 @@ from konsel_analysis.datasets import (
     read_checked,
 )
 from konsel_analysis.poverty_map.estimator import Households, PovertyMap
+from konsel_analysis.yaml_files import DuplicateKeyError, load_yaml
 
 log = logging.getLogger(__name__)
 OUTPUT = "poverty_map.csv"
@@ -74,7 +75,9 @@ def census_config(config: DatasetConfig, census_config_path: Path | None) -> Dat
     if not path.is_file():
         raise DatasetError(f"{path}: census config not found; give the path of a dataset config")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path)
+    except DuplicateKeyError as err:
+        raise DatasetError(f"{path}: {err}") from None
     except yaml.YAMLError:
         raise DatasetError(f"{path}: not valid YAML; fix the syntax") from None
     if isinstance(raw, dict) and not raw.get("welfare") and not raw.get("welfare_class"):

@@ -200,3 +200,19 @@ def test_a_census_with_other_column_names_and_no_persons(tmp_path):
     # the direct estimate of a sampled area is its share of the 12 sampled households
     poor = pop.iloc[rows].assign(p=lambda f: f.inc < 5000).groupby("dist").p.mean()
     assert table.direct_poverty_rate[:20].to_numpy() == pytest.approx(poor.to_numpy(), abs=1e-6)
+
+
+def test_a_census_config_that_gives_a_key_twice_is_refused(tmp_path):
+    from konsel_analysis.datasets import DatasetError, load_dataset_config
+    from konsel_analysis.poverty_map.step import census_config
+
+    text = (CONFIGS_DIR / "konsel_survey.yml").read_text(encoding="utf-8")
+    first = next(i for i, line in enumerate(text.splitlines(), 1) if line.startswith("area:"))
+    census = tmp_path / "census.yml"
+    census.write_text(text + "area: desa_code\n", encoding="utf-8")
+    with pytest.raises(DatasetError) as err:
+        census_config(load_dataset_config(CONFIG), census)
+    line = len(text.splitlines()) + 1
+    assert str(err.value) == (
+        f"{census}: key 'area' is given twice (lines {first} and {line}); keep one"
+    )
