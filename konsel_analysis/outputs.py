@@ -13,8 +13,9 @@ this registry.
 Readers locate outputs here, never by spelling a path:
 
 >>> from konsel_analysis.outputs import output, path
+>>> from pathlib import Path
 >>> from konsel_analysis.paths import ProjectPaths
->>> path(ProjectPaths("/p"), "expected_errors_by_area").as_posix()
+>>> path(ProjectPaths(Path("/p")), "expected_errors_by_area").as_posix()
 '/p/data/processed/score/expected_errors_by_area.csv'
 >>> output("expected_errors_by_area").key
 ('area',)
@@ -876,6 +877,15 @@ def outputs_of(step: str) -> tuple[Output, ...]:
 def step_folder(paths: ProjectPaths, step: str) -> Path:
     """The folder a step writes to."""
     return paths.root / STEP_FOLDERS[step]
+
+
+def below_processed(step: str) -> str:
+    """A step's folder relative to data/processed (for readers given that folder).
+
+    >>> below_processed("score")
+    'score'
+    """
+    return Path(STEP_FOLDERS[step]).relative_to("data/processed").as_posix()
 
 
 def path(paths: ProjectPaths, name: str) -> Path:
