@@ -154,8 +154,8 @@ _F = [
     (
         "households",
         _HH,
-        "households in the area (register count; survey-weighted in "
-        "targeting tables; the register's in the allocation)",
+        "households of the area: the register's count; the sampled households in "
+        "targeting_by_area and _by_cluster; survey-weighted in targeting_by_group(_area)",
     ),
     ("persons", "persons", "persons in the households counted"),
     ("villages", "desa", "desa and kelurahan with households"),
@@ -399,11 +399,11 @@ _F = [
     # --- poverty map --------------------------------------------------------------------
     ("rmse", _SHARE, "root mean squared error of poverty_rate (parametric bootstrap)"),
     ("rank", "rank", "the desa's rank by poverty rate (1 = poorest)"),
-    ("cv", "ratio", "coefficient of variation of the poverty rate"),
+    ("cv", "ratio", "coefficient of variation of the poverty rate (rmse / estimate)"),
     ("plausible_rank_best", "rank", "best rank within the bootstrap's 90% range"),
     ("plausible_rank_worst", "rank", "worst rank within the bootstrap's 90% range"),
-    ("rankable", _FLAG, "precise enough to be ranked"),
-    ("stands_out", _FLAG, "clearly poorer (or less poor) than the regency"),
+    ("rankable", _FLAG, "the plausible ranks span at most half of the areas' ranks"),
+    ("stands_out", _TEXT, "above or below: the 90% interval lies above (below) the overall rate"),
     # --- workbench ------------------------------------------------------------------------
     ("welfare", "IDR per capita per month", "survey consumption"),
     ("benefit_is_pkh_recipient", _IDR_MONTH, "PKH amount the household would receive"),

@@ -20,6 +20,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from konsel_analysis import outputs
 from konsel_analysis.geography import REGENCY_CODE, load_kecamatan, load_villages
 from konsel_analysis.paths import ProjectPaths
 from konsel_analysis.privacy import MIN_CELL_HOUSEHOLDS, pseudonymize
@@ -229,7 +230,7 @@ def list_priority_households(data: ReportData) -> pd.DataFrame:
     village = data.register.set_index("household_id")["village_code"]
     names = load_villages().set_index("village_code")["village_name"]
     codes = top["household_id"].map(village)
-    lists = ProjectPaths(data.root).verification_lists
+    lists = outputs.step_folder(ProjectPaths(data.root), "field_lists")
     out = pd.DataFrame(
         {
             "area_code": top["area"].astype(str),
