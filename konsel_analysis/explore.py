@@ -403,12 +403,15 @@ def load_workbench(processed: Path | None = None) -> Workbench:
     Raises :class:`UserError` (one sentence: run ``make reports`` first) when a
     table is missing; nothing is fitted here.
     """
+    from konsel_analysis.outputs import below_processed
     from konsel_analysis.paths import project_paths
     from konsel_analysis.targeting.workbench_tables import read_cached_tables
 
     started = time.perf_counter()
     processed = Path(processed) if processed else project_paths().processed
-    cached = read_cached_tables(processed / "score", processed / "impact")
+    cached = read_cached_tables(
+        processed / below_processed("score"), processed / below_processed("impact")
+    )
     register = cached.register
     model = cached.model
     programs = {p: register[p].to_numpy(bool) for p in model.programs}

@@ -39,14 +39,9 @@ GROUP_ERROR_COLUMNS = [
 ]
 
 
-def _beside(data: ReportData, known: str, name: str):
-    path = data.steps.path(known).with_name(name)
-    return path if path.is_file() else None
-
-
 def tabulate_group_errors(data: ReportData) -> pd.DataFrame:
     """Survey-measured errors by group level for the regency (see the module docstring)."""
-    path = _beside(data, "targeting_by_area.csv", "targeting_by_group.csv")
+    path = data.steps.optional("targeting_by_group")
     if path is None:
         return pd.DataFrame(columns=GROUP_ERROR_COLUMNS)
     table = pd.read_csv(
@@ -70,7 +65,7 @@ def tabulate_group_errors(data: ReportData) -> pd.DataFrame:
 
 def tabulate_group_expected_errors(data: ReportData) -> pd.DataFrame:
     """Expected errors in the register by group level and area (see the module docstring)."""
-    path = _beside(data, "expected_errors_by_area.csv", "expected_errors_by_group.csv")
+    path = data.steps.optional("expected_errors_by_group")
     columns = ["area_code", "group", "level", "households"]
     if path is None:
         return pd.DataFrame(columns=columns)

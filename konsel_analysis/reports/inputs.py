@@ -61,6 +61,7 @@ from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_atomic
 from konsel_analysis.geography import REGENCY_CODE, load_kecamatan, load_villages
 from konsel_analysis.paths import ProjectPaths, project_paths
+from konsel_analysis.privacy import MIN_CELL_HOUSEHOLDS
 from konsel_analysis.reports import group_tables, step_tables, verification_tables
 from konsel_analysis.reports.report_data import (
     MISSING,
@@ -75,9 +76,6 @@ from konsel_analysis.synth import MANIFEST_FILE, TABLE_FILES
 INPUTS_DIRNAME = "report_inputs"
 MANIFEST_NAME = "manifest.json"
 
-# Issue 6 (personal data): tables published in reports suppress cells built from
-# fewer than 5 households.
-MIN_CELL_HOUSEHOLDS = 5
 # A survey rate whose denominator holds fewer sample households than this is
 # called "small" in the reports' words (the usual rule of thumb of 30 observations).
 SMALL_SAMPLE_HOUSEHOLDS = 30
@@ -406,6 +404,14 @@ def compose_desa(register: pd.DataFrame, settings: ReportSettings) -> pd.DataFra
     return table.drop(columns=share_columns).reset_index()
 
 
+def _targeting_errors(data: ReportData) -> pd.DataFrame:
+    """The targeting step's point estimates; measured here only when that step did not
+    run (or ran on other data), so that the pages still show the sample's figures."""
+    if data.steps.has("targeting"):
+        return step_tables.tabulate_targeting_errors(data)
+    return measure_targeting_errors(data.survey)
+
+
 @dataclass(frozen=True)
 class Table:
     """How one report table is built, and the pipeline steps whose outputs it reads."""
@@ -418,7 +424,7 @@ class Table:
 #: pipeline steps' outputs; report sections test ``inputs.has(name)``.
 TABLE_BUILDERS: dict[str, Table] = {
     "area_summary": Table(lambda d: summarise_areas(d.register, d.survey, d.settings)),
-    "targeting_errors": Table(lambda d: measure_targeting_errors(d.survey)),
+    "targeting_errors": Table(_targeting_errors),
     "welfare_bands": Table(lambda d: tabulate_welfare_bands(d.survey, d.settings)),
     "coverage_points": Table(lambda d: tabulate_coverage(d.survey)),
     "desa_composition": Table(lambda d: compose_desa(d.register, d.settings)),

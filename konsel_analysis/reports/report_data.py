@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from konsel_analysis import outputs
 from konsel_analysis.build.keys import file_digest
 from konsel_analysis.build.manifest import read_manifest
 from konsel_analysis.errors import UserError
@@ -68,25 +69,22 @@ def resolve_settings(
     return settings
 
 
-#: The output files of each step that the reports read (the steps' stable contracts).
+#: The outputs of each step (names in :mod:`konsel_analysis.outputs`, which declares
+#: their files and columns) that the reports need: a step missing one is not read.
 STEP_OUTPUTS = {
-    "intake": ("intake_summary.csv", "comparability.csv"),
-    "pmt": ("model_card.json", "error_curves.csv"),
-    "targeting": ("targeting_by_area.csv",),
-    "score": (
-        "register_scores.parquet",
-        "expected_errors_by_area.csv",
-        "verification_allocation.csv",
-    ),
-    "impact": ("impact_by_area.csv",),
-    "poverty_map": ("poverty_map.csv", "poverty_map_upper.csv", "poverty_map_areas.csv"),
+    "intake": ("intake_summary", "comparability"),
+    "pmt": ("model_card", "error_curves"),
+    "targeting": ("targeting_by_area",),
+    "score": ("register_scores", "expected_errors_by_area", "verification_allocation"),
+    "impact": ("impact_by_area",),
+    "poverty_map": ("poverty_map", "poverty_map_upper", "poverty_map_areas"),
     "verification": (
-        "verification_by_area.csv",
-        "calibration_by_band.csv",
-        "outcomes_by_area.csv",
-        "decisions_by_area.csv",
-        "next_round_plan.csv",
-        "round.json",
+        "verification_by_area",
+        "calibration_by_band",
+        "outcomes_by_area",
+        "decisions_by_area",
+        "next_round_plan",
+        "round",
     ),
 }
 #: Policy numbers that must match between a step and the report (the budget decides
@@ -112,14 +110,24 @@ MISSING, OTHER_DATA, OTHER_SETTINGS = "missing", "other_data", "other_settings"
 class StepFiles:
     """The step outputs a report may read, and why the others may not be read."""
 
-    files: dict[str, Path]  # file name -> path, for every usable step
+    files: dict[str, Path]  # output name (konsel_analysis.outputs) -> path, usable steps
     unavailable: dict[str, str]  # step -> MISSING, OTHER_DATA or OTHER_SETTINGS
 
     def has(self, step: str) -> bool:
         return step not in self.unavailable
 
     def path(self, name: str) -> Path:
+        """A needed output of a usable step (:data:`STEP_OUTPUTS`)."""
         return self.files[name]
+
+    def optional(self, name: str) -> Path | None:
+        """Another output of a usable step, when the step wrote it (``None`` otherwise)."""
+        o = outputs.output(name)
+        if not self.has(o.step) or not any(outputs.output(n).step == o.step for n in self.files):
+            return None
+        known = next(p for n, p in self.files.items() if outputs.output(n).step == o.step)
+        path = known.parent / o.file
+        return path if path.is_file() else None
 
     def digests(self) -> dict[str, str]:
         """sha256 of every usable file (part of the report tables' cache key)."""
@@ -129,8 +137,8 @@ class StepFiles:
 def _step_status(
     folder: Path, step: str, source_digests: dict[str, str], settings: ReportSettings
 ) -> str | None:
-    manifest = read_manifest(folder / "manifest.json")
-    names = STEP_OUTPUTS[step]
+    manifest = read_manifest(folder / outputs.output(f"{step}_manifest").file)
+    names = [outputs.output(n).file for n in STEP_OUTPUTS[step]]
     if manifest is None or not all((folder / n).is_file() for n in names):
         return MISSING
     if any(source_digests.get(k) != v for k, v in manifest.get("sources", {}).items()):
@@ -152,22 +160,15 @@ def locate_step_outputs(
     """Find each step's outputs and check them against the report's raw files and settings.
 
     ``source_digests`` maps ``"survey"`` and ``"register"`` to the sha256 of the
-    files the report reads; a step computed from other files is not used.
+    files the report reads; a step computed from other files is not used. Folders and
+    file names come from :mod:`konsel_analysis.outputs`.
     """
-    folders = {
-        "intake": paths.intake,
-        "pmt": paths.pmt,
-        "targeting": paths.targeting,
-        "score": paths.score,
-        "impact": paths.impact,
-        "poverty_map": paths.processed / "poverty_map",
-        "verification": paths.processed / "verification",
-    }
     files, unavailable = {}, {}
-    for step, folder in folders.items():
+    for step, names in STEP_OUTPUTS.items():
+        folder = outputs.step_folder(paths, step)
         status = _step_status(folder, step, source_digests, settings)
         if status is None:
-            files.update({name: folder / name for name in STEP_OUTPUTS[step]})
+            files.update({name: outputs.path(paths, name) for name in names})
         else:
             unavailable[step] = status
     return StepFiles(files, unavailable)

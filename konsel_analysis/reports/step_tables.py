@@ -20,7 +20,8 @@ import json
 import numpy as np
 import pandas as pd
 
-from konsel_analysis.geography import REGENCY_CODE, load_villages
+from konsel_analysis import outputs
+from konsel_analysis.geography import REGENCY_CODE, load_kecamatan, load_villages
 from konsel_analysis.paths import ProjectPaths
 from konsel_analysis.privacy import MIN_CELL_HOUSEHOLDS, pseudonymize
 from konsel_analysis.reports.report_data import ReportData
@@ -55,7 +56,7 @@ def tabulate_targeting_intervals(data: ReportData) -> pd.DataFrame:
     ``is_shrunk_inclusion``/``_exclusion`` say which. Cells resting on fewer
     than five sampled households are left empty.
     """
-    table = pd.read_csv(data.steps.path("targeting_by_area.csv"), dtype={"area": str})
+    table = pd.read_csv(data.steps.path("targeting_by_area"), dtype={"area": str})
     table = table[table["program"].isin(PROGRAMME_CODES)].copy()
     note = table["note"].fillna("")
     out = pd.DataFrame(
@@ -80,6 +81,43 @@ def tabulate_targeting_intervals(data: ReportData) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def tabulate_targeting_errors(data: ReportData) -> pd.DataFrame:
+    """Point estimates per area and programme, as the targeting step measured them.
+
+    The report's one source of these figures when the step ran: the direct (sample
+    alone) inclusion and exclusion errors (``inclusion_error_direct``, shown beside
+    the shrunk ones), the share of households that receive (``beneficiary_rate``) and
+    the share of the poor that receive (``coverage``, which is 1 - the step's shrunk
+    exclusion error, so that a page quoting coverage of the poor and the exclusion error
+    quotes one estimate). Rates resting on fewer than five sampled households are left
+    empty. Every kecamatan of the geography has its rows, with zero counts where the
+    survey has no household.
+    """
+    table = pd.read_csv(data.steps.path("targeting_by_area"), dtype={"area": str})
+    table = table[table["program"].isin(PROGRAMME_CODES)]
+    n_rec, n_poor = table["sampled_beneficiaries"], table["sampled_poor"]
+    measured = pd.DataFrame(
+        {
+            "area_code": table["area"].replace({"ALL": REGENCY_CODE}),
+            "programme": table["program"].map(PROGRAMME_CODES),
+            "survey_recipients": n_rec,
+            "survey_poor_households": n_poor,
+            "inclusion_error": table["inclusion_error_direct"].where(n_rec >= MIN_CELL_HOUSEHOLDS),
+            "exclusion_error": table["exclusion_error_direct"].where(n_poor >= MIN_CELL_HOUSEHOLDS),
+            "coverage_households": table["beneficiary_rate"],
+            "coverage_poor": table["coverage"].where(n_poor >= MIN_CELL_HOUSEHOLDS),
+        }
+    )
+    grid = pd.MultiIndex.from_product(
+        [[*load_kecamatan()["kecamatan_code"], REGENCY_CODE], list(PROGRAMME_CODES.values())],
+        names=["area_code", "programme"],
+    )
+    out = measured.set_index(["area_code", "programme"]).reindex(grid).reset_index()
+    counts = ["survey_recipients", "survey_poor_households"]
+    out[counts] = out[counts].fillna(0).astype(int)
+    return out
+
+
 # --------------------------------------------------------------------------------------
 # The register: expected errors, the verification allocation, who to visit first
 # --------------------------------------------------------------------------------------
@@ -96,7 +134,7 @@ def tabulate_expected_errors(data: ReportData) -> pd.DataFrame:
     ``expected_extreme_poor_not_covered``: of those, probably extremely poor.
     """
     table = _with_area_code(
-        pd.read_csv(data.steps.path("expected_errors_by_area.csv"), dtype={"area": str})
+        pd.read_csv(data.steps.path("expected_errors_by_area"), dtype={"area": str})
     )
     for measure, basis in (
         ("expected_inclusion_errors", "beneficiaries"),
@@ -120,7 +158,7 @@ def tabulate_desa_expected_errors(data: ReportData) -> pd.DataFrame:
     non-beneficiaries) have the corresponding figure left empty.
     """
     scores = pd.read_parquet(
-        data.steps.path("register_scores.parquet"),
+        data.steps.path("register_scores"),
         columns=["household_id", "is_beneficiary", "p_error", "is_visited"],
     )
     village = data.register.set_index("household_id")["village_code"]
@@ -157,7 +195,7 @@ def tabulate_verification_allocation(data: ReportData) -> pd.DataFrame:
     benefits, Rp per month, those corrections move to where they belong.
     """
     table = _with_area_code(
-        pd.read_csv(data.steps.path("verification_allocation.csv"), dtype={"area": str})
+        pd.read_csv(data.steps.path("verification_allocation"), dtype={"area": str})
     )
     table = table.rename(columns={"expected_value": "expected_value_idr_per_month"})
     total = table[
@@ -184,7 +222,7 @@ def list_priority_households(data: ReportData) -> pd.DataFrame:
     check at the door. The household id itself is dropped here.
     """
     columns = ["household_id", "area", "is_beneficiary", "p_error", "rank_in_area", "reasons"]
-    scores = pd.read_parquet(data.steps.path("register_scores.parquet"))
+    scores = pd.read_parquet(data.steps.path("register_scores"))
     top = scores.loc[scores["rank_in_area"] <= PRIORITY_LIST_LENGTH].copy()
     if "reasons_en" not in top:
         top["reasons_en"] = top["reasons"]
@@ -192,7 +230,7 @@ def list_priority_households(data: ReportData) -> pd.DataFrame:
     village = data.register.set_index("household_id")["village_code"]
     names = load_villages().set_index("village_code")["village_name"]
     codes = top["household_id"].map(village)
-    lists = ProjectPaths(data.root).verification_lists
+    lists = outputs.step_folder(ProjectPaths(data.root), "field_lists")
     out = pd.DataFrame(
         {
             "area_code": top["area"].astype(str),
@@ -230,7 +268,7 @@ def tabulate_impact(data: ReportData) -> pd.DataFrame:
     people lifted (or pushed below the line) are left empty where they rest on
     one to four sample households.
     """
-    table = _with_area_code(pd.read_csv(data.steps.path("impact_by_area.csv"), dtype={"area": str}))
+    table = _with_area_code(pd.read_csv(data.steps.path("impact_by_area"), dtype={"area": str}))
     thin = table["sampled_households_changed"] < MIN_CELL_HOUSEHOLDS
     for measure in FGT_MEASURES:
         table[f"{measure}_after"] = table[f"{measure}_after"].where(~thin)
@@ -248,7 +286,7 @@ def tabulate_impact(data: ReportData) -> pd.DataFrame:
 
 
 def _model_card(data: ReportData) -> dict:
-    return json.loads(data.steps.path("model_card.json").read_text(encoding="utf-8"))
+    return json.loads(data.steps.path("model_card").read_text(encoding="utf-8"))
 
 
 def tabulate_pmt_estimators(data: ReportData) -> pd.DataFrame:
@@ -308,7 +346,7 @@ def tabulate_pmt_curve(data: ReportData) -> pd.DataFrame:
     Out of sample (cross-validated), regency-wide: one row per share selected.
     """
     best = _model_card(data)["best"]["name"]
-    curves = pd.read_csv(data.steps.path("error_curves.csv"))
+    curves = pd.read_csv(data.steps.path("error_curves"))
     curve = curves[curves["estimator"] == best]
     return pd.DataFrame(
         {
@@ -321,13 +359,13 @@ def tabulate_pmt_curve(data: ReportData) -> pd.DataFrame:
 
 def tabulate_intake(data: ReportData) -> pd.DataFrame:
     """Rows read, accepted and rejected by the row checks, per raw table (no person named)."""
-    return pd.read_csv(data.steps.path("intake_summary.csv"), keep_default_na=False)
+    return pd.read_csv(data.steps.path("intake_summary"), keep_default_na=False)
 
 
 def tabulate_proxy_differences(data: ReportData) -> pd.DataFrame:
     """Every proxy (level) with its survey and register mean and standardised difference."""
     return pd.read_csv(
-        data.steps.path("comparability.csv"), keep_default_na=False, dtype={"level": str}
+        data.steps.path("comparability"), keep_default_na=False, dtype={"level": str}
     )
 
 
@@ -339,8 +377,8 @@ def tabulate_poverty_map_desa(data: ReportData) -> pd.DataFrame:
     """
     from konsel_analysis.privacy import suppress_small_cells
 
-    t = pd.read_csv(data.steps.path("poverty_map.csv"), dtype={"area": str})
-    a = pd.read_csv(data.steps.path("poverty_map_areas.csv"), dtype={"area": str})
+    t = pd.read_csv(data.steps.path("poverty_map"), dtype={"area": str})
+    a = pd.read_csv(data.steps.path("poverty_map_areas"), dtype={"area": str})
     villages = load_villages().set_index("village_code")
     out = t.merge(a, on="area", how="left").rename(columns={"area": "village_code"})
     out.insert(0, "area_code", villages["kecamatan_code"].reindex(out["village_code"]).to_numpy())
@@ -356,5 +394,5 @@ def tabulate_poverty_map_desa(data: ReportData) -> pd.DataFrame:
 
 def tabulate_poverty_map_kecamatan(data: ReportData) -> pd.DataFrame:
     """The kecamatan poverty map (desa EBP summed), 90% intervals; ``area_code`` the kecamatan."""
-    t = pd.read_csv(data.steps.path("poverty_map_upper.csv"), dtype={"area": str})
+    t = pd.read_csv(data.steps.path("poverty_map_upper"), dtype={"area": str})
     return t.rename(columns={"area": "area_code"})

@@ -28,12 +28,12 @@ def _read(data: ReportData, name: str) -> pd.DataFrame:
 def tabulate_verification_results(data: ReportData) -> pd.DataFrame:
     """verification_by_area.csv with the outcomes, decisions and the round's number, per
     kecamatan and the regency (``area_code``), and the next round's plan in counts."""
-    summary = json.loads(data.steps.path("round.json").read_text(encoding="utf-8"))
-    table = _read(data, "verification_by_area.csv").set_index("area_code")
-    outcomes = _read(data, "outcomes_by_area.csv").set_index("area_code")
-    decisions = _read(data, "decisions_by_area.csv").set_index("area_code")
+    summary = json.loads(data.steps.path("round").read_text(encoding="utf-8"))
+    table = _read(data, "verification_by_area").set_index("area_code")
+    outcomes = _read(data, "outcomes_by_area").set_index("area_code")
+    decisions = _read(data, "decisions_by_area").set_index("area_code")
     decisions.loc[REGENCY_CODE] = decisions.sum()
-    plan = pd.read_csv(data.steps.path("next_round_plan.csv"), dtype={"area": str})
+    plan = pd.read_csv(data.steps.path("next_round_plan"), dtype={"area": str})
     plan["area"] = plan["area"].astype(str)
     plan_all = plan.assign(area="ALL")
     nxt = (
@@ -59,4 +59,4 @@ def tabulate_verification_results(data: ReportData) -> pd.DataFrame:
 
 def tabulate_verification_calibration(data: ReportData) -> pd.DataFrame:
     """calibration_by_band.csv as written (priority and audit visits, by band)."""
-    return pd.read_csv(data.steps.path("calibration_by_band.csv"))
+    return pd.read_csv(data.steps.path("calibration_by_band"))

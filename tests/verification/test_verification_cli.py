@@ -152,6 +152,7 @@ def test_bad_results_file_exit_2_one_sentence_nothing_written(round_one, tmp_pat
 def test_the_report_section_shows_the_round_in_counts_only(round_one, monkeypatch):
     from types import SimpleNamespace
 
+    from konsel_analysis import outputs
     from konsel_analysis.reports import verification_tables
     from konsel_analysis.reports.sections import verification_results as section
     from konsel_analysis.reports.sections.report import Report
@@ -159,7 +160,8 @@ def test_the_report_section_shows_the_round_in_counts_only(round_one, monkeypatc
     data, root, common = round_one
     if not (root / "r1").exists():
         assert run_import(root, common, root / "results.xlsx", "r1") == 0
-    steps = SimpleNamespace(path=lambda name: root / "r1" / name)
+    # The steps' outputs by registry name, in the folder this test imported to.
+    steps = SimpleNamespace(path=lambda name: root / "r1" / outputs.output(name).file)
     tables = {
         "verification_results": verification_tables.tabulate_verification_results(
             SimpleNamespace(steps=steps)
@@ -189,3 +191,20 @@ def test_the_report_section_shows_the_round_in_counts_only(round_one, monkeypatc
     for page in shown:
         assert not any(i in page for i in ids)
         assert not any(n in page for n in data.register["name_head"].head(200))
+
+
+def test_the_rounds_tables_have_the_declared_columns(round_one):
+    """Each CSV of an imported round has the columns konsel_analysis/outputs.py declares."""
+    from konsel_analysis import outputs
+
+    data, root, common = round_one
+    if not (root / "r1").exists():  # the contract test imports it first
+        assert run_import(root, common, root / "results.xlsx", "r1") == 0
+    written = sorted((root / "r1").rglob("*.csv"))
+    assert len(written) == 6
+    for path in written:
+        below = "/".join(path.relative_to(root / "r1").parts)
+        declared = outputs.find(f"{outputs.STEP_FOLDERS['verification']}/{below}")
+        assert declared is not None and declared.step == "verification", below
+        found = tuple(pd.read_csv(path, nrows=0).columns)
+        assert found == declared.expected_columns(), below

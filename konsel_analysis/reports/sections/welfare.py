@@ -99,7 +99,21 @@ def show_coverage_curve(report: Report) -> None:
             "The curve by PMT score is in the regency report: one kecamatan's sample is too "
             "small for a curve of its own.",
         )
-    if not np.isnan(pkh["coverage_poor"]):
+    # The coverage of the poor is 1 - the exclusion error the targeting section shows
+    # (the targeting step's estimate, pulled towards the regency where the sample is small).
+    ci = report.row("targeting_intervals", report.area_code, programme="pkh")
+    if not np.isnan(pkh["coverage_poor"]) and ci is not None and bool(ci["is_shrunk_exclusion"]):
+        words += " " + report.tr(
+            f"Menurut survei, PKH menjangkau {percent(pkh['coverage_households'], lang)} rumah "
+            f"tangga dan sekitar {percent(pkh['coverage_poor'], lang)} rumah tangga miskin "
+            "(angka ini ditarik ke angka kabupaten karena sampelnya kecil, seperti di bagian "
+            "Kesalahan penargetan).",
+            f"By the survey, PKH reaches {percent(pkh['coverage_households'], lang)} of "
+            f"households and about {percent(pkh['coverage_poor'], lang)} of poor households "
+            "(pulled towards the regency because the sample is small, as in the Targeting "
+            "errors section).",
+        )
+    elif not np.isnan(pkh["coverage_poor"]):
         words += " " + report.tr(
             f"Dalam sampel, PKH menjangkau {percent(pkh['coverage_households'], lang)} rumah "
             f"tangga dan {percent(pkh['coverage_poor'], lang)} rumah tangga miskin.",
