@@ -166,3 +166,25 @@ def test_every_variant_build_is_next_to_a_baseline_build():
     order = schedule(["a", "b", "c"], 2)
     assert order == ["baseline", "a", "b", "baseline", "c", "a", "baseline", "b", "c", "baseline"]
     assert schedule(["a"], 3) == ["baseline", "a", "a", "baseline", "a", "baseline"]
+
+
+def test_only_stamped_digests_are_ignored_when_outputs_are_compared():
+    from speed_tricks import _compare
+
+    def manifest(xlsx: str, csv: str) -> bytes:
+        return (
+            '{\n  "digests": {\n'
+            f'    "restricted/lists/74.05.01-tinanggea.xlsx": "{xlsx * 64}",\n'
+            f'    "data/processed/score/expected_errors_by_area.csv": "{csv * 64}"\n'
+            "  }\n}\n"
+        ).encode()
+
+    # an XLSX carries the second it was saved: its digest differs between two builds
+    assert _compare("score/manifest.json", manifest("a", "c"), manifest("b", "c"))[0]
+    # a table's digest differing means the table differs: never ignored
+    ok, said = _compare("score/manifest.json", manifest("a", "c"), manifest("a", "d"))
+    assert not ok and said.startswith("DIFFERS score/manifest.json")
+    page = b'{\n  "kecamatan/a.html": {\n    "key": "%s",\n    "page": "%s"\n  }\n}\n'
+    assert _compare(
+        "render_keys.json", page % (b"1" * 64, b"2" * 64), page % (b"3" * 64, b"4" * 64)
+    )[0]
