@@ -26,6 +26,7 @@ from speed_tricks import (  # noqa: E402
     decide,
     patched,
 )
+from speed_tricks_parts import SUBMITTED, makespan  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -118,6 +119,16 @@ def test_step_order_off_submits_in_table_order_without_gating(tmp_path, monkeypa
     assert on_pool.submitted == [2, 3, 6, 4, 7, 0, 5, 1]
     # Off: the survey's steps (PMT, targeting, impact), then the others, in list order.
     assert off_pool.submitted == [2, 3, 5, 0, 1, 4, 6, 7]
+    # speed_tricks_parts.py simulates the schedule with these orders
+    assert {"with_trick": on_pool.submitted, "without": off_pool.submitted} == SUBMITTED
+
+
+def test_the_makespan_of_a_first_come_schedule_on_two_workers():
+    # 0 -> worker A (0-5), 1 -> B (0-3), 2 -> B (3-7), 3 -> A (5-6): the last ends at 7
+    assert makespan([0, 1, 2, 3], {0: 5.0, 1: 3.0, 2: 4.0, 3: 1.0}) == 7.0
+    # longest first: 0 -> A (0-5), 2 -> B (0-4), 1 -> B (4-7), 3 -> A (5-6): 7 again
+    assert makespan([0, 2, 1, 3], {0: 5.0, 1: 3.0, 2: 4.0, 3: 1.0}) == 7.0
+    assert makespan([0, 1], {0: 2.0, 1: 2.0}, workers=1) == 4.0
 
 
 def test_shared_tables_off_keeps_nothing_to_share(tmp_path, monkeypatch):
