@@ -29,6 +29,9 @@ drawings when they are not shared) are named, not counted as differences.
 
 Decision rule: keep a trick when the median paired wall ratio (off / on) exceeds
 1.05, i.e. it saves more than 5% of the cold build's wall time; otherwise remove it.
+On a loaded machine whole builds vary by more than that: benchmarks/speed_tricks_parts.py
+then measures the CPU each trick saves on its own part of the build
+(docs/speed_tricks.md).
 
     .venv/bin/python benchmarks/speed_tricks.py [--commit HEAD] [--repeat 3]
         [--variants shaded shared_tables ...] [--jobs 2] [--only 74.05.01]

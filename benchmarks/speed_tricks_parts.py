@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -48,9 +50,10 @@ def _cpu(work) -> float:
     return time.process_time() - started
 
 
-def shaded_parts(project: Path) -> tuple[callable, callable]:
+def shaded_parts(project: Path) -> tuple[Callable[[], None], Callable[[], None]]:
     """The three charts for every kecamatan page, with the shared drawings and without."""
     import matplotlib.pyplot as plt
+    import numpy as np
 
     from konsel_analysis.reports import charts, sections, shaded
 
@@ -78,14 +81,14 @@ def shaded_parts(project: Path) -> tuple[callable, callable]:
             for draw in draws.values():
                 fig = draw(code)
                 fig.canvas.draw()
-                pixels = __import__("numpy").array(fig.canvas.buffer_rgba())[..., :3]
+                pixels = np.array(fig.canvas.buffer_rgba())[..., :3]
                 plt.close(fig)
                 charts.png_html(shaded.png(pixels), "", "")
 
     return with_trick, without
 
 
-def checked_parts(project: Path) -> dict[str, tuple[callable, callable]]:
+def checked_parts(project: Path) -> dict[str, tuple[Callable[[], None], Callable[[], None]]]:
     """Per table: checking it (what a worker does without the trick), and pickling its
     accepted rows once then reading them back (what the trick costs instead)."""
     from konsel_analysis.datasets import load_dataset_config
@@ -203,8 +206,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.steps_log:
         return schedule_only(args.steps_log)
-    import os
-
     os.environ["KONSEL_PROJECT_ROOT"] = str(args.project)
     figures: dict = {}
 
