@@ -103,31 +103,10 @@ class Variant:
 # the texts here (tests/test_speed_tricks_benchmark.py fails until every one is found).
 # --------------------------------------------------------------------------------------
 
-# The import finder of the "import_pattern" variant: Python's parser, as tests/test_cache.py's
-# reference finds them (defined after the pattern-based one, it replaces it).
-_PARSED_IMPORTS = """@cache
-def _parsed_imports(path: Path, size: int, mtime_ns: int) -> frozenset[str]:
-    import ast
-
-    own = _module_name(path)
-    package = own if path.name == "__init__.py" else own.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")
-                anchor = anchor[: len(anchor) - (node.level - 1)]
-                base = ".".join([*anchor, *([node.module] if node.module else [])])
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
-    return frozenset(name for name in found if module_file(name) is not None)
-
-
-"""
-
+# Three more variants were measured at bb676e6 and their tricks removed for saving 5% or
+# less of a cold build (docs/speed_tricks.md): "shared_tables" (checked tables pickled for
+# the workers), "step_order" (longest step first) and "import_pattern" (imports found by
+# a regular expression). Run that commit's script to measure them again.
 VARIANTS: tuple[Variant, ...] = (
     Variant(
         "shaded",
@@ -153,69 +132,16 @@ VARIANTS: tuple[Variant, ...] = (
         not_written=r"^data/processed/report_inputs/charts/",
     ),
     Variant(
-        "shared_tables",
-        "pickled checked tables shared with the worker processes",
-        "The driver checks the survey and the register once and pickles the accepted rows "
-        "to restricted/checked_tables/ (sha256-guarded, keyed by file, config and code); "
-        "the steps in the worker processes read them instead of checking again.",
-        (
-            # Off: nothing is shared; each worker process checks the raw tables itself
-            # (once per process: read_checked still remembers them within a process).
-            Patch(
-                "konsel_analysis/intake/checked.py",
-                "    _SHARED.clear()\n    if folder is not None:\n"
-                "        _SHARED.append(Path(folder))\n",
-                "    _SHARED.clear()\n",
-            ),
-        ),
-    ),
-    Variant(
-        "step_order",
-        "step ordering heuristics",
-        "Steps are submitted longest first (a hand-kept CPU cost per step), and until the "
-        "register is checked only as many steps start as there are workers.",
-        (
-            # Off: steps submitted in table order, each as soon as its tables are checked.
-            Patch(
-                "konsel_analysis/pipeline.py",
-                "    order = sorted(range(len(STEPS)), key=lambda i: -STEPS[i].cost)\n",
-                "    order = range(len(STEPS))\n",
-            ),
-            Patch(
-                "konsel_analysis/pipeline.py",
-                "            if table != tables[-1] and len(futures) >= workers:\n"
-                "                break\n",
-                "",
-            ),
-        ),
-    ),
-    Variant(
         "steps_in_workers",
         "analysis steps run inside the report workers",
         "The report worker pool is started first and the analysis steps run side by side "
-        "in it (each as soon as the driver has checked its tables), instead of one after "
-        "another in the driver while the workers start.",
+        "in it, instead of one after another in the driver while the workers start.",
         (
             # Off: run_steps without a pool runs the steps one after another in the driver.
             Patch(
                 "konsel_analysis/reports/main_job.py",
-                "                pool=pool,\n                check=lambda table",
-                "                pool=None,\n                check=lambda table",
-            ),
-        ),
-    ),
-    Variant(
-        "import_pattern",
-        "imports found by a regular expression for cache keys",
-        "cache.code_files finds the modules a step or a page depends on with a pattern "
-        "over the source instead of Python's parser (every report kernel computes the "
-        "report tables' key; parsing the package took a third of opening a report).",
-        (
-            # Off: the imports found by Python's own parser (ast).
-            Patch(
-                "konsel_analysis/cache.py",
-                "def code_files(*modules: str) -> list[Path]:\n",
-                _PARSED_IMPORTS + "def code_files(*modules: str) -> list[Path]:\n",
+                "            pool=pool,\n            meanwhile=",
+                "            pool=None,\n            meanwhile=",
             ),
         ),
     ),

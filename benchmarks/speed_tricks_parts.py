@@ -9,11 +9,14 @@ CPU-saving trick changes, with the trick and without it, on a project where
 
 - ``shaded``: the three charts of all 25 kecamatan for 25 kecamatan pages: with the
   trick, drawn twice per chart and kept in a folder (``shaded.drawings``), each page
-  reading them back and cutting its row; without, each page drawing its own chart;
-- ``shared_tables``: checking the survey and the register (``read_checked``'s work)
-  against writing their accepted rows to a pickle once and reading it back;
-- ``import_pattern``: ``cache.code_files`` of the report tables' module in a fresh
-  process (what each report kernel computes once), by pattern and by Python's parser.
+  reading them back and cutting its row; without, each page drawing its own chart.
+
+Two more parts were measured at bb676e6 and their tricks removed for saving too little
+(docs/speed_tricks.md, benchmarks/results/speed_tricks_parts.json): the checked tables
+pickled for the workers (0.7% of a cold build) and the imports found by a pattern for
+the cache keys (1.6%). With ``--steps-log`` the script replays the steps' durations of
+logged builds on two workers, in the order the removed step-ordering heuristics
+submitted them and in table order.
 
 Each is run ``--repeat`` times, alternating with and without; medians are printed
 and written to ``--json``. What a trick saves in a build is then counted from how
@@ -27,9 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pickle
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,10 +39,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from speed_tricks import _PARSED_IMPORTS  # noqa: E402
 
 KECAMATAN_PAGES = 25
-REPORT_KERNELS = 26  # 25 kecamatan and the regency: each computes the tables' key once
 
 
 def _cpu(work) -> float:
@@ -88,55 +87,9 @@ def shaded_parts(project: Path) -> tuple[Callable[[], None], Callable[[], None]]
     return with_trick, without
 
 
-def checked_parts(project: Path) -> dict[str, tuple[Callable[[], None], Callable[[], None]]]:
-    """Per table: checking it (what a worker does without the trick), and pickling its
-    accepted rows once then reading them back (what the trick costs instead)."""
-    from konsel_analysis.datasets import load_dataset_config
-    from konsel_analysis.intake import checked
-    from konsel_analysis.paths import DEFAULT_DATASET_CONFIG
-
-    config = load_dataset_config(DEFAULT_DATASET_CONFIG)
-    parts = {}
-    for table in ("survey", "register"):
-        path = project / "data" / "raw" / f"{table}.parquet"
-        accepted = checked._read_checked(path, config, table, None)
-
-        def check(path=path, table=table) -> None:
-            checked._read_checked(path, config, table, None)
-
-        def share(accepted=accepted) -> None:
-            payload = pickle.dumps(accepted, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.loads(payload)
-
-        parts[table] = (share, check)
-    return parts
-
-
-CODE_FILES = """
-import sys, time
-from konsel_analysis import cache
-if sys.argv[1] == "parser":
-    exec(sys.argv[2], vars(cache))
-started = time.process_time()
-cache.code_files("konsel_analysis.reports.inputs")
-print(time.process_time() - started)
-"""
-
-
-def code_files_cpu(how: str) -> float:
-    """CPU seconds of the report tables' code files in a fresh process, by ``how``."""
-    out = subprocess.run(
-        [sys.executable, "-c", CODE_FILES, how, _PARSED_IMPORTS],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return float(out.stdout.strip())
-
-
-#: The order the steps are submitted in (indices into pipeline.STEPS): with the ordering
-#: heuristics (longest first; two at most before the register is checked) and without
-#: (table order); tests/test_speed_tricks_benchmark.py derives both from the code.
+#: The order the steps were submitted in at bb676e6 (indices into build.steps.STEPS): with
+#: the ordering heuristics (longest first; two at most before the register was checked)
+#: and without (the survey's steps, then the others, in table order).
 SUBMITTED = {"with_trick": [2, 3, 6, 4, 7, 0, 5, 1], "without": [2, 3, 5, 0, 1, 4, 6, 7]}
 
 
@@ -154,7 +107,7 @@ def step_seconds_by_build(log: Path) -> list[tuple[str, dict[int, float]]]:
     """Each build's step durations from a speed_tricks.py build log, by step index."""
     import re
 
-    from konsel_analysis.pipeline import STEPS
+    from konsel_analysis.build.steps import STEPS
 
     index = {step.name: i for i, step in enumerate(STEPS)}
     builds: list[tuple[str, dict[int, float]]] = []
@@ -216,20 +169,6 @@ def main(argv: list[str] | None = None) -> int:
     }
     print("shaded:", figures["shaded"], flush=True)
 
-    for table, (share, check) in checked_parts(args.project).items():
-        figures[f"shared_tables_{table}"] = {
-            "part": f"the {table}: pickled once and read back (with) / checked (without)",
-            **_alternate(lambda s=share: _cpu(s), lambda c=check: _cpu(c), args.repeat),
-        }
-        print(f"shared_tables_{table}:", figures[f"shared_tables_{table}"], flush=True)
-
-    figures["import_pattern"] = {
-        "part": "cache.code_files of reports.inputs in a fresh process (once per kernel)",
-        **_alternate(
-            lambda: code_files_cpu("pattern"), lambda: code_files_cpu("parser"), args.repeat
-        ),
-    }
-    print("import_pattern:", figures["import_pattern"], flush=True)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return 0

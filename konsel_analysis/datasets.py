@@ -17,7 +17,7 @@ load_dataset`` reads as before.
 
 from __future__ import annotations
 
-from konsel_analysis.intake.checked import read_checked, remember_checked
+from konsel_analysis.intake.checked import read_checked
 from konsel_analysis.intake.checks import (
     IntakeReport,
     max_rejected_share,
@@ -57,7 +57,6 @@ __all__ = [
     "read_checked",
     "register_table",
     "rejected_path",
-    "remember_checked",
     "text_column",
     "write_rejected",
 ]

@@ -49,7 +49,6 @@ STEP_FOLDERS: dict[str, str] = {
     "report_tables": "data/processed/report_inputs",
     "field_lists": "restricted/verification_lists",
     "verification_decisions": "restricted/verification_decisions",
-    "checked_tables": "restricted/checked_tables",
 }
 
 
@@ -837,8 +836,8 @@ OUTPUTS: tuple[Output, ...] = (
        kind="cache", folder_below_step="charts"),
     _O("chart_locks", "report_tables", "*-*.lock", "locks of the chart drawings",
        kind="cache", folder_below_step="charts"),
-    _O("checked_tables", "checked_tables", "*.pkl", "the raw tables' accepted rows, shared by "
-       "the main job's processes", kind="cache", restricted=True),
+    _O("chart_records", "report_tables", "*-*.json", "the chart drawings' records: key and "
+       "sha256 of the drawing (build/manifest.py)", kind="manifest", folder_below_step="charts"),
 )  # fmt: skip
 
 #: Files other commands write to a folder the user names (not the main job's);

@@ -81,12 +81,6 @@ class ProjectPaths:
         return self.restricted / "verification_lists"
 
     @property
-    def checked_tables(self) -> Path:
-        """The raw tables' accepted rows, shared by the main job's processes (restricted:
-        the register's rows carry names and NIK)."""
-        return self.restricted / "checked_tables"
-
-    @property
     def notebooks(self) -> Path:
         return self.root / "notebooks"
 

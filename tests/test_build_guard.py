@@ -125,6 +125,22 @@ def test_partial_files_of_a_killed_build_are_swept_and_nothing_else(tmp_path):
     assert all(p.exists() for p in kept)
 
 
+def test_the_checked_tables_earlier_builds_kept_are_removed(tmp_path):
+    # Builds before the speed tricks were measured pickled the register's accepted rows
+    # (names, NIK) into restricted/checked_tables/; nothing reads them now.
+    paths = _project(tmp_path)
+    retired = paths.restricted / "checked_tables"
+    retired.mkdir(parents=True)
+    (retired / "register-register-0123abcd.pkl").write_bytes(b"rows with names")
+    (retired / "register-register.json").write_text("{}")
+    kept = paths.restricted / "verification_lists" / "74.05.01.csv"
+    kept.parent.mkdir(parents=True)
+    kept.write_text("nik\n")
+    assert sweep_partial_files(paths) == 0  # no partial file; the folder goes all the same
+    assert not retired.exists()
+    assert kept.read_text() == "nik\n"
+
+
 def test_kernel_folders_of_dead_workers_are_removed(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)  # fmt: skip

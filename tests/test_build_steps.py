@@ -1,56 +1,51 @@
-"""The order in which the main job starts its analysis steps in the report workers."""
+"""How the main job hands its analysis steps to the report workers (build/schedule.py)."""
 
 from __future__ import annotations
 
 from concurrent.futures import Future
 from pathlib import Path
 
-from konsel_analysis.build.schedule import _submit_steps
+import pytest
+
+from konsel_analysis.build.schedule import _run_in_pool
 from konsel_analysis.build.steps import STEPS, PipelineSettings, StepContext
 from konsel_analysis.paths import ProjectPaths
 
+CTX = StepContext(ProjectPaths(Path("/nowhere")), PipelineSettings())
 
-class _Recorder:
-    """A pool that only notes what was submitted, and when, among the table checks."""
 
-    def __init__(self, events: list[str]):
-        self.events = events
+class _Pool:
+    """A pool that notes what was submitted and hands back finished futures: each step
+    reused, except the steps named in ``failing``, which raise."""
+
+    def __init__(self, events: list[str], failing: tuple[str, ...] = ()):
+        self.events, self.failing = events, failing
 
     def submit(self, fn, index, ctx):
-        self.events.append(STEPS[index].name.split(" (")[0])
-        return Future()
+        name = STEPS[index].name.split(" (")[0]
+        self.events.append(name)
+        future: Future = Future()
+        if name in self.failing:
+            future.set_exception(RuntimeError(name))
+        else:
+            future.set_result((index, [], True, 0.0, ""))
+        return future
 
 
-def _order(workers: int) -> list[str]:
+def test_every_step_is_handed_out_in_table_order_before_the_driver_works():
     events: list[str] = []
-    _submit_steps(
-        _Recorder(events),
-        StepContext(ProjectPaths(Path(".")), PipelineSettings()),
-        lambda table: events.append(f"checked {table}"),
-        workers,
+    said: list[str] = []
+    outcomes = _run_in_pool(
+        _Pool(events), CTX, said.append, meanwhile=lambda: events.append("row checks")
     )
-    return events
+    names = [s.name.split(" (")[0] for s in STEPS]
+    assert events == [*names, "row checks"]
+    assert [o.step for o in outcomes] == STEPS
+    assert said == [f"  [reused] {s.name}: inputs, code and settings unchanged" for s in STEPS]
 
 
-def test_long_steps_first_and_short_ones_after_the_register_is_checked():
-    # Two workers: the PMT validation and the targeting errors start on the survey; the
-    # impact simulation (short) waits, so that the register scoring (long) gets the first
-    # worker free once the register is checked (after the desa poverty map, the longest).
-    assert _order(2) == [
-        "checked survey",
-        "PMT validation",
-        "survey-measured targeting errors",
-        "checked register",
-        "desa poverty map",
-        "register scoring",
-        "verification round",
-        "validated inputs",
-        "impact simulation",
-        "register summary by kecamatan",
-    ]
-
-
-def test_with_more_workers_every_survey_step_starts_on_the_survey():
-    events = _order(4)
-    assert events.index("impact simulation") < events.index("checked register")
-    assert sorted(events) == sorted(_order(2))  # every step, once
+def test_the_first_failing_step_in_table_order_is_raised():
+    events: list[str] = []
+    failing = ("desa poverty map", "PMT validation")  # the PMT comes first in the table
+    with pytest.raises(RuntimeError, match="^PMT validation$"):
+        _run_in_pool(_Pool(events, failing), CTX, lambda line: None)

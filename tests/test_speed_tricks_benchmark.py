@@ -8,7 +8,6 @@ claims (same result, the trick gone). No build runs here.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import sys
 from pathlib import Path
@@ -26,7 +25,7 @@ from speed_tricks import (  # noqa: E402
     decide,
     patched,
 )
-from speed_tricks_parts import SUBMITTED, makespan  # noqa: E402
+from speed_tricks_parts import makespan  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -80,49 +79,6 @@ def test_a_patch_that_breaks_the_syntax_is_refused(tmp_path):
     assert (tmp_path / "a.py").read_text(encoding="utf-8") == "if x:\n    y = 1\n"
 
 
-def _load(tmp_path: Path, monkeypatch, variant: str, file: str, name: str):
-    """The variant's patched module, imported under a name of its own (gone after the test)."""
-    tree = _tree_with(tmp_path, BY_NAME[variant])
-    apply_variant(tree, BY_NAME[variant])
-    spec = importlib.util.spec_from_file_location(name, tree / file)
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, name, module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-class _Pool:
-    """Records what is submitted, in order (an Executor that runs nothing)."""
-
-    def __init__(self):
-        self.submitted: list[int] = []
-
-    def submit(self, fn, index, ctx):
-        self.submitted.append(index)
-        return object()
-
-
-def test_step_order_off_submits_in_table_order_without_gating(tmp_path, monkeypatch):
-    from konsel_analysis import pipeline
-
-    off = _load(
-        tmp_path, monkeypatch, "step_order", "konsel_analysis/pipeline.py", "pipeline_order_off"
-    )
-    names = [s.name.split(" (")[0] for s in pipeline.STEPS]
-    assert names[:3] == ["validated inputs", "register summary by kecamatan", "PMT validation"]
-    on_pool, off_pool = _Pool(), _Pool()
-    pipeline._submit_steps(on_pool, None, None, workers=2)
-    off._submit_steps(off_pool, None, None, workers=2)
-    # On: survey-only steps by cost, two at most (PMT 5.0, targeting 1.0; impact 0.3
-    # waits), then by cost: poverty map 25, score 4.5, verification 3, intake 0.5,
-    # impact 0.3, register summary 0.
-    assert on_pool.submitted == [2, 3, 6, 4, 7, 0, 5, 1]
-    # Off: the survey's steps (PMT, targeting, impact), then the others, in list order.
-    assert off_pool.submitted == [2, 3, 5, 0, 1, 4, 6, 7]
-    # speed_tricks_parts.py simulates the schedule with these orders
-    assert {"with_trick": on_pool.submitted, "without": off_pool.submitted} == SUBMITTED
-
-
 def test_the_makespan_of_a_first_come_schedule_on_two_workers():
     # 0 -> worker A (0-5), 1 -> B (0-3), 2 -> B (3-7), 3 -> A (5-6): the last ends at 7
     assert makespan([0, 1, 2, 3], {0: 5.0, 1: 3.0, 2: 4.0, 3: 1.0}) == 7.0
@@ -131,35 +87,11 @@ def test_the_makespan_of_a_first_come_schedule_on_two_workers():
     assert makespan([0, 1], {0: 2.0, 1: 2.0}, workers=1) == 4.0
 
 
-def test_shared_tables_off_keeps_nothing_to_share(tmp_path, monkeypatch):
-    from konsel_analysis.intake import checked
-
-    off = _load(
-        tmp_path, monkeypatch, "shared_tables", "konsel_analysis/intake/checked.py", "checked_off"
-    )
-    off.share_checked_tables(tmp_path)
-    assert off._SHARED == []
-    checked.share_checked_tables(tmp_path)
-    try:
-        assert [tmp_path] == checked._SHARED
-    finally:
-        checked.share_checked_tables(None)
-
-
-def test_import_pattern_off_parses_and_finds_the_same_code(tmp_path, monkeypatch):
-    from konsel_analysis import cache
-
-    off = _load(tmp_path, monkeypatch, "import_pattern", "konsel_analysis/cache.py", "cache_parsed")
-    for entry in ("konsel_analysis.reports.inputs", "konsel_analysis.targeting.score"):
-        assert off.code_files(entry) == cache.code_files(entry)
-    assert "ast.parse" in (tmp_path / "konsel_analysis/cache.py").read_text(encoding="utf-8")
-
-
 def test_steps_in_workers_off_runs_the_steps_without_the_pool(tmp_path):
     tree = _tree_with(tmp_path, BY_NAME["steps_in_workers"])
     apply_variant(tree, BY_NAME["steps_in_workers"])
     text = (tree / "konsel_analysis/reports/main_job.py").read_text(encoding="utf-8")
-    call = text[text.index("run_steps(\n") : text.index("workers=jobs")]
+    call = text[text.index("run_steps(\n") : text.index("meanwhile=")]
     assert "pool=None," in call and "pool=pool," not in call
 
 

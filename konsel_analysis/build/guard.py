@@ -104,7 +104,19 @@ def sweep_partial_files(paths: ProjectPaths) -> int:
                 removed += 1
     if removed:
         log.info("removed %d partial file(s) left by an interrupted build", removed)
+    _remove_retired_checked_tables(paths)
     return removed
+
+
+def _remove_retired_checked_tables(paths: ProjectPaths) -> None:
+    """Builds before December 2026 kept the checked survey and register, names and NIK
+    included, in ``restricted/checked_tables/`` for their worker processes. Nothing reads
+    them any more (each worker checks the raw tables itself, docs/speed_tricks.md); a
+    copy of the register's personal columns that nothing uses must not stay behind."""
+    folder = paths.restricted / "checked_tables"
+    if folder.is_dir():
+        shutil.rmtree(folder, ignore_errors=True)
+        log.info("removed %s (checked tables of earlier builds; no longer kept)", folder)
 
 
 def kernel_folder_prefix(pid: int | None = None) -> str:

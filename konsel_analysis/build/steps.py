@@ -100,8 +100,6 @@ class Step:
     run: Callable[[StepContext], list[Path]]
     uses_config: bool = True
     headline: Callable[[StepContext], str] | None = None  # one line on what it found
-    # Rough CPU seconds on the default data: with worker processes, the longest start first.
-    cost: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -351,7 +349,6 @@ STEPS: list[Step] = [
         settings=lambda ctx: {},
         run=check_inputs,
         headline=_intake_headline,
-        cost=0.5,  # the driver checked the tables: it reads them and compares
     ),
     Step(
         "register summary by kecamatan",
@@ -373,7 +370,6 @@ STEPS: list[Step] = [
         },
         run=_validate_pmt,
         headline=_pmt_headline,
-        cost=5.0,
     ),
     Step(
         "survey-measured targeting errors",
@@ -387,7 +383,6 @@ STEPS: list[Step] = [
         },
         run=_measure_targeting,
         headline=_targeting_headline,
-        cost=1.0,
     ),
     Step(
         "register scoring (expected errors, priorities, visit allocation, field lists)",
@@ -405,7 +400,6 @@ STEPS: list[Step] = [
         },
         run=_score_register,
         headline=_score_headline,
-        cost=4.5,
     ),
     Step(
         "impact simulation (verified round vs acting on predictions alone)",
@@ -415,7 +409,6 @@ STEPS: list[Step] = [
         settings=lambda ctx: {"seed": ctx.settings.seed},
         run=_simulate_impact,
         headline=_impact_headline,
-        cost=0.3,
     ),
     Step(
         "desa poverty map (EBP, parametric bootstrap)",
@@ -425,7 +418,6 @@ STEPS: list[Step] = [
         settings=lambda ctx: {"seed": ctx.settings.seed, "reps": ctx.settings.poverty_map_reps},
         run=_poverty_map,
         headline=_poverty_map_headline,
-        cost=25.0,
     ),
     Step(
         "verification round (the latest returned results: estimates, next round's plan)",
@@ -435,7 +427,6 @@ STEPS: list[Step] = [
         settings=lambda ctx: {"seed": ctx.settings.seed, **_verification_round_files(ctx)},
         run=_import_verification_round,
         headline=_verification_headline,
-        cost=3.0,
     ),
 ]
 

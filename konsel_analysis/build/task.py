@@ -8,8 +8,7 @@ Every cache of the build is a :class:`Task` and goes through :func:`run_or_reuse
 - the pages (one record per page in ``reports/executed/render_keys.json``; a page's
   settings hold the report tables' key, so new tables mean new pages);
 - the chart drawings shared by the 25 kecamatan reports (a ``lock``: the first report
-  that needs them draws, the others wait and read them);
-- the checked tables shared with the workers (:mod:`.shared_tables`; a ``lock`` too).
+  that needs them draws, the others wait and read them).
 
 A task's key (:func:`task_key`) is :func:`.keys.compute_key` of its input files, the
 code of its entry modules and every package module they import, and its settings.

@@ -2,9 +2,6 @@
 
 :func:`read_checked` reads a table, applies the row checks and keeps the accepted
 rows in this process, so that a table read again unchanged is not checked again.
-:func:`remember_checked` seeds that memo with a table checked elsewhere: the build
-shares the tables its driver checked with its worker processes that way
-(:mod:`konsel_analysis.build.shared_tables`); this module knows nothing of them.
 """
 
 from __future__ import annotations
@@ -40,21 +37,6 @@ def _memo_key(data_path: Path, config: DatasetConfig, role: Role) -> tuple | Non
         return None
     stat = data_path.stat()
     return (data_path.resolve(), stat.st_size, stat.st_mtime_ns, config, role)
-
-
-def remember_checked(
-    data_path: Path | str,
-    config: DatasetConfig,
-    role: Role,
-    checked: tuple[pd.DataFrame, IntakeReport],
-) -> None:
-    """Remember ``checked`` (the accepted rows and the report of :func:`read_checked`) as
-    this file's checked table in this process, so that :func:`read_checked` returns it
-    instead of checking again. The build seeds its worker processes so
-    (:mod:`konsel_analysis.build.shared_tables`), with the table its driver checked."""
-    key = _memo_key(Path(data_path), config, role)
-    if key is not None:
-        _remember(key, checked)
 
 
 def read_checked(

@@ -46,6 +46,7 @@ left out and the manifest says why (``unavailable``); its section says so.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -482,6 +483,21 @@ def report_tables_task(
             "pseudonyms": pseudonym_key_digest,
         },
     )
+
+
+def check_raw_tables(paths: ProjectPaths) -> None:
+    """Read and check the raw tables now, in this process (the main job's driver, while
+    the steps run in the workers): :func:`konsel_analysis.datasets.read_checked` keeps
+    them, so the report tables find the check done. A table that fails its checks is
+    left for the steps, which say why."""
+    from konsel_analysis.datasets import DatasetError, load_dataset_config, read_checked
+    from konsel_analysis.paths import DEFAULT_DATASET_CONFIG
+
+    sources = ReportSources.of(paths)
+    config = load_dataset_config(DEFAULT_DATASET_CONFIG)
+    for role in ("survey", "register"):
+        with contextlib.suppress(DatasetError):
+            read_checked(getattr(sources, role), config, role)
 
 
 def _load_sources(sources: ReportSources) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,8 +1,8 @@
 """The main job behind ``make reports`` and ``konsel reports``: the steps, then the pages.
 
 The analysis steps (:mod:`konsel_analysis.build.steps`) run in the report workers
-(:mod:`konsel_analysis.build.schedule`) while they would otherwise wait, each as soon
-as the raw tables it reads are checked; then the report tables and the notebooks
+(:mod:`konsel_analysis.build.schedule`) while they would otherwise wait; then the
+report tables and the notebooks
 (:mod:`.runner`). This module sits above both: the steps know nothing of reports, the
 reports only read what the steps wrote.
 """
@@ -20,6 +20,7 @@ from konsel_analysis.build.schedule import run_steps
 from konsel_analysis.build.steps import PipelineSettings
 from konsel_analysis.errors import UserError
 from konsel_analysis.paths import ProjectPaths
+from konsel_analysis.reports.inputs import check_raw_tables
 from konsel_analysis.reports.runner import (
     build_reports,
     check_options,
@@ -72,15 +73,14 @@ def _run_locked(
     # The report workers, started first: they run the steps side by side, then the notebooks
     # (an unreachable --scheduler stops here, before any step).
     pool = start_workers(paths, only, jobs, language, engine, scheduler)
-    # While the workers start: the row checks, once, here (run_steps); the steps in the
-    # workers and the report tables here read the accepted rows they leave.
+    # While the steps run in the workers: the row checks the report tables need, here.
     try:
         run_steps(
             paths,
             settings,
             echo=lambda line: print(line, flush=True),
             pool=pool,
-            workers=jobs,
+            meanwhile=lambda: check_raw_tables(paths),
         )
     except BaseException:
         if pool is not None:

@@ -109,12 +109,10 @@ def test_comparability_of_register_and_survey_by_hand(built):
     assert row["std_difference"] == round(d, 4)
 
 
-def test_the_main_job_checked_each_table_once_into_restricted_only(built):
-    """The driver's row checks are shared with the steps' processes (owner-only files)."""
-    shared = built.root / "restricted" / "checked_tables"
-    names = sorted(p.name for p in shared.glob("*.pkl"))
-    assert names == ["register-register.pkl", "survey-survey.pkl"]
-    records = sorted(p.name for p in shared.glob("*.json"))  # one manifest each
-    assert records == ["register-register.json", "survey-survey.json"]
+def test_the_main_job_keeps_no_copy_of_the_checked_tables(built):
+    """Each process checks the raw tables itself: no pickle of the register's rows (names
+    and NIK) is left anywhere (earlier builds kept them in restricted/checked_tables)."""
+    assert not (built.root / "restricted" / "checked_tables").exists()
+    assert not list((built.root / "restricted").rglob("*.pkl"))
     assert not list((built.root / "data").rglob("*.pkl"))
     assert not list((built.root / "reports").rglob("*.pkl"))

@@ -193,7 +193,7 @@ def test_the_identity_scan_finds_a_planted_nik_and_name(tmp_path, register_ident
     assert len(find_identities(tmp_path, niks, names)) == 2
 
 
-def test_a_second_build_reuses_every_step_and_the_shared_tables(built, reports_runner):
+def test_a_second_build_reuses_every_step_and_page(built, reports_runner):
     processed = built.root / "data" / "processed"
     outputs = sorted(
         p for p in processed.rglob("*") if p.is_file() and "report_inputs" not in p.parts
