@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from konsel_analysis import outputs
 from konsel_analysis.build.keys import file_digest
 from konsel_analysis.build.task import Task, run_or_reuse
 from konsel_analysis.paths import DEFAULT_DATASET_CONFIG, ProjectPaths
@@ -46,7 +47,6 @@ __all__ = ["STEPS", "PipelineSettings", "Step", "StepContext", "run_step"]
 
 #: The dataset config that describes the default data (data/raw/survey.parquet).
 DEFAULT_CONFIG = DEFAULT_DATASET_CONFIG
-MANIFEST_NAME = "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -133,14 +133,14 @@ def check_inputs(ctx: StepContext) -> list[Path]:
 def _intake_headline(ctx: StepContext) -> str:
     from konsel_analysis.intake.comparability import comparability_warning
 
-    summary = pd.read_csv(ctx.paths.intake / "intake_summary.csv")
+    summary = pd.read_csv(outputs.path(ctx.paths, "intake_summary"))
     counts = "; ".join(
         f"{r.table}: {r.accepted:,} of {r.rows_read:,} rows accepted"
         + (f" ({r.rejected:,} rejected, most often {r.most_common_reason})" if r.rejected else "")
         for r in summary.itertuples()
     )
     comparability = pd.read_csv(
-        ctx.paths.intake / "comparability.csv", keep_default_na=False, dtype={"level": str}
+        outputs.path(ctx.paths, "comparability"), keep_default_na=False, dtype={"level": str}
     )
     warning = comparability_warning(comparability)
     return counts + (f"\n         warning: {warning}" if warning else "")
@@ -149,7 +149,7 @@ def _intake_headline(ctx: StepContext) -> str:
 def _summarise_register(ctx: StepContext) -> list[Path]:
     from konsel_analysis.intake.register_summary import summarise_register
 
-    out = ctx.paths.processed / "register_summary_by_kecamatan.csv"
+    out = outputs.path(ctx.paths, "register_summary_by_kecamatan")
     return [summarise_register(ctx.register, ctx.settings.config, out)]
 
 
@@ -206,7 +206,7 @@ def _poverty_map(ctx: StepContext) -> list[Path]:
         ctx.survey,
         ctx.register,
         ctx.settings.config,
-        ctx.paths.processed / "poverty_map",
+        outputs.step_folder(ctx.paths, "poverty_map"),
         level="cluster",
         reps=ctx.settings.poverty_map_reps,
         seed=ctx.settings.seed,
@@ -239,14 +239,14 @@ def _pct(share: float) -> str:
 def _pmt_headline(ctx: StepContext) -> str:
     import json
 
-    card = json.loads((ctx.paths.pmt / "model_card.json").read_text(encoding="utf-8"))
+    card = json.loads(outputs.path(ctx.paths, "model_card").read_text(encoding="utf-8"))
     best = card["best"]["name"]
     excl = card["estimators"][best]["at_rate"]["exclusion_error"]
     return f"chosen PMT: {best} (out-of-sample exclusion error at the poverty rate {_pct(excl)})"
 
 
 def _targeting_headline(ctx: StepContext) -> str:
-    table = pd.read_csv(ctx.paths.targeting / "targeting_by_area.csv", dtype={"area": str})
+    table = pd.read_csv(outputs.path(ctx.paths, "targeting_by_area"), dtype={"area": str})
     pkh = table[table["program"] == "is_pkh_recipient"]
     row = pkh[pkh["area"] == "ALL"]
     if row.empty:
@@ -263,7 +263,7 @@ def _targeting_headline(ctx: StepContext) -> str:
 
 
 def _score_headline(ctx: StepContext) -> str:
-    table = pd.read_csv(ctx.paths.score / "expected_errors_by_area.csv", dtype={"area": str})
+    table = pd.read_csv(outputs.path(ctx.paths, "expected_errors_by_area"), dtype={"area": str})
     r = table[table["area"] == "ALL"].iloc[0]
     return (
         f"expected in the register: {r['expected_inclusion_errors']:,.0f} inclusion errors "
@@ -275,7 +275,7 @@ def _score_headline(ctx: StepContext) -> str:
 
 
 def _impact_headline(ctx: StepContext) -> str:
-    table = pd.read_csv(ctx.paths.impact / "impact_by_area.csv", dtype={"area": str})
+    table = pd.read_csv(outputs.path(ctx.paths, "impact_by_area"), dtype={"area": str})
     rows = table[table["area"] == "ALL"].set_index("scenario")
     verified, model = rows.loc["verified"], rows.loc["model only"]
     return (
@@ -289,9 +289,8 @@ def _impact_headline(ctx: StepContext) -> str:
 def _poverty_map_headline(ctx: StepContext) -> str:
     import json
 
-    folder = ctx.paths.processed / "poverty_map"
-    meta = json.loads((folder / "poverty_map.json").read_text(encoding="utf-8"))
-    areas = pd.read_csv(folder / "poverty_map_areas.csv", dtype={"area": str})
+    meta = json.loads(outputs.path(ctx.paths, "poverty_map_meta").read_text(encoding="utf-8"))
+    areas = pd.read_csv(outputs.path(ctx.paths, "poverty_map_areas"), dtype={"area": str})
     return (
         f"{meta['sampled_areas']} desa EB, {meta['areas'] - meta['sampled_areas']} synthetic; "
         f"{meta['model']['transformation']['formula']}; ICC {meta['model']['icc']:.3f}; "
@@ -308,7 +307,7 @@ def _import_verification_round(ctx: StepContext) -> list[Path]:
         ctx.survey,
         ctx.register,
         ctx.settings.config,
-        ctx.paths.processed / "verification",
+        outputs.step_folder(ctx.paths, "verification"),
         ctx.paths.restricted,
         seed=ctx.settings.seed,
     )
@@ -326,7 +325,7 @@ def _verification_round_files(ctx: StepContext) -> dict:
 
 
 def _verification_headline(ctx: StepContext) -> str:
-    path = ctx.paths.processed / "verification" / "verification_by_area.csv"
+    path = outputs.path(ctx.paths, "verification_by_area")
     if not path.exists():
         return "no verification round in data/raw/verification yet"
     r = pd.read_csv(path, dtype={"area": str}).set_index("area").loc["ALL"]
@@ -343,7 +342,7 @@ def _verification_headline(ctx: StepContext) -> str:
 STEPS: list[Step] = [
     Step(
         "validated inputs (row checks, survey-register comparability)",
-        manifest=lambda p: p.intake / MANIFEST_NAME,
+        manifest=lambda p: outputs.path(p, "intake_manifest"),
         inputs=("survey", "register"),
         modules=("konsel_analysis.intake.step",),
         settings=lambda ctx: {},
@@ -352,7 +351,7 @@ STEPS: list[Step] = [
     ),
     Step(
         "register summary by kecamatan",
-        manifest=lambda p: p.processed / "register_summary_by_kecamatan.manifest.json",
+        manifest=lambda p: outputs.path(p, "register_summary_manifest"),
         inputs=("register",),
         modules=("konsel_analysis.intake.register_summary",),
         settings=lambda ctx: {},
@@ -360,7 +359,7 @@ STEPS: list[Step] = [
     ),
     Step(
         "PMT validation",
-        manifest=lambda p: p.pmt / MANIFEST_NAME,
+        manifest=lambda p: outputs.path(p, "pmt_manifest"),
         inputs=("survey",),
         modules=("konsel_analysis.pmt.step",),
         settings=lambda ctx: {
@@ -373,7 +372,7 @@ STEPS: list[Step] = [
     ),
     Step(
         "survey-measured targeting errors",
-        manifest=lambda p: p.targeting / MANIFEST_NAME,
+        manifest=lambda p: outputs.path(p, "targeting_manifest"),
         inputs=("survey",),
         modules=("konsel_analysis.targeting.step",),
         settings=lambda ctx: {
@@ -386,7 +385,7 @@ STEPS: list[Step] = [
     ),
     Step(
         "register scoring (expected errors, priorities, visit allocation, field lists)",
-        manifest=lambda p: p.score / MANIFEST_NAME,
+        manifest=lambda p: outputs.path(p, "score_manifest"),
         inputs=("survey", "register"),
         modules=(
             "konsel_analysis.targeting.score",
@@ -403,7 +402,7 @@ STEPS: list[Step] = [
     ),
     Step(
         "impact simulation (verified round vs acting on predictions alone)",
-        manifest=lambda p: p.impact / MANIFEST_NAME,
+        manifest=lambda p: outputs.path(p, "impact_manifest"),
         inputs=("survey",),
         modules=("konsel_analysis.impact", "konsel_analysis.targeting.workbench_tables"),
         settings=lambda ctx: {"seed": ctx.settings.seed},
@@ -412,7 +411,7 @@ STEPS: list[Step] = [
     ),
     Step(
         "desa poverty map (EBP, parametric bootstrap)",
-        manifest=lambda p: p.processed / "poverty_map" / MANIFEST_NAME,
+        manifest=lambda p: outputs.path(p, "poverty_map_manifest"),
         inputs=("survey", "register"),
         modules=("konsel_analysis.poverty_map.step", "konsel_analysis.poverty_map.diagnostics"),
         settings=lambda ctx: {"seed": ctx.settings.seed, "reps": ctx.settings.poverty_map_reps},
@@ -421,7 +420,7 @@ STEPS: list[Step] = [
     ),
     Step(
         "verification round (the latest returned results: estimates, next round's plan)",
-        manifest=lambda p: p.processed / "verification" / MANIFEST_NAME,
+        manifest=lambda p: outputs.path(p, "verification_manifest"),
         inputs=("survey", "register"),
         modules=("konsel_analysis.verification.rounds", "konsel_analysis.verification.cli"),
         settings=lambda ctx: {"seed": ctx.settings.seed, **_verification_round_files(ctx)},
