@@ -14,16 +14,19 @@ every tool runs one after the other (paired under about the same load):
 - ``warm``: again, nothing changed (a no-op build);
 - ``edit_import``: a comment added to ``konsel_analysis/measured/targeting.py``, which
   the targeting step imports (the step names only ``targeting.step``);
-- ``edit_entry``: a comment added to ``konsel_analysis/targeting/step.py``, the module
-  the step names;
 - ``damage_silent``: one figure of ``score/expected_errors_by_area.csv`` changed, the
   file's modification time put back (a flipped bit, a restore from backup);
+- ``edit_entry``: a comment added to ``konsel_analysis/targeting/step.py``, the module
+  the step names;
 - ``damage_edit``: the same change, modification time now (someone edited it);
-- ``params``: ``verification.budget_visits`` in parameters.yml from 3000 to 3100.
+- ``params_dry``: ``verification.budget_visits`` in parameters.yml from 3000 to 3100,
+  then each tool's dry run (what it would run; nothing is built). ``--scenarios
+  params`` builds instead (about a cold build per tool).
 
 For each: wall and CPU seconds of the whole command (every descendant process), which
 tasks ran (our own lines; for the tools, the line each task adds to ``.tool_tasks.log``),
-whether the damaged output was put back, and whether the report tables changed. After
+whether the damaged output is the cold build's again, and whether the report tables
+changed. After
 the cold build every output of each tool is compared with ours, byte for byte (the
 rules of ``compare_builds.py``: keys and timing lines aside). Also each tool's start-up
 time (``--version``, best of 3) and install footprint (packages and MB in its venv), and
@@ -34,7 +37,8 @@ The tools live in scratch venvs outside the project, never in pyproject.toml:
     python3 -m venv /tmp/tooleval-venv-doit && /tmp/tooleval-venv-doit/bin/pip install doit
     (the same for snakemake and dvc)
     .venv/bin/python benchmarks/build_tools.py [--venvs /tmp/tooleval-venv-{tool}]
-        [--tools ours doit snakemake dvc] [--work /tmp/build-tools] [--json FILE]
+        [--tools ours doit snakemake dvc] [--scenarios ...] [--work /tmp/build-tools]
+        [--json FILE] [--resume] [--lines-only]
 
 A tool whose venv is missing is skipped, with a line saying so.
 """
@@ -639,6 +643,15 @@ def write_json(path: Path, results: dict) -> None:
     path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
+def tree_for(tool: str, args: argparse.Namespace, sha: str, raw: Path) -> Path:
+    """The tool's tree: a clean one, or with ``--resume`` the one an earlier run left."""
+    tree = args.work / tool
+    if args.resume and (tree / "konsel_analysis").is_dir():
+        copy_prototypes(tree)
+        return tree
+    return prepare_tree(tool, sha, args.work, raw, venv_of(args.venvs, tool))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     base = compare_builds.resolve(args.base)[:12]
@@ -650,20 +663,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     tools = installed_tools(args.tools, args.venvs)
+    if not tools:
+        print("no tool to run")
+        return 0
     sha = compare_builds.resolve(args.commit)
     args.work.mkdir(parents=True, exist_ok=True)
     raw = default_data(sha, args.work)
     results: dict = {"commit": sha[:12], "cpus": os.cpu_count(), "scenarios": {}}
     if args.resume and args.json.is_file():
         results = json.loads(args.json.read_text(encoding="utf-8"))
-    trees = {}
-    for tool in tools:
-        tree = args.work / tool
-        if args.resume and (tree / "konsel_analysis").is_dir():
-            copy_prototypes(tree)
-            trees[tool] = tree
-        else:
-            trees[tool] = prepare_tree(tool, sha, args.work, raw, venv_of(args.venvs, tool))
+    trees = {tool: tree_for(tool, args, sha, raw) for tool in tools}
     for scenario in args.scenarios:
         results["scenarios"].setdefault(scenario, {})
         for tool in tools:

@@ -152,3 +152,11 @@ def test_the_recorded_line_counts_are_those_of_the_code_they_name():
     counted = build_tools.count_replaced(base, build_tools.REPLACED)
     assert counted == recorded["lines"]["replaced_by_a_tool"]
     assert build_tools.prototype_lines() == recorded["lines"]["prototypes"]
+
+
+def test_a_tool_without_its_venv_is_skipped_with_a_line(tmp_path, capsys):
+    (tmp_path / "dvc/bin").mkdir(parents=True)
+    (tmp_path / "dvc/bin/python").touch()
+    venvs = str(tmp_path / "{tool}")
+    assert build_tools.installed_tools(["ours", "doit", "dvc"], venvs) == ["ours", "dvc"]
+    assert capsys.readouterr().out == f"doit: not installed in {tmp_path / 'doit'}: skipped\n"
