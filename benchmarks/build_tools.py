@@ -98,8 +98,10 @@ TOOL_STATE = {
 # Lines of code: the prototypes against what they would replace
 # --------------------------------------------------------------------------------------
 
-#: Our cache and build code that a tool would replace: (file, top-level names or None
-#: for the whole file). The step functions, the headlines and the pages stay either way.
+#: Our cache and build code that a tool would replace, at the evaluated commit (bb676e6,
+#: before the build layer: the counts are read from that commit's sources): (file,
+#: top-level names or None for the whole file). The step functions, the headlines and
+#: the pages stay either way.
 REPLACED = {
     "cache keys and manifests (cache.py)": ("konsel_analysis/cache.py", None),
     "step table, keys, run or reuse, pool (pipeline.py)": (
@@ -240,7 +242,7 @@ def prototype_tasks(folder: Path = PROTOTYPES) -> dict[str, list[str]]:
 
 def ours_ran(output: str) -> list[str]:
     """The tasks ``konsel reports`` computed (not reused), from its own lines."""
-    from konsel_analysis.pipeline import STEPS
+    from konsel_analysis.build.steps import STEPS
 
     names = {step.name: sid for step, sid in zip(STEPS, tasks.STEP_IDS, strict=True)}
     ran = [f"step:{names[m]}" for m in re.findall(r"\[done\] (.+?) in [0-9.]+ s$", output, re.M)]
@@ -375,7 +377,7 @@ def prepare_tree(tool: str, sha: str, work: Path, raw: Path, venv: Path) -> Path
 
 
 def report_table_digests(tree: Path) -> dict[str, str]:
-    from konsel_analysis.cache import content_digest
+    from konsel_analysis.build.keys import content_digest
 
     folder = tree / "data/processed/report_inputs"
     return {p.name: content_digest(p) for p in sorted(folder.glob("*.csv"))}
@@ -415,16 +417,16 @@ def change(scenario: str, tree: Path) -> bytes | None:
 
 #: Our build's dry run: the steps whose key no longer matches their manifest.
 OURS_DRY_RUN = """
-from konsel_analysis import pipeline
-from konsel_analysis.cache import is_current, read_manifest
+from konsel_analysis.build.steps import STEPS, PipelineSettings, StepContext, step_task
+from konsel_analysis.build.task import current_record, task_key
 from konsel_analysis.paths import ProjectPaths
 import os
 from pathlib import Path
 paths = ProjectPaths(Path(os.environ["KONSEL_PROJECT_ROOT"]))
-ctx = pipeline.StepContext(paths, pipeline.PipelineSettings())
-for step in pipeline.STEPS:
-    key, _ = pipeline.step_key(step, ctx)
-    if not is_current(read_manifest(step.manifest(ctx.paths)), key, ctx.paths.root):
+ctx = StepContext(paths, PipelineSettings())
+for step in STEPS:
+    task = step_task(step, ctx)
+    if current_record(task, task_key(task)) is None:
         print(step.name)
 """
 
@@ -455,7 +457,7 @@ def dry_run(tool: str, venv: Path, tree: Path) -> list[str]:
 
 
 def _pipeline_steps() -> list:
-    from konsel_analysis.pipeline import STEPS
+    from konsel_analysis.build.steps import STEPS
 
     return STEPS
 

@@ -73,12 +73,10 @@ def test_every_prototype_declares_the_eight_steps_the_report_tables_and_the_page
 def test_the_prototypes_step_table_is_the_packages(monkeypatch):
     """tasks.py spells the table (Snakemake and DVC read it without pandas) and reads the
     reports' STEP_OUTPUTS from its source: both must say what the package says."""
-    from konsel_analysis import pipeline
+    from konsel_analysis.build.steps import STEPS
     from konsel_analysis.reports.report_data import STEP_OUTPUTS
 
-    if not hasattr(pipeline, "STEPS"):
-        pytest.skip("the step table left pipeline.py: point tasks.STEPS at its new home")
-    assert [(s.inputs, s.modules) for s in pipeline.STEPS] == list(tasks.STEPS.values())
+    assert [(s.inputs, s.modules) for s in STEPS] == list(tasks.STEPS.values())
     monkeypatch.setenv("KONSEL_PROJECT_ROOT", str(REPO))
     assert tasks.reports_read() == STEP_OUTPUTS
 

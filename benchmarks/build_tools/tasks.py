@@ -2,16 +2,16 @@
 
 The prototypes (``dodo.py`` for doit, ``Snakefile`` for Snakemake, ``dvc.yaml`` for DVC
 pipelines) give these tasks to an established tool, which then decides what to run: the
-8 analysis steps of :data:`konsel_analysis.pipeline.STEPS`, the report tables and the
+8 analysis steps of :data:`konsel_analysis.build.steps.STEPS`, the report tables and the
 pages (all of them, one task). Each task runs the package's own function and nothing of
-our cache: a step's manifest is removed before :func:`konsel_analysis.pipeline.run_step`
+our cache: a step's manifest is removed before :func:`konsel_analysis.build.steps.run_step`
 runs it (the manifest's ``sources`` and ``policy`` are what the reports read to trust a
 step's tables, so the record stays, its key unused); the report tables are computed with
 ``force=True``; the pages are built with the render keys removed.
 
 What a task depends on is what a contributor would declare: the raw tables, the dataset
 config, the reference files (parameters.yml, ...) and the modules the step names
-(:attr:`konsel_analysis.pipeline.Step.modules`), not the modules those import. Paths are
+(:attr:`konsel_analysis.build.steps.Step.modules`), not the modules those import. Paths are
 relative to the project root (``KONSEL_PROJECT_ROOT``, the tool's working folder).
 
     python benchmarks/build_tools/tasks.py step NAME | report-tables | pages | dvc-yaml
@@ -25,7 +25,6 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-#: One name per entry of ``pipeline.STEPS``, in its order.
 PROCESSED = "data/processed"
 #: The folder of each step's outputs (its manifest.json goes there too).
 STEP_FOLDERS = {
@@ -61,7 +60,7 @@ def reference_files() -> list[str]:
 
 #: Per step: the raw tables it reads and the modules it names. Spelled here, not
 #: imported: Snakemake and DVC read this table in their own venvs, without pandas
-#: (tests/test_build_tools_benchmark.py keeps it equal to pipeline.STEPS).
+#: (tests/test_build_tools_benchmark.py keeps it equal to build.steps.STEPS).
 STEPS = {
     "intake": (("survey", "register"), ("konsel_analysis.intake.step",)),
     "register_summary": (("register",), ("konsel_analysis.intake.register_summary",)),
@@ -81,7 +80,7 @@ STEPS = {
     ),
     "poverty_map": (
         ("survey", "register"),
-        ("konsel_analysis.poverty_map.cli", "konsel_analysis.poverty_map.diagnostics"),
+        ("konsel_analysis.poverty_map.step", "konsel_analysis.poverty_map.diagnostics"),
     ),
     "verification": (
         ("survey", "register"),
@@ -91,8 +90,8 @@ STEPS = {
 
 
 def reports_read() -> dict[str, tuple[str, ...]]:
-    """The step outputs the reports read (``STEP_OUTPUTS`` of reports/report_data.py),
-    taken from its source: importing it needs pandas."""
+    """The step outputs the reports read (``STEP_OUTPUTS`` of reports/report_data.py: names
+    in the output registry), taken from its source: importing it needs pandas."""
     source = (root() / "konsel_analysis/reports/report_data.py").read_text(encoding="utf-8")
     for node in ast.parse(source).body:
         if isinstance(node, ast.Assign) and any(
@@ -102,7 +101,7 @@ def reports_read() -> dict[str, tuple[str, ...]]:
     raise LookupError("reports/report_data.py no longer defines STEP_OUTPUTS")
 
 
-STEP_IDS = tuple(STEPS)  # in the order of pipeline.STEPS
+STEP_IDS = tuple(STEPS)  # in the order of build.steps.STEPS
 
 
 def step_outputs(step: str) -> list[str]:
@@ -115,7 +114,18 @@ def step_outputs(step: str) -> list[str]:
         name = f"{PROCESSED}/register_summary_by_kecamatan"
         return [f"{name}.csv", f"{name}.manifest.json"]
     names = () if step == "verification" and not _round_files() else reports_read()[step]
-    return [f"{STEP_FOLDERS[step]}/{n}" for n in (*names, "manifest.json")]
+    return [*(_declared_path(n) for n in names), f"{STEP_FOLDERS[step]}/manifest.json"]
+
+
+def _declared_path(name: str) -> str:
+    """An output's path in the project, from the output registry (which imports neither
+    pandas nor numpy, so the tools' own Pythons can read it from the tree)."""
+    if str(root()) not in sys.path:
+        sys.path.insert(0, str(root()))
+    from konsel_analysis import outputs
+
+    declared = outputs.output(name)
+    return f"{declared.folder}/{declared.file}"
 
 
 def _round_files() -> list[str]:
@@ -151,13 +161,13 @@ def _ran(task: str) -> None:
 
 def run_step(step: str) -> None:
     """One analysis step, computed (never reused): the package's own step function."""
-    from konsel_analysis import pipeline
+    from konsel_analysis.build import steps
     from konsel_analysis.paths import ProjectPaths
 
-    spec = pipeline.STEPS[STEP_IDS.index(step)]
-    ctx = pipeline.StepContext(ProjectPaths(root()), pipeline.PipelineSettings())
+    spec = steps.STEPS[STEP_IDS.index(step)]
+    ctx = steps.StepContext(ProjectPaths(root()), steps.PipelineSettings())
     spec.manifest(ctx.paths).unlink(missing_ok=True)
-    pipeline.run_step(spec, ctx)
+    steps.run_step(spec, ctx)
     _ran(f"step:{step}")
 
 
