@@ -40,6 +40,7 @@ from konsel_analysis.intake.dataset import (
     register_table,
     text_column,
 )
+from konsel_analysis.intake.read import parquet_columns
 
 __all__ = [
     "MISSING_LEVEL",
@@ -53,6 +54,7 @@ __all__ = [
     "load_dataset_config",
     "load_register",
     "max_rejected_share",
+    "parquet_columns",
     "parse_dataset_config",
     "read_checked",
     "register_table",

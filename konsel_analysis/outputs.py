@@ -35,20 +35,25 @@ from konsel_analysis.paths import ProjectPaths
 
 Kind = Literal["table", "json", "figure", "text", "workbook", "manifest", "cache"]
 
-#: The folder (under the project root) each step of the main job writes to.
+#: The folder (under the project root) each step of the main job writes to: the folders
+#: of :class:`~konsel_analysis.paths.ProjectPaths`, relative to the root.
+_AT = ProjectPaths(Path("."))
 STEP_FOLDERS: dict[str, str] = {
-    "intake": "data/processed/intake",
-    "rejected": "data/processed/rejected",
-    "register_summary": "data/processed",
-    "pmt": "data/processed/pmt",
-    "targeting": "data/processed/targeting",
-    "score": "data/processed/score",
-    "impact": "data/processed/impact",
-    "poverty_map": "data/processed/poverty_map",
-    "verification": "data/processed/verification",
-    "report_tables": "data/processed/report_inputs",
-    "field_lists": "restricted/verification_lists",
-    "verification_decisions": "restricted/verification_decisions",
+    step: folder.as_posix()
+    for step, folder in {
+        "intake": _AT.intake,
+        "rejected": _AT.rejected,
+        "register_summary": _AT.processed,
+        "pmt": _AT.pmt,
+        "targeting": _AT.targeting,
+        "score": _AT.score,
+        "impact": _AT.impact,
+        "poverty_map": _AT.processed / "poverty_map",
+        "verification": _AT.processed / "verification",
+        "report_tables": _AT.processed / "report_inputs",
+        "field_lists": _AT.verification_lists,
+        "verification_decisions": _AT.restricted / "verification_decisions",
+    }.items()
 }
 
 

@@ -309,6 +309,20 @@ def _cells_as_text(column: pd.Series) -> pd.Series:
     return column.map(_cell_text).astype(object)
 
 
+def parquet_columns(path: Path) -> set[str]:
+    """The column names a Parquet file declares in its footer (no data is read); one
+    sentence naming the file when it cannot be read (a partition cut short, not Parquet)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return set(pq.read_schema(path).names)
+    except (OSError, ValueError) as err:
+        raise UserError(
+            f"{path}: cannot read this Parquet file ({type(err).__name__}); "
+            "rewrite or remove the partition"
+        ) from None
+
+
 def _read_parquet(path: Path) -> RawTable:
     try:
         frame = pd.read_parquet(path)

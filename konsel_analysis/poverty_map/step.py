@@ -181,21 +181,14 @@ def census_files(root: Path) -> tuple[Path, ...]:
 
 def _check_partition_columns(files, ccfg: DatasetConfig, keys) -> None:
     """Every partition's footer names every column the map reads (no data is read)."""
-    import pyarrow.parquet as pq
-
+    from konsel_analysis.datasets import parquet_columns
     from konsel_analysis.errors import UserError
 
     wanted = [(c, "proxies.numeric") for c in ccfg.numeric]
     wanted += [(c, "proxies.categorical") for c in ccfg.categorical]
     wanted += [(c, k) for c, k in keys if c]
     for path in files:
-        try:
-            present = set(pq.read_schema(path).names)
-        except (OSError, ValueError) as err:
-            raise UserError(
-                f"{path}: cannot read this Parquet partition ({type(err).__name__}); "
-                "rewrite or remove it"
-            ) from None
+        present = parquet_columns(path)
         for column, key in wanted:
             if column not in present:
                 raise UserError(

@@ -485,29 +485,32 @@ def report_tables_task(
     )
 
 
-def check_raw_tables(paths: ProjectPaths) -> None:
-    """Read and check the raw tables now, in this process (the main job's driver, while
-    the steps run in the workers): :func:`konsel_analysis.datasets.read_checked` keeps
-    them, so the report tables find the check done. A table that fails its checks is
-    left for the steps, which say why."""
-    from konsel_analysis.datasets import DatasetError, load_dataset_config, read_checked
-    from konsel_analysis.paths import DEFAULT_DATASET_CONFIG
-
-    sources = ReportSources.of(paths)
-    config = load_dataset_config(DEFAULT_DATASET_CONFIG)
-    for role in ("survey", "register"):
-        with contextlib.suppress(DatasetError):
-            read_checked(getattr(sources, role), config, role)
-
-
-def _load_sources(sources: ReportSources) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The raw tables' accepted rows (the row checks of :mod:`konsel_analysis.intake`)."""
+def _checked_source(sources: ReportSources, role: str) -> pd.DataFrame:
+    """The accepted rows of one raw table (the row checks of :mod:`konsel_analysis.intake`,
+    done once per process: :func:`konsel_analysis.datasets.read_checked` keeps them)."""
     from konsel_analysis.datasets import load_dataset_config, read_checked
     from konsel_analysis.paths import DEFAULT_DATASET_CONFIG
 
     config = load_dataset_config(DEFAULT_DATASET_CONFIG)
-    register = read_checked(sources.register, config, "register")[0][_REGISTER_COLUMNS]
-    survey = read_checked(sources.survey, config, "survey")[0][_SURVEY_COLUMNS]
+    return read_checked(getattr(sources, role), config, role)[0]
+
+
+def check_raw_tables(paths: ProjectPaths) -> None:
+    """Read and check the raw tables now, in this process (the main job's driver, while
+    the steps run in the workers), so that the report tables find the check done. A
+    table that fails its checks is left for the steps, which say why."""
+    from konsel_analysis.datasets import DatasetError
+
+    sources = ReportSources.of(paths)
+    for role in ("survey", "register"):
+        with contextlib.suppress(DatasetError):
+            _checked_source(sources, role)
+
+
+def _load_sources(sources: ReportSources) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The raw tables' accepted rows, the columns the report tables use."""
+    register = _checked_source(sources, "register")[_REGISTER_COLUMNS]
+    survey = _checked_source(sources, "survey")[_SURVEY_COLUMNS]
     # The column lists above name no personal column; keep it that way.
     assert not set(PERSONAL_COLUMNS) & (set(register.columns) | set(survey.columns))
     return register, survey

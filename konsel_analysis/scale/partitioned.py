@@ -32,9 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 
-from konsel_analysis.datasets import DatasetConfig
+from konsel_analysis.datasets import DatasetConfig, parquet_columns
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_atomic
 
@@ -136,13 +135,7 @@ def open_partitioned_register(root: Path | str, config: DatasetConfig) -> Partit
     columns = register_columns(config)
     everywhere = None  # the columns every file has
     for path in files:
-        try:
-            present = set(pq.read_schema(path).names)
-        except (OSError, ValueError) as err:
-            raise UserError(
-                f"{path}: cannot read this Parquet file ({type(err).__name__}); "
-                "rewrite or remove the partition"
-            ) from None
+        present = parquet_columns(path)
         missing = [c for c in columns if c not in present]
         if missing:
             more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
