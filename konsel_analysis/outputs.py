@@ -587,6 +587,76 @@ _CALIBRATION = (
 _REGISTER_SHARES = ("share_pkh", "share_bpnt", "share_pbi_jk", "share_blt_dd")
 
 _O = Output
+_AREA_SUMMARY = (
+    "area_code",
+    "area_name",
+    "households",
+    "persons",
+    "villages",
+    "share_desil_eligible",
+    "survey_households",
+    "survey_villages",
+    "survey_poor_households",
+    "survey_extreme_poor_households",
+    "poverty_rate_persons",
+    "extreme_poverty_rate_persons",
+    "poverty_rate_households",
+    *(f"{s}{x}" for s in _REGISTER_SHARES for x in ("", "_outside_eligible_desil")),
+)
+_WELFARE_BANDS = (
+    "area_code",
+    "group",
+    "band",
+    "lower_idr",
+    "upper_idr",
+    "group_households",
+    "share_households",
+    "is_suppressed",
+)
+_COVERAGE_POINTS = (
+    "area_code",
+    "ranking",
+    "min_programmes",
+    "share_households",
+    "share_poor",
+    "is_suppressed",
+)
+_DESA_COMPOSITION = (
+    "village_code",
+    "kecamatan_code",
+    "village_name",
+    "is_kelurahan",
+    "households",
+    "persons",
+    "share_desil_eligible",
+    *_REGISTER_SHARES,
+    "is_suppressed",
+)
+#: The area summary step's tables, each copied as it is into the report tables.
+_SUMMARY = {
+    "area_summary": (
+        "register counts and programme shares; survey sample and poverty rates, "
+        "per kecamatan and regency",
+        ("area_code",),
+        _AREA_SUMMARY,
+    ),
+    "welfare_bands": (
+        "recipients and non-recipients in bands of consumption",
+        ("area_code", "group", "band"),
+        _WELFARE_BANDS,
+    ),
+    "coverage_points": (
+        "coverage when households are ranked by programmes received",
+        ("area_code", "min_programmes"),
+        _COVERAGE_POINTS,
+    ),
+    "desa_composition": (
+        "households and programme shares per desa, small cells hidden",
+        ("village_code",),
+        _DESA_COMPOSITION,
+    ),
+}
+
 OUTPUTS: tuple[Output, ...] = (
     # --- intake (intake/step.py) --------------------------------------------------------
     _O("intake_summary", "intake", "intake_summary.csv", "rows read, accepted and rejected "
@@ -600,9 +670,15 @@ OUTPUTS: tuple[Output, ...] = (
     _O("rejected_register", "rejected", "register.csv", "register rows the row checks "
        "rejected, with the reasons (no name or NIK)", key=("source_row",),
        columns=("source_row", "reasons"), columns_of_raw_table="register"),
-    # --- register summary (intake/register_summary.py) ----------------------------------
+    # --- area summary (describe/step.py) -----------------------------------------------
+    *(
+        _O(f"summary_{name}", "register_summary", f"{name}.csv", meaning, key=key,
+           columns=columns, folder_below_step="summary")
+        for name, (meaning, key, columns) in _SUMMARY.items()
+    ),
     _O("register_summary_by_kecamatan", "register_summary", "register_summary_by_kecamatan.csv",
-       "register households, persons and programme shares per kecamatan",
+       "register households, persons and programme shares per kecamatan (area_summary's, "
+       "to 4 decimals)",
        key=("kecamatan_code",),
        columns=("kecamatan_code", "kecamatan_name", "villages", "households", "persons",
                 *_REGISTER_SHARES)),
@@ -727,35 +803,17 @@ OUTPUTS: tuple[Output, ...] = (
        "Usulan ditambahkan, Perbaikan data)", kind="workbook", restricted=True,
        folder_below_step="round_*"),
     # --- report tables (reports/inputs.py and the table modules) ------------------------
-    _O("area_summary", "report_tables", "area_summary.csv", "register counts and programme "
-       "shares; survey sample and poverty rates, per kecamatan and regency",
-       key=("area_code",),
-       columns=("area_code", "area_name", "households", "persons", "villages",
-                "share_desil_eligible", "survey_households", "survey_villages",
-                "survey_poor_households", "survey_extreme_poor_households",
-                "poverty_rate_persons", "extreme_poverty_rate_persons",
-                "poverty_rate_households",
-                *(f"{s}{x}" for s in _REGISTER_SHARES
-                  for x in ("", "_outside_eligible_desil")))),
+    *(
+        _O(name, "report_tables", f"{name}.csv", f"{meaning} (the area summary step's "
+           "table, copied)", key=key, columns=columns)
+        for name, (meaning, key, columns) in _SUMMARY.items()
+    ),
     _O("targeting_errors", "report_tables", "targeting_errors.csv", "coverage of households "
        "and of the poor per area and programme, with the survey sample sizes",
        key=("area_code", "programme"),
        columns=("area_code", "programme", "survey_recipients", "survey_poor_households",
                 "inclusion_error", "exclusion_error", "coverage_households",
                 "coverage_poor")),
-    _O("welfare_bands", "report_tables", "welfare_bands.csv", "recipients and "
-       "non-recipients in bands of consumption", key=("area_code", "group", "band"),
-       columns=("area_code", "group", "band", "lower_idr", "upper_idr", "group_households",
-                "share_households", "is_suppressed")),
-    _O("coverage_points", "report_tables", "coverage_points.csv", "coverage when households "
-       "are ranked by programmes received", key=("area_code", "min_programmes"),
-       columns=("area_code", "ranking", "min_programmes", "share_households", "share_poor",
-                "is_suppressed")),
-    _O("desa_composition", "report_tables", "desa_composition.csv", "households and "
-       "programme shares per desa, small cells hidden", key=("village_code",),
-       columns=("village_code", "kecamatan_code", "village_name", "is_kelurahan",
-                "households", "persons", "share_desil_eligible", *_REGISTER_SHARES,
-                "is_suppressed")),
     _O("targeting_intervals", "report_tables", "targeting_intervals.csv", "targeting_by_area "
        "for the reports: programmes renamed, cells under 5 households hidden",
        key=("area_code", "programme"),
@@ -835,7 +893,7 @@ OUTPUTS: tuple[Output, ...] = (
                      "verification", "report_tables")
     ),
     _O("register_summary_manifest", "register_summary",
-       "register_summary_by_kecamatan.manifest.json", "the register summary's manifest",
+       "register_summary_by_kecamatan.manifest.json", "the area summary step's manifest",
        kind="manifest"),
     _O("chart_drawings", "report_tables", "*-*.npz", "cached chart drawings (reports/shaded.py)",
        kind="cache", folder_below_step="charts"),

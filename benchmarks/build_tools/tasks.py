@@ -63,7 +63,7 @@ def reference_files() -> list[str]:
 #: (tests/test_build_tools_benchmark.py keeps it equal to build.steps.STEPS).
 STEPS = {
     "intake": (("survey", "register"), ("konsel_analysis.intake.step",)),
-    "register_summary": (("register",), ("konsel_analysis.intake.register_summary",)),
+    "register_summary": (("survey", "register"), ("konsel_analysis.describe.step",)),
     "pmt": (("survey",), ("konsel_analysis.pmt.step",)),
     "targeting": (("survey",), ("konsel_analysis.targeting.step",)),
     "score": (
@@ -112,7 +112,8 @@ def step_outputs(step: str) -> list[str]:
     """
     if step == "register_summary":
         name = f"{PROCESSED}/register_summary_by_kecamatan"
-        return [f"{name}.csv", f"{name}.manifest.json"]
+        tables = [_declared_path(n) for n in reports_read()[step]]
+        return [f"{name}.csv", *tables, f"{name}.manifest.json"]
     names = () if step == "verification" and not _round_files() else reports_read()[step]
     return [*(_declared_path(n) for n in names), f"{STEP_FOLDERS[step]}/manifest.json"]
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -81,7 +81,7 @@ def _parsed_imports(path: Path, size: int, mtime_ns: int) -> frozenset[str]:
     own = _module_name(path)
     package = own if path.name == "__init__.py" else own.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
+    for node in _statements(ast.parse(path.read_bytes(), filename=str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -93,6 +93,21 @@ def _parsed_imports(path: Path, size: int, mtime_ns: int) -> frozenset[str]:
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
     return frozenset(name for name in found if module_file(name) is not None)
+
+
+def _statements(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every statement of ``tree``, nested ones included (in functions, classes, ``if``,
+    ``try``, ``with``, loops and ``match``): an import is a statement, so expressions,
+    most of a module's nodes, need not be visited."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        todo.extend(
+            child
+            for child in ast.iter_child_nodes(node)
+            if isinstance(child, ast.stmt | ast.excepthandler | ast.match_case)
+        )
 
 
 def code_files(*modules: str) -> list[Path]:

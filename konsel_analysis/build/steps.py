@@ -3,7 +3,9 @@
 0. validated inputs: the row checks on the survey and the register (rejected rows
    -> data/processed/rejected/, counts -> data/processed/intake/), and how far the
    register's proxies differ from the survey's;
-1. register summary by kecamatan (accepted register rows);
+1. area summary: register counts and shares, survey poverty rates, welfare bands,
+   coverage and desa composition -> data/processed/summary/, and the register summary
+   by kecamatan;
 2. PMT validation: every estimator cross-validated on the survey -> data/processed/pmt/;
 3. survey-measured targeting errors with bootstrap intervals -> data/processed/targeting/;
 4. register scoring: expected errors in the register, priorities, the verification
@@ -146,11 +148,17 @@ def _intake_headline(ctx: StepContext) -> str:
     return counts + (f"\n         warning: {warning}" if warning else "")
 
 
-def _summarise_register(ctx: StepContext) -> list[Path]:
-    from konsel_analysis.intake.register_summary import summarise_register
+def _summarise_areas(ctx: StepContext) -> list[Path]:
+    from konsel_analysis.describe import step
 
-    out = outputs.path(ctx.paths, "register_summary_by_kecamatan")
-    return [summarise_register(ctx.register, ctx.settings.config, out)]
+    return step.run(
+        ctx.survey,
+        ctx.register,
+        ctx.settings.config,
+        summary_settings(),
+        {name: outputs.path(ctx.paths, f"summary_{name}") for name in SUMMARY_TABLES},
+        outputs.path(ctx.paths, "register_summary_by_kecamatan"),
+    )
 
 
 def _validate_pmt(ctx: StepContext) -> list[Path]:
@@ -350,12 +358,12 @@ STEPS: list[Step] = [
         headline=_intake_headline,
     ),
     Step(
-        "register summary by kecamatan",
+        "area summary (register counts and shares, survey poverty, welfare bands, coverage, desa)",
         manifest=lambda p: outputs.path(p, "register_summary_manifest"),
-        inputs=("register",),
-        modules=("konsel_analysis.intake.register_summary",),
-        settings=lambda ctx: {},
-        run=_summarise_register,
+        inputs=("survey", "register"),
+        modules=("konsel_analysis.describe.step",),
+        settings=lambda ctx: {"summary": asdict(summary_settings())},
+        run=_summarise_areas,
     ),
     Step(
         "PMT validation",
@@ -433,6 +441,23 @@ STEPS: list[Step] = [
 # --------------------------------------------------------------------------------------
 # Running a step, or reusing what it wrote
 # --------------------------------------------------------------------------------------
+
+
+#: The tables of the area summary step (:mod:`konsel_analysis.describe`), by output name.
+SUMMARY_TABLES = ("area_summary", "welfare_bands", "coverage_points", "desa_composition")
+
+
+def summary_settings():
+    """The area summary's policy numbers, from parameters.yml."""
+    from konsel_analysis.describe.tables import SummarySettings
+    from konsel_analysis.parameters import load_parameters
+
+    params = load_parameters()
+    return SummarySettings(
+        poverty_line_idr=float(params.value("poverty_lines.poverty_line")),
+        extreme_poverty_line_idr=float(params.value("poverty_lines.extreme_poverty_line")),
+        eligible_desil_max=int(params.value("social_assistance.eligible_desil_max")),
+    )
 
 
 def _policy() -> dict:

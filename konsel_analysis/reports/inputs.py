@@ -1,29 +1,25 @@
-"""The shared computation behind every report, done once and cached.
+"""The report tables: every figure the pages show, gathered once per build and cached.
 
-Reports draw; they do not compute. This step reads the register and the survey
-(never the personal columns), computes every figure the reports show into a
-handful of small tables, and writes them to ``data/processed/report_inputs/``
-with a ``manifest.json`` holding the cache key: a hash of the input files, the
-report settings (poverty lines, budget), ``parameters.yml`` and the code of the
-computing modules. While the key is unchanged the tables are reused, so the 25
-kecamatan notebooks read a few kilobytes each instead of the raw data.
+Reports draw; they do not compute. The steps computed the figures (data/processed/);
+this module gathers what the pages need into a handful of small tables in
+``data/processed/report_inputs/``, with a ``manifest.json`` holding the cache key: a
+hash of the raw files, the report settings (poverty lines, budget), ``parameters.yml``,
+the steps' outputs read and the code of these modules. While the key is unchanged the
+tables are reused, so the 25 kecamatan notebooks read a few kilobytes each.
 
 Tables (CSV, one row per area, where the regency is the area ``74.05``):
 
-``area_summary``
-    register counts and programme shares; survey sample size and poverty rates.
+``area_summary``, ``welfare_bands``, ``coverage_points``, ``desa_composition``
+    the area summary step's tables (:mod:`konsel_analysis.describe`), copied as they
+    are: register counts and programme shares, survey sample sizes and poverty rates,
+    recipients by welfare band, coverage by programmes received, desa composition.
+    Computed here from the raw tables only when that step did not run on these files
+    and lines (a notebook run with other poverty lines).
 ``targeting_errors``
-    measured inclusion and exclusion error per area and programme (survey).
-``welfare_bands``
-    share of recipients and non-recipients in bands of consumption set by the
-    poverty and extreme-poverty lines (survey).
-``coverage_points``
-    share of households and of poor households reached when households are
-    ranked by the number of programmes they receive (survey).
-``desa_composition``
-    households and programme shares per desa (register), small cells suppressed.
+    the targeting step's point estimates of inclusion and exclusion error per area
+    and programme (measured here from the survey only when that step did not run).
 
-From the outputs of the pipeline steps (:mod:`.step_tables`; data/processed/pmt,
+From the outputs of the other pipeline steps (:mod:`.step_tables`; data/processed/pmt,
 targeting, score and impact, written by ``konsel reports`` before the notebooks run):
 
 ``targeting_intervals``
@@ -48,21 +44,28 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Callable, Iterator
+import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from konsel_analysis.build.keys import file_digest
-from konsel_analysis.build.task import Made, Task, run_or_reuse
-from konsel_analysis.dictionary import PERSONAL_COLUMNS, PROGRAM_FLAGS
+from konsel_analysis.build.task import Made, Task, current_record, run_or_reuse
+from konsel_analysis.describe.tables import (
+    REGISTER_COLUMNS,
+    SURVEY_COLUMNS,
+    compose_desa,
+    measure_targeting_errors,
+    summarise_areas,
+    tabulate_coverage,
+    tabulate_welfare_bands,
+)
+from konsel_analysis.dictionary import PERSONAL_COLUMNS
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_atomic
-from konsel_analysis.geography import REGENCY_CODE, load_kecamatan, load_villages
 from konsel_analysis.paths import ProjectPaths, project_paths
-from konsel_analysis.privacy import MIN_CELL_HOUSEHOLDS
 from konsel_analysis.reports import group_tables, step_tables, verification_tables
 from konsel_analysis.reports.report_data import (
     MISSING,
@@ -81,25 +84,10 @@ MANIFEST_NAME = "manifest.json"
 # called "small" in the reports' words (the usual rule of thumb of 30 observations).
 SMALL_SAMPLE_HOUSEHOLDS = 30
 
-#: Programmes whose targeting the reports measure; "pkh_or_bpnt" is either one.
-MEASURED_PROGRAMMES = ("pkh", "bpnt", "pkh_or_bpnt")
-
-_REGISTER_COLUMNS = [
-    "household_id",  # joins the register scores to their desa; never published
-    "kecamatan_code",
-    "village_code",
-    "household_size",
-    *PROGRAM_FLAGS,
-    "desil",
-]
-_SURVEY_COLUMNS = [
-    "kecamatan_code",
-    "village_code",
-    "design_weight",
-    "household_size",
-    "consumption_pc_month_idr",
-    *PROGRAM_FLAGS,
-]
+#: The raw columns the report tables read when no usable step wrote a table: the area
+#: summary's, and the household id that joins the register scores to their desa (never
+#: published).
+_REGISTER_COLUMNS = ["household_id", *REGISTER_COLUMNS]
 _CODE_DTYPES = {"area_code": str, "kecamatan_code": str, "village_code": str}
 
 
@@ -166,243 +154,8 @@ class ReportInputs:
 
 
 # --------------------------------------------------------------------------------------
-# Survey-weighted measures: plain functions of arrays and weights
-# --------------------------------------------------------------------------------------
-
-
-def weighted_share(is_in: np.ndarray, weights: np.ndarray) -> float:
-    """Weighted share of ``True`` in ``is_in``; NaN when the weights sum to zero.
-
-    >>> weighted_share(np.array([True, False, False]), np.array([2.0, 1.0, 1.0]))
-    0.5
-    """
-    total = float(np.sum(weights))
-    return float(np.sum(weights[np.asarray(is_in, dtype=bool)]) / total) if total > 0 else np.nan
-
-
-def inclusion_error(is_recipient: np.ndarray, is_poor: np.ndarray, weights: np.ndarray) -> float:
-    """Share of recipients who are not poor (weighted); NaN without recipients.
-
-    >>> inclusion_error(np.array([1, 1, 0, 1]), np.array([1, 0, 1, 0]), np.ones(4))
-    0.6666666666666666
-    """
-    rec = np.asarray(is_recipient, dtype=bool)
-    return weighted_share(~np.asarray(is_poor, dtype=bool)[rec], np.asarray(weights)[rec])
-
-
-def exclusion_error(is_recipient: np.ndarray, is_poor: np.ndarray, weights: np.ndarray) -> float:
-    """Share of the poor who do not receive (weighted); NaN without poor households.
-
-    >>> exclusion_error(np.array([1, 1, 0, 1]), np.array([1, 0, 1, 0]), np.ones(4))
-    0.5
-    """
-    poor = np.asarray(is_poor, dtype=bool)
-    return weighted_share(~np.asarray(is_recipient, dtype=bool)[poor], np.asarray(weights)[poor])
-
-
-# --------------------------------------------------------------------------------------
 # The tables
 # --------------------------------------------------------------------------------------
-
-
-def _areas(frame: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
-    """Each kecamatan of the geography (empty frame when it has no rows), then the regency."""
-    groups = dict(tuple(frame.groupby("kecamatan_code", sort=True)))
-    for code in load_kecamatan()["kecamatan_code"]:
-        yield code, groups.get(code, frame.iloc[0:0])
-    yield REGENCY_CODE, frame
-
-
-def _receives(frame: pd.DataFrame, programme: str) -> np.ndarray:
-    if programme == "pkh_or_bpnt":
-        return (frame["is_pkh_recipient"] | frame["is_bpnt_recipient"]).to_numpy(bool)
-    return frame[f"is_{programme}_recipient"].to_numpy(bool)
-
-
-def _prepare_survey(survey: pd.DataFrame, settings: ReportSettings) -> pd.DataFrame:
-    consumption = survey["consumption_pc_month_idr"]
-    return survey.assign(
-        is_poor=consumption < settings.poverty_line_idr,
-        is_extreme_poor=consumption < settings.extreme_poverty_line_idr,
-        person_weight=survey["design_weight"] * survey["household_size"],
-    )
-
-
-def summarise_areas(
-    register: pd.DataFrame, survey: pd.DataFrame, settings: ReportSettings
-) -> pd.DataFrame:
-    """One row per kecamatan and one for the regency: register counts, survey poverty."""
-    rows = []
-    survey_by_area = dict(_areas(survey))
-    for code, reg in _areas(register):
-        sample = survey_by_area[code]
-        w, pw = sample["design_weight"].to_numpy(), sample["person_weight"].to_numpy()
-        eligible = reg["desil"].to_numpy() <= settings.eligible_desil_max
-        row = {
-            "area_code": code,
-            "households": len(reg),
-            "persons": int(reg["household_size"].sum()),
-            "villages": reg["village_code"].nunique(),
-            "share_desil_eligible": float(eligible.mean()) if len(reg) else np.nan,
-            "survey_households": len(sample),
-            "survey_villages": sample["village_code"].nunique(),
-            "survey_poor_households": int(sample["is_poor"].sum()),
-            "survey_extreme_poor_households": int(sample["is_extreme_poor"].sum()),
-            "poverty_rate_persons": weighted_share(sample["is_poor"].to_numpy(), pw),
-            "extreme_poverty_rate_persons": weighted_share(
-                sample["is_extreme_poor"].to_numpy(), pw
-            ),
-            "poverty_rate_households": weighted_share(sample["is_poor"].to_numpy(), w),
-        }
-        for flag in PROGRAM_FLAGS:
-            short = flag.removeprefix("is_").removesuffix("_recipient")
-            receives = reg[flag].to_numpy(bool)
-            row[f"share_{short}"] = float(receives.mean()) if len(reg) else np.nan
-            # DTSEN (Inpres 4/2025): social assistance goes to desil 1-4; recipients
-            # outside them are ineligible by the register's own rule.
-            outside = int((receives & ~eligible).sum())
-            row[f"share_{short}_outside_eligible_desil"] = (
-                outside / receives.sum() if receives.sum() >= MIN_CELL_HOUSEHOLDS else np.nan
-            )
-        rows.append(row)
-    summary = pd.DataFrame(rows)
-    names = load_kecamatan().set_index("kecamatan_code")["kecamatan_name"]
-    summary.insert(1, "area_name", summary["area_code"].map(names).fillna("Konawe Selatan"))
-    return summary
-
-
-def measure_targeting_errors(survey: pd.DataFrame) -> pd.DataFrame:
-    """Inclusion and exclusion error per area and programme, with their sample sizes.
-
-    A rate from fewer than :data:`MIN_CELL_HOUSEHOLDS` sample households is left
-    empty (suppressed); the sample sizes say how far each rate can be trusted.
-    """
-    rows = []
-    for code, sample in _areas(survey):
-        w, poor = sample["design_weight"].to_numpy(), sample["is_poor"].to_numpy(bool)
-        for programme in MEASURED_PROGRAMMES:
-            receives = _receives(sample, programme)
-            n_recipients, n_poor = int(receives.sum()), int(poor.sum())
-            inclusion = inclusion_error(receives, poor, w)
-            exclusion = exclusion_error(receives, poor, w)
-            rows.append(
-                {
-                    "area_code": code,
-                    "programme": programme,
-                    "survey_recipients": n_recipients,
-                    "survey_poor_households": n_poor,
-                    "inclusion_error": inclusion if n_recipients >= MIN_CELL_HOUSEHOLDS else np.nan,
-                    "exclusion_error": exclusion if n_poor >= MIN_CELL_HOUSEHOLDS else np.nan,
-                    "coverage_households": weighted_share(receives, w),
-                    "coverage_poor": 1 - exclusion if n_poor >= MIN_CELL_HOUSEHOLDS else np.nan,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def welfare_band_edges(settings: ReportSettings) -> list[tuple[str, float, float]]:
-    """Consumption bands (Rp per capita per month) set by the two lines.
-
-    Below the extreme-poverty line; between the two lines; vulnerable (1 to 1.5
-    times the poverty line, BPS's "rentan miskin"); and not poor (1.5 times the
-    line or more). Four bands keep each cell large enough to show in a
-    kecamatan sample of about a hundred households.
-    """
-    gk, ext = settings.poverty_line_idr, settings.extreme_poverty_line_idr
-    return [
-        ("extreme_poor", 0.0, ext),
-        ("poor", ext, gk),
-        ("vulnerable", gk, 1.5 * gk),
-        ("not_poor", 1.5 * gk, np.inf),
-    ]
-
-
-def tabulate_welfare_bands(survey: pd.DataFrame, settings: ReportSettings) -> pd.DataFrame:
-    """Weighted share of PKH-or-BPNT recipients and of non-recipients in each band."""
-    edges = welfare_band_edges(settings)
-    rows = []
-    for code, sample in _areas(survey):
-        receives = _receives(sample, "pkh_or_bpnt")
-        consumption = sample["consumption_pc_month_idr"].to_numpy()
-        w = sample["design_weight"].to_numpy()
-        for group, members in (("recipient", receives), ("non_recipient", ~receives)):
-            group_weight = w[members].sum()
-            for band, low, high in edges:
-                in_band = members & (consumption >= low) & (consumption < high)
-                n = int(in_band.sum())
-                share = w[in_band].sum() / group_weight if group_weight > 0 else np.nan
-                rows.append(
-                    {
-                        "area_code": code,
-                        "group": group,
-                        "band": band,
-                        "lower_idr": low,
-                        "upper_idr": high,
-                        "group_households": int(members.sum()),
-                        "share_households": share if n >= MIN_CELL_HOUSEHOLDS else np.nan,
-                        "is_suppressed": n < MIN_CELL_HOUSEHOLDS,
-                    }
-                )
-    return pd.DataFrame(rows)
-
-
-def tabulate_coverage(survey: pd.DataFrame) -> pd.DataFrame:
-    """Coverage when households are ranked by how many programmes they receive.
-
-    The survey has no DTSEN desil and no PMT score yet, so the best stand-in for
-    the current ranking is the number of programmes (PKH, BPNT, PBI-JK, BLT-DD) a
-    household gets: households with all four come first. Each point says which
-    share of households and which share of poor households are reached when
-    every household with at least ``min_programmes`` is covered.
-    """
-    rows = []
-    for code, sample in _areas(survey):
-        w, poor = sample["design_weight"].to_numpy(), sample["is_poor"].to_numpy(bool)
-        n_programmes = sample[list(PROGRAM_FLAGS)].sum(axis=1).to_numpy()
-        for k in range(len(PROGRAM_FLAGS), 0, -1):
-            covered = n_programmes >= k
-            rows.append(
-                {
-                    "area_code": code,
-                    "ranking": "programmes_received",
-                    "min_programmes": k,
-                    "share_households": weighted_share(covered, w),
-                    "share_poor": weighted_share(covered[poor], w[poor]),
-                    "is_suppressed": int(covered.sum()) < MIN_CELL_HOUSEHOLDS,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def compose_desa(register: pd.DataFrame, settings: ReportSettings) -> pd.DataFrame:
-    """Households and programme shares per desa; cells from fewer than 5 households hidden."""
-    eligible = register["desil"] <= settings.eligible_desil_max
-    counts = (
-        register.assign(n_desil_eligible=eligible)
-        .groupby("village_code")
-        .agg(
-            households=("household_size", "size"),
-            persons=("household_size", "sum"),
-            n_desil_eligible=("n_desil_eligible", "sum"),
-            **{
-                f"n_{f.removeprefix('is_').removesuffix('_recipient')}": (f, "sum")
-                for f in PROGRAM_FLAGS
-            },
-        )
-    )
-    villages = load_villages().set_index("village_code")
-    table = villages[["kecamatan_code", "village_name", "is_kelurahan"]].join(counts, how="left")
-    table[["households", "persons"]] = table[["households", "persons"]].fillna(0).astype(int)
-    share_columns = [c for c in counts.columns if c.startswith("n_")]
-    for col in share_columns:
-        n = table[col].fillna(0)
-        share = n / table["households"].where(table["households"] > 0)
-        table[f"share_{col.removeprefix('n_')}"] = share.where(n >= MIN_CELL_HOUSEHOLDS)
-    small = table["households"] < MIN_CELL_HOUSEHOLDS
-    table["is_suppressed"] = small
-    table.loc[small, ["households", "persons"]] = np.nan
-    # Counts of recipients are not published; the shares carry the information.
-    return table.drop(columns=share_columns).reset_index()
 
 
 def _targeting_errors(data: ReportData) -> pd.DataFrame:
@@ -413,22 +166,40 @@ def _targeting_errors(data: ReportData) -> pd.DataFrame:
     return measure_targeting_errors(data.survey)
 
 
+def _summary(name: str, compute: Callable[[ReportData], pd.DataFrame]) -> Table:
+    """A table of the area summary step, copied as it is when that step ran on these raw
+    files and lines; computed here only otherwise (a notebook run with other lines)."""
+
+    def build(data: ReportData) -> pd.DataFrame | Path:
+        if data.steps.has("register_summary"):
+            return data.steps.path(f"summary_{name}")
+        return compute(data)
+
+    return Table(build)
+
+
 @dataclass(frozen=True)
 class Table:
-    """How one report table is built, and the pipeline steps whose outputs it reads."""
+    """How one report table is built (a table, or the step output that is the table), and
+    the pipeline steps whose outputs it reads."""
 
-    build: Callable[[ReportData], pd.DataFrame]
+    build: Callable[[ReportData], pd.DataFrame | Path]
     needs: tuple[str, ...] = ()
 
 
-#: name -> how to build it. Tables from raw data first, then those from the
-#: pipeline steps' outputs; report sections test ``inputs.has(name)``.
+#: name -> how to build it; report sections test ``inputs.has(name)``.
 TABLE_BUILDERS: dict[str, Table] = {
-    "area_summary": Table(lambda d: summarise_areas(d.register, d.survey, d.settings)),
+    "area_summary": _summary(
+        "area_summary", lambda d: summarise_areas(d.register, d.survey, d.summary_settings)
+    ),
     "targeting_errors": Table(_targeting_errors),
-    "welfare_bands": Table(lambda d: tabulate_welfare_bands(d.survey, d.settings)),
-    "coverage_points": Table(lambda d: tabulate_coverage(d.survey)),
-    "desa_composition": Table(lambda d: compose_desa(d.register, d.settings)),
+    "welfare_bands": _summary(
+        "welfare_bands", lambda d: tabulate_welfare_bands(d.survey, d.summary_settings)
+    ),
+    "coverage_points": _summary("coverage_points", lambda d: tabulate_coverage(d.survey)),
+    "desa_composition": _summary(
+        "desa_composition", lambda d: compose_desa(d.register, d.summary_settings)
+    ),
     "targeting_intervals": Table(step_tables.tabulate_targeting_intervals, ("targeting",)),
     "expected_errors": Table(step_tables.tabulate_expected_errors, ("score",)),
     "desa_expected_errors": Table(step_tables.tabulate_desa_expected_errors, ("score",)),
@@ -510,7 +281,7 @@ def check_raw_tables(paths: ProjectPaths) -> None:
 def _load_sources(sources: ReportSources) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The raw tables' accepted rows, the columns the report tables use."""
     register = _checked_source(sources, "register")[_REGISTER_COLUMNS]
-    survey = _checked_source(sources, "survey")[_SURVEY_COLUMNS]
+    survey = _checked_source(sources, "survey")[SURVEY_COLUMNS]
     # The column lists above name no personal column; keep it that way.
     assert not set(PERSONAL_COLUMNS) & (set(register.columns) | set(survey.columns))
     return register, survey
@@ -524,6 +295,7 @@ def prepare_report_inputs(
     inputs_dir: str | Path | None = None,
     settings: ReportSettings | None = None,
     force: bool = False,
+    key: str = "",
 ) -> ReportInputs:
     """Compute the report tables, or reuse them while the cache key is unchanged.
 
@@ -539,6 +311,12 @@ def prepare_report_inputs(
         Poverty lines and budget; default from ``parameters.yml``.
     force
         Recompute even when the cached key matches.
+    key
+        The tables' key when the caller has just made them under it (``konsel reports``
+        gives its pages the key its driver made the tables under): reused when their
+        record holds it and every table is intact, without working the key out again
+        (following the code's imports is most of what opening the tables costs a page).
+        Otherwise, or when empty, worked out here.
     """
     paths = paths or project_paths()
     sources = ReportSources.of(paths, register_path, survey_path)
@@ -549,8 +327,7 @@ def prepare_report_inputs(
     is_synthetic = (sources.register.parent / MANIFEST_FILE).is_file()
 
     def build() -> Made:
-        register, survey = _load_sources(sources)
-        data = ReportData(register, _prepare_survey(survey, settings), settings, steps, paths.root)
+        data = ReportData(settings, steps, paths.root, lambda: _load_sources(sources))
         folder.mkdir(parents=True, exist_ok=True)
         built, unavailable = [], {}
         for name, table_spec in TABLE_BUILDERS.items():
@@ -560,10 +337,13 @@ def prepare_report_inputs(
                 (folder / f"{name}.csv").unlink(missing_ok=True)  # never an earlier run's table
                 continue
             table = table_spec.build(data)
-            write_atomic(
-                folder / f"{name}.csv",
-                lambda tmp, t=table: t.to_csv(tmp, index=False, lineterminator="\n"),
-            )
+            if isinstance(table, Path):  # a step's table, as it is
+                write_atomic(folder / f"{name}.csv", lambda tmp, t=table: shutil.copyfile(t, tmp))
+            else:
+                write_atomic(
+                    folder / f"{name}.csv",
+                    lambda tmp, t=table: t.to_csv(tmp, index=False, lineterminator="\n"),
+                )
             built.append(name)
         extra = {
             "tables": built,
@@ -577,13 +357,17 @@ def prepare_report_inputs(
     task = report_tables_task(
         folder, sources, settings, steps, _pseudonym_key_digest(paths, steps), build
     )
-    outcome = run_or_reuse(task, force=force)
-    record = outcome.record
+    record = current_record(task, key) if key and not force else None
+    if record is None:
+        outcome = run_or_reuse(task, force=force)
+        key, record, reused = outcome.key, outcome.record, outcome.reused
+    else:
+        reused = True
     return ReportInputs(
         folder,
-        outcome.key,
+        key,
         settings,
-        outcome.reused,
+        reused,
         is_synthetic,
         tuple(record.get("tables", [])),
         dict(record.get("unavailable", {})),

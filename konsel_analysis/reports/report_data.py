@@ -10,7 +10,9 @@ left out and the reason kept (:data:`MISSING`, :data:`OTHER_DATA`,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -73,6 +75,12 @@ def resolve_settings(
 #: their files and columns) that the reports need: a step missing one is not read.
 STEP_OUTPUTS = {
     "intake": ("intake_summary", "comparability"),
+    "register_summary": (
+        "summary_area_summary",
+        "summary_welfare_bands",
+        "summary_coverage_points",
+        "summary_desa_composition",
+    ),
     "pmt": ("model_card", "error_curves"),
     "targeting": ("targeting_by_area",),
     "score": ("register_scores", "expected_errors_by_area", "verification_allocation"),
@@ -91,6 +99,7 @@ STEP_OUTPUTS = {
 #: who is visited, so only the steps that choose visits depend on it).
 _POLICY_CHECKED = {
     "intake": (),
+    "register_summary": ("poverty_line_idr", "extreme_poverty_line_idr"),
     "pmt": ("poverty_line_idr", "extreme_poverty_line_idr"),
     "targeting": ("poverty_line_idr", "extreme_poverty_line_idr"),
     "score": ("poverty_line_idr", "extreme_poverty_line_idr", "verification_budget_visits"),
@@ -135,11 +144,11 @@ class StepFiles:
 
 
 def _step_status(
-    folder: Path, step: str, source_digests: dict[str, str], settings: ReportSettings
+    paths: ProjectPaths, step: str, source_digests: dict[str, str], settings: ReportSettings
 ) -> str | None:
-    manifest = read_manifest(folder / outputs.output(f"{step}_manifest").file)
-    names = [outputs.output(n).file for n in STEP_OUTPUTS[step]]
-    if manifest is None or not all((folder / n).is_file() for n in names):
+    manifest = read_manifest(outputs.path(paths, f"{step}_manifest"))
+    needed = [outputs.path(paths, n) for n in STEP_OUTPUTS[step]]
+    if manifest is None or not all(p.is_file() for p in needed):
         return MISSING
     if any(source_digests.get(k) != v for k, v in manifest.get("sources", {}).items()):
         return OTHER_DATA
@@ -165,8 +174,7 @@ def locate_step_outputs(
     """
     files, unavailable = {}, {}
     for step, names in STEP_OUTPUTS.items():
-        folder = outputs.step_folder(paths, step)
-        status = _step_status(folder, step, source_digests, settings)
+        status = _step_status(paths, step, source_digests, settings)
         if status is None:
             files.update({name: outputs.path(paths, name) for name in names})
         else:
@@ -176,13 +184,38 @@ def locate_step_outputs(
 
 @dataclass(frozen=True)
 class ReportData:
-    """What the report tables are computed from: raw tables, settings, step outputs."""
+    """What the report tables are computed from: settings, step outputs and, only for a
+    table no usable step wrote, the raw tables (read and checked when first needed)."""
 
-    register: pd.DataFrame
-    survey: pd.DataFrame
     settings: ReportSettings
     steps: StepFiles
     root: Path  # the project, whose secret key makes the pseudonyms
+    # The raw tables' accepted rows (register, survey), the columns the tables use.
+    read_raw: Callable[[], tuple[pd.DataFrame, pd.DataFrame]]
+
+    @cached_property
+    def _raw(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return self.read_raw()
+
+    @property
+    def register(self) -> pd.DataFrame:
+        return self._raw[0]
+
+    @cached_property
+    def survey(self) -> pd.DataFrame:
+        """The survey's accepted rows, with who is poor and extreme poor by the settings'
+        lines and each household's person weight."""
+        from konsel_analysis.describe.tables import prepare_survey
+
+        return prepare_survey(self._raw[1], self.summary_settings)
+
+    @property
+    def summary_settings(self):
+        """The settings' policy numbers the area summary uses."""
+        from konsel_analysis.describe.tables import SummarySettings
+
+        s = self.settings
+        return SummarySettings(s.poverty_line_idr, s.extreme_poverty_line_idr, s.eligible_desil_max)
 
     def pseudonym_key(self) -> bytes:
         from konsel_analysis.privacy import load_or_create_secret_key

@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from konsel_analysis.build.manifest import read_manifest
@@ -466,6 +466,9 @@ def build_reports(
             f"({_shown(inputs.folder, paths)}, "
             f"key {inputs.key[:12]})"
         )
+        # Each page opens the tables under the key just made, instead of working it out
+        # again in its kernel (following the report code's imports, 26 times).
+        tasks = [replace(t, parameters={**t.parameters, "inputs_key": inputs.key}) for t in tasks]
         pages = [page_task(t, inputs.key, paths) for t in tasks]
         fresh: dict[Path, ReportResult] = {}
 

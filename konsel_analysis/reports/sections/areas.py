@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 
+from konsel_analysis.geography import REGENCY_CODE
+from konsel_analysis.privacy import MIN_CELL_HOUSEHOLDS
 from konsel_analysis.reports import charts
-from konsel_analysis.reports.inputs import MIN_CELL_HOUSEHOLDS, REGENCY_CODE
 from konsel_analysis.reports.sections.html_parts import _h, _p, _show, _table
 from konsel_analysis.reports.sections.report import Report
 from konsel_analysis.reports.text import SUPPRESSED, number, percent

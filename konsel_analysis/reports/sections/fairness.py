@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
+from konsel_analysis.geography import REGENCY_CODE
 from konsel_analysis.measured.groups import group_label, level_label
 from konsel_analysis.reports import charts
-from konsel_analysis.reports.inputs import REGENCY_CODE, SMALL_SAMPLE_HOUSEHOLDS
+from konsel_analysis.reports.inputs import SMALL_SAMPLE_HOUSEHOLDS
 from konsel_analysis.reports.sections.html_parts import _h, _p, _show, _table, _unavailable
 from konsel_analysis.reports.sections.report import Report
 from konsel_analysis.reports.text import SUPPRESSED, number, percent, span, tr

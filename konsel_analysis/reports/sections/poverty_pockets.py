@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from konsel_analysis.poverty_map import plots
+from konsel_analysis.privacy import MIN_CELL_HOUSEHOLDS
 from konsel_analysis.reports import charts
-from konsel_analysis.reports.inputs import MIN_CELL_HOUSEHOLDS
 from konsel_analysis.reports.sections.html_parts import _h, _p, _show, _table, _unavailable
 from konsel_analysis.reports.sections.report import Report
 from konsel_analysis.reports.text import SUPPRESSED, number, percent, tr

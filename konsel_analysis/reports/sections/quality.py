@@ -7,7 +7,7 @@ import html
 import pandas as pd
 
 from konsel_analysis.measured.targeting import SHRINK_BELOW_HOUSEHOLDS
-from konsel_analysis.reports.inputs import MIN_CELL_HOUSEHOLDS
+from konsel_analysis.privacy import MIN_CELL_HOUSEHOLDS
 from konsel_analysis.reports.sections.html_parts import _code, _h, _p, _show, _table, _unavailable
 from konsel_analysis.reports.sections.report import Report
 from konsel_analysis.reports.text import number, rupiah

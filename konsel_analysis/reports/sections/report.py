@@ -13,11 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from konsel_analysis.errors import UserError
-from konsel_analysis.geography import load_kecamatan, normalize_area_code
+from konsel_analysis.geography import REGENCY_CODE, load_kecamatan, normalize_area_code
 from konsel_analysis.paths import ProjectPaths, project_paths
 from konsel_analysis.reports import charts
 from konsel_analysis.reports.inputs import (
-    REGENCY_CODE,
     ReportInputs,
     prepare_report_inputs,
     resolve_settings,
@@ -137,6 +136,7 @@ def _open(
     poverty_line_idr: float | None,
     extreme_poverty_line_idr: float | None,
     verification_budget_visits: int | None,
+    inputs_key: str = "",
 ) -> Report:
     check_language(language)
     paths = ProjectPaths(Path(project_root).resolve()) if project_root else project_paths()
@@ -149,6 +149,7 @@ def _open(
         survey_path=survey_path or None,
         inputs_dir=inputs_dir or None,
         settings=settings,
+        key=inputs_key,
     )
     summary = inputs.read("area_summary").set_index("area_code")
     charts.use_report_style()
@@ -176,12 +177,15 @@ def open_kecamatan_report(
     poverty_line_idr: float | None = None,
     extreme_poverty_line_idr: float | None = None,
     verification_budget_visits: int | None = None,
+    inputs_key: str = "",
 ) -> Report:
     """Open the report of one kecamatan: check its code, make or reuse the cached tables.
 
     Empty paths and ``None`` numbers mean the project defaults (data/raw,
-    data/processed/report_inputs, parameters.yml). Raises :class:`UserError`
-    when the code is not a Konsel kecamatan or the register has no household in it.
+    data/processed/report_inputs, parameters.yml). ``inputs_key``: the key of the tables
+    ``konsel reports`` has just made (see :func:`prepare_report_inputs`). Raises
+    :class:`UserError` when the code is not a Konsel kecamatan or the register has no
+    household in it.
     """
     try:
         code = normalize_area_code(kecamatan_code)
@@ -202,6 +206,7 @@ def open_kecamatan_report(
         poverty_line_idr,
         extreme_poverty_line_idr,
         verification_budget_visits,
+        inputs_key,
     )
     if report.area["households"] == 0:
         raise UserError(
@@ -222,6 +227,7 @@ def open_regency_report(
     poverty_line_idr: float | None = None,
     extreme_poverty_line_idr: float | None = None,
     verification_budget_visits: int | None = None,
+    inputs_key: str = "",
 ) -> Report:
     """Open the report of the whole regency (all kecamatan side by side)."""
     return _open(
@@ -234,4 +240,5 @@ def open_regency_report(
         poverty_line_idr,
         extreme_poverty_line_idr,
         verification_budget_visits,
+        inputs_key,
     )

@@ -7,9 +7,10 @@ import html
 import numpy as np
 import pandas as pd
 
+from konsel_analysis.geography import REGENCY_CODE
 from konsel_analysis.measured.targeting import SHRINK_BELOW_HOUSEHOLDS
+from konsel_analysis.privacy import MIN_CELL_HOUSEHOLDS
 from konsel_analysis.reports import charts
-from konsel_analysis.reports.inputs import MIN_CELL_HOUSEHOLDS, REGENCY_CODE
 from konsel_analysis.reports.sections.html_parts import (
     _h,
     _p,

@@ -6,8 +6,8 @@ import html
 
 import pandas as pd
 
+from konsel_analysis.geography import REGENCY_CODE
 from konsel_analysis.reports import charts
-from konsel_analysis.reports.inputs import REGENCY_CODE
 from konsel_analysis.reports.sections.html_parts import (
     _code,
     _h,

@@ -9,7 +9,7 @@ import math
 
 import pandas as pd
 
-from konsel_analysis.reports.inputs import REGENCY_CODE
+from konsel_analysis.geography import REGENCY_CODE
 from konsel_analysis.reports.sections.html_parts import _h, _p, _show, _table
 from konsel_analysis.reports.sections.report import Report
 from konsel_analysis.reports.text import number, percent

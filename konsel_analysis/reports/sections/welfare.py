@@ -6,8 +6,8 @@ import html
 
 import numpy as np
 
+from konsel_analysis.privacy import MIN_CELL_HOUSEHOLDS
 from konsel_analysis.reports import charts
-from konsel_analysis.reports.inputs import MIN_CELL_HOUSEHOLDS
 from konsel_analysis.reports.sections.html_parts import _h, _p, _show
 from konsel_analysis.reports.sections.report import Report
 from konsel_analysis.reports.text import percent, rupiah
