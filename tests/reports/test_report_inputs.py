@@ -118,3 +118,31 @@ def test_step_outputs_from_other_data_or_other_lines_are_not_used(built, tmp_pat
     rounds = {"verification_results", "verification_calibration"}
     assert set(same.tables) == set(ri.TABLE_BUILDERS) - rounds
     assert same.unavailable == dict.fromkeys(rounds, "missing")
+
+
+def test_the_pages_quote_the_area_summary_steps_tables_as_they_are(built):
+    """One source: the report tables copy the area summary step's tables byte for byte,
+    and the register summary is that step's register counts (checked here against the
+    raw register, counted independently)."""
+    from konsel_analysis.build.steps import SUMMARY_TABLES
+
+    processed = built.root / "data/processed"
+    for name in SUMMARY_TABLES:
+        step_table = (processed / "summary" / f"{name}.csv").read_bytes()
+        assert (processed / "report_inputs" / f"{name}.csv").read_bytes() == step_table
+    register = pd.read_parquet(built.root / "data/raw/register.parquet")
+    by_hand = register.groupby("kecamatan_code").agg(
+        households=("household_size", "size"),
+        persons=("household_size", "sum"),
+        villages=("village_code", "nunique"),
+        share_pkh=("is_pkh_recipient", "mean"),
+    )
+    summary = pd.read_csv(
+        processed / "register_summary_by_kecamatan.csv", dtype={"kecamatan_code": str}
+    ).set_index("kecamatan_code")
+    assert len(summary) == 25 and summary["households"].sum() == len(register)
+    shown = summary.loc[by_hand.index]
+    assert shown["households"].tolist() == by_hand["households"].tolist()
+    assert shown["persons"].tolist() == by_hand["persons"].astype(float).tolist()
+    assert shown["villages"].tolist() == by_hand["villages"].tolist()
+    assert shown["share_pkh"].tolist() == by_hand["share_pkh"].round(4).tolist()
