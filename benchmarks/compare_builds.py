@@ -29,7 +29,8 @@ What is ignored, and why (nothing else is):
   build's JSON records), and the times papermill and the kernel write into the
   executed notebooks' metadata (``start_time``, ``end_time``, ``duration``, the
   ``iopub.*`` and ``shell.execute_reply`` stamps);
-- the id papermill gives the cell it injects the parameters in (a random uuid);
+- the id papermill gives the cell it injects the parameters in (a random uuid), and
+  the report tables' key it injects there (``inputs_key``);
 - the build's own bookkeeping, by name (:data:`BOOKKEEPING`): the manifests the build
   layer writes beside the outputs (each step's ``manifest.json``, the report tables'
   ``report_inputs/manifest.json``, the chart drawings' ``report_inputs/charts/*.json``)
@@ -79,6 +80,8 @@ COMPARED = ("data/raw", "data/processed", "reports")
 #: The key in the name of a cached chart drawing (see the module docstring).
 CHART_KEY = re.compile(r"(charts/[\w-]+-(?:id|en))-[0-9a-f]{12,64}\.npz$")
 #: The report data key a page prints in its methods note.
+# The report tables' key `konsel reports` passes each notebook (the injected cell).
+INJECTED_KEY = re.compile(r'(inputs_key = ")[0-9a-f]{64}')
 PAGE_KEY = re.compile(rb"(Kunci data laporan|Report data key): [0-9a-f]{12}")
 #: Logs of processes (see the module docstring): listed, not compared.
 NOT_COMPARED = {"reports/executed/kernels.log"}
@@ -212,6 +215,9 @@ def _notebook_without_stamps(data: bytes) -> dict:
             meta.get("papermill", {}).pop(stamp, None)
         if "injected-parameters" in meta.get("tags", []):
             holder.pop("id", None)
+            source = holder.get("source", "")
+            text = "".join(source) if isinstance(source, list) else source
+            holder["source"] = INJECTED_KEY.sub(r"\1<key>", text)
     return notebook
 
 

@@ -52,3 +52,21 @@ def test_set_aside_files_are_listed_not_counted(capsys):
     assert aside + "reports/executed/render_keys.json" in out
     assert "1 files compared: 1 byte-identical" in out and "2 bookkeeping files set aside" in out
     assert compare_builds.compare(first, {"reports/regency.html": b"b"}, "toy") == 1
+
+
+def _executed(key: str, code: str = "74.05.01") -> bytes:
+    import json
+
+    injected = {
+        "cell_type": "code",
+        "id": key[:8],
+        "metadata": {"tags": ["injected-parameters"]},
+        "source": f'# Parameters\nkecamatan_code = "{code}"\ninputs_key = "{key}"\n',
+    }
+    return json.dumps({"cells": [injected], "metadata": {}}).encode()
+
+
+def test_the_injected_report_tables_key_is_ignored_but_not_the_other_parameters():
+    a, b = _executed("a" * 64), _executed("b" * 64)
+    assert compare_builds.compare_file("x.ipynb", a, b)[0]
+    assert not compare_builds.compare_file("x.ipynb", a, _executed("b" * 64, "74.05.02"))[0]
