@@ -140,8 +140,8 @@ VARIANTS: tuple[Variant, ...] = (
             # Off: run_steps without a pool runs the steps one after another in the driver.
             Patch(
                 "konsel_analysis/reports/main_job.py",
-                "            pool=pool,\n            meanwhile=",
-                "            pool=None,\n            meanwhile=",
+                "            pool=pool,\n        )\n",
+                "            pool=None,\n        )\n",
             ),
         ),
     ),

@@ -134,7 +134,12 @@ _F = [
     ("village_name", _TEXT, "desa or kelurahan name (reference/villages.csv)"),
     ("is_kelurahan", _FLAG, "urban kelurahan rather than desa"),
     ("parent_area", _CODE, "the kecamatan of a desa row"),
-    ("cluster", _CODE, "the survey's cluster (desa code)"),
+    (
+        "cluster",
+        _CODE,
+        "the survey's cluster (desa code); in register_scores, the "
+        "household's desa (empty when the dataset config names no cluster column)",
+    ),
     ("program", _CODE, "programme flag column of the dataset config (or any_program)"),
     ("programme", _CODE, "pkh, bpnt or pkh_or_bpnt"),
     ("group", _CODE, "column that defines a group of households (e.g. is_head_female)"),
@@ -722,9 +727,9 @@ OUTPUTS: tuple[Output, ...] = (
     _O("register_scores", "score", "register_scores.parquet", "each register household's "
        "predicted welfare, chance of error, priority and visit rank",
        key=("household_id",),
-       columns=("household_id", "area", "predicted_welfare", "p_poor", "p_extreme_poor",
-                "is_beneficiary", "priority", "reasons", "reasons_en", "p_error", "worth",
-                "is_visited", "rank_in_area")),
+       columns=("household_id", "area", "cluster", "predicted_welfare", "p_poor",
+                "p_extreme_poor", "is_beneficiary", "priority", "reasons", "reasons_en",
+                "p_error", "worth", "is_visited", "rank_in_area")),
     _O("expected_errors_by_area", "score", "expected_errors_by_area.csv", "expected errors "
        "in the register per kecamatan and for the regency (ALL), 90% intervals",
        key=("area",),

@@ -91,7 +91,8 @@ def test_steps_in_workers_off_runs_the_steps_without_the_pool(tmp_path):
     tree = _tree_with(tmp_path, BY_NAME["steps_in_workers"])
     apply_variant(tree, BY_NAME["steps_in_workers"])
     text = (tree / "konsel_analysis/reports/main_job.py").read_text(encoding="utf-8")
-    call = text[text.index("run_steps(\n") : text.index("meanwhile=")]
+    start = text.index("run_steps(\n")
+    call = text[start : text.index("\n        )\n", start)]
     assert "pool=None," in call and "pool=pool," not in call
 
 

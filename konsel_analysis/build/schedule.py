@@ -40,16 +40,12 @@ def _run_in_pool(
     pool: Executor,
     ctx: StepContext,
     echo: Callable[[str], None],
-    meanwhile: Callable[[], None] | None = None,
 ) -> list:
     """Every step in the worker processes at once, in table order; each reads only
-    data/raw, so none waits for another. ``meanwhile`` runs here once they are handed
-    out. Says what each wrote, in step order, as soon as it and the steps before it are
-    done; the first failure (in step order) is raised once the running steps have
-    stopped."""
+    data/raw, so none waits for another. Says what each wrote, in step order, as soon
+    as it and the steps before it are done; the first failure (in step order) is raised
+    once the running steps have stopped."""
     futures = {pool.submit(_run_step_at, i, ctx): i for i in range(len(STEPS))}
-    if meanwhile is not None:
-        meanwhile()
     outcomes: dict[int, StepOutcome] = {}
     failures: dict[int, BaseException] = {}
     shown = 0  # steps said so far, in order
@@ -78,18 +74,16 @@ def run_steps(
     settings: PipelineSettings | None = None,
     echo: Callable[[str], None] = print,
     pool: Executor | None = None,
-    meanwhile: Callable[[], None] | None = None,
 ) -> list[StepOutcome]:
     """Every shared step, each computed or reused; says what each wrote.
 
     With ``pool`` (the report workers, idle until the steps are done) the steps run
-    side by side in its processes while this process runs ``meanwhile`` (the main job:
-    the row checks its report tables need); without, one after the other here.
+    side by side in its processes; without, one after the other here.
     """
     ctx = StepContext(paths, settings or PipelineSettings())
     if pool is not None:
         echo(f"  [running] {len(STEPS)} analysis steps side by side in the report workers")
-        outcomes = _run_in_pool(pool, ctx, echo, meanwhile)
+        outcomes = _run_in_pool(pool, ctx, echo)
     else:
         outcomes = []
         for step in STEPS:

@@ -42,7 +42,6 @@ left out and the manifest says why (``unavailable``); its section says so.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import shutil
 from collections.abc import Callable
@@ -264,18 +263,6 @@ def _checked_source(sources: ReportSources, role: str) -> pd.DataFrame:
 
     config = load_dataset_config(DEFAULT_DATASET_CONFIG)
     return read_checked(getattr(sources, role), config, role)[0]
-
-
-def check_raw_tables(paths: ProjectPaths) -> None:
-    """Read and check the raw tables now, in this process (the main job's driver, while
-    the steps run in the workers), so that the report tables find the check done. A
-    table that fails its checks is left for the steps, which say why."""
-    from konsel_analysis.datasets import DatasetError
-
-    sources = ReportSources.of(paths)
-    for role in ("survey", "register"):
-        with contextlib.suppress(DatasetError):
-            _checked_source(sources, role)
 
 
 def _load_sources(sources: ReportSources) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -20,7 +20,6 @@ from konsel_analysis.build.schedule import run_steps
 from konsel_analysis.build.steps import PipelineSettings
 from konsel_analysis.errors import UserError
 from konsel_analysis.paths import ProjectPaths
-from konsel_analysis.reports.inputs import check_raw_tables
 from konsel_analysis.reports.runner import (
     build_reports,
     check_options,
@@ -73,14 +72,12 @@ def _run_locked(
     # The report workers, started first: they run the steps side by side, then the notebooks
     # (an unreachable --scheduler stops here, before any step).
     pool = start_workers(paths, only, jobs, language, engine, scheduler)
-    # While the steps run in the workers: the row checks the report tables need, here.
     try:
         run_steps(
             paths,
             settings,
             echo=lambda line: print(line, flush=True),
             pool=pool,
-            meanwhile=lambda: check_raw_tables(paths),
         )
     except BaseException:
         if pool is not None:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from konsel_analysis import outputs
+from konsel_analysis.datasets import parquet_columns
 from konsel_analysis.geography import REGENCY_CODE, load_kecamatan, load_villages
 from konsel_analysis.paths import ProjectPaths
 from konsel_analysis.privacy import MIN_CELL_HOUSEHOLDS, pseudonymize
@@ -149,6 +150,16 @@ def tabulate_expected_errors(data: ReportData) -> pd.DataFrame:
     return table
 
 
+def _desa_of(scores: pd.DataFrame, data: ReportData) -> pd.Series:
+    """Each scored household's desa code: the scores' own ``cluster``; looked up in the
+    register (by household id) only when the scores lack it (a dataset config without
+    a cluster column)."""
+    if "cluster" in scores and scores["cluster"].notna().all():
+        return scores["cluster"].astype(object)
+    village = data.register.set_index("household_id")["village_code"]
+    return scores["household_id"].map(village)
+
+
 def tabulate_desa_expected_errors(data: ReportData) -> pd.DataFrame:
     """Expected errors per desa (point estimates: sums of household probabilities).
 
@@ -157,12 +168,12 @@ def tabulate_desa_expected_errors(data: ReportData) -> pd.DataFrame:
     computed at desa level. Desa with fewer than five beneficiaries (or
     non-beneficiaries) have the corresponding figure left empty.
     """
+    path = data.steps.path("register_scores")
+    columns = ["household_id", "is_beneficiary", "p_error", "is_visited"]
     scores = pd.read_parquet(
-        data.steps.path("register_scores"),
-        columns=["household_id", "is_beneficiary", "p_error", "is_visited"],
+        path, columns=[*columns, *(["cluster"] if "cluster" in parquet_columns(path) else [])]
     )
-    village = data.register.set_index("household_id")["village_code"]
-    frame = scores.assign(village_code=scores["household_id"].map(village))
+    frame = scores.assign(village_code=_desa_of(scores, data))
     frame["b"] = frame["is_beneficiary"].astype(bool)
     frame["incl"] = np.where(frame["b"], frame["p_error"], 0.0)
     frame["excl"] = np.where(frame["b"], 0.0, frame["p_error"])
@@ -221,15 +232,15 @@ def list_priority_households(data: ReportData) -> pd.DataFrame:
     household is a targeting error and the reason codes a field worker can
     check at the door. The household id itself is dropped here.
     """
-    columns = ["household_id", "area", "is_beneficiary", "p_error", "rank_in_area", "reasons"]
     scores = pd.read_parquet(data.steps.path("register_scores"))
+    columns = ["household_id", "area", "is_beneficiary", "p_error", "rank_in_area", "reasons"]
+    columns += ["cluster"] if "cluster" in scores else []
     top = scores.loc[scores["rank_in_area"] <= PRIORITY_LIST_LENGTH].copy()
     if "reasons_en" not in top:
         top["reasons_en"] = top["reasons"]
     top = top[[*columns, "reasons_en"]].sort_values(["area", "rank_in_area"], kind="stable")
-    village = data.register.set_index("household_id")["village_code"]
     names = load_villages().set_index("village_code")["village_name"]
-    codes = top["household_id"].map(village)
+    codes = _desa_of(top, data)
     lists = outputs.step_folder(ProjectPaths(data.root), "field_lists")
     out = pd.DataFrame(
         {

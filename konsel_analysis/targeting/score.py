@@ -3,8 +3,8 @@
 ``konsel score --survey FILE --register FILE --config DATASET.yml [--budget N] [--out DIR]``
 fits the receipt-aware model (:mod:`.expected`) on the survey and writes to DIR:
 
-- ``register_scores.parquet``: household_id, area, predicted_welfare, p_poor,
-  p_extreme_poor, is_beneficiary, priority, reasons (and reasons_en, p_error, worth,
+- ``register_scores.parquet``: household_id, area, cluster (desa), predicted_welfare,
+  p_poor, p_extreme_poor, is_beneficiary, priority, reasons (and reasons_en, p_error, worth,
   is_visited, rank_in_area);
 - ``expected_errors_by_area.csv``: area, beneficiaries, expected inclusion and
   exclusion errors and extreme-poor households not covered, each with
@@ -214,6 +214,10 @@ def score_register(
     scores.insert(7, "reasons", reasons[language])
     # English too, for reports in English (the field lists keep ``language``).
     scores.insert(8, "reasons_en", reasons["en"])
+    # Each household's desa (empty without one), so that readers need not go back to the
+    # register for it.
+    desa = households.cluster if households.cluster is not None else [pd.NA] * register.n
+    scores.insert(2, "cluster", pd.array(desa, dtype="string"))
     scores["is_visited"] = allocation.is_visited
     order = np.lexsort((np.arange(register.n), -priority))
     rank = np.empty(register.n, dtype=np.int64)

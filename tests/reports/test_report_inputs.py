@@ -145,3 +145,44 @@ def test_the_pages_quote_the_area_summary_steps_tables_as_they_are(built):
     assert shown["persons"].tolist() == by_hand["persons"].astype(float).tolist()
     assert shown["villages"].tolist() == by_hand["villages"].tolist()
     assert shown["share_pkh"].tolist() == by_hand["share_pkh"].round(4).tolist()
+
+
+def test_the_report_tables_read_no_raw_table_when_every_step_ran(built, tmp_path, monkeypatch):
+    """The main job's driver reads no raw table: every report table comes from a step."""
+    paths = ProjectPaths(built.root)
+    made = ri.prepare_report_inputs(paths)
+
+    def no_raw(sources):
+        raise AssertionError("a raw table was read")
+
+    monkeypatch.setattr(ri, "_load_sources", no_raw)
+    again = ri.prepare_report_inputs(paths, inputs_dir=tmp_path / "again", force=True)
+    assert again.key == made.key and again.tables == made.tables
+    for name in made.tables:
+        assert (tmp_path / "again" / f"{name}.csv").read_bytes() == (
+            made.folder / f"{name}.csv"
+        ).read_bytes(), name
+
+
+def test_the_desa_of_a_scored_household_comes_from_the_scores_or_else_the_register():
+    from konsel_analysis.reports import step_tables
+
+    scores = pd.DataFrame(
+        {"household_id": ["h1", "h2"], "cluster": pd.array(["74.05.01.2001", "74.05.01.2002"])}
+    )
+
+    class NoRegister:
+        @property
+        def register(self):
+            raise AssertionError("the register was read")
+
+    assert step_tables._desa_of(scores, NoRegister()).tolist() == [
+        "74.05.01.2001",
+        "74.05.01.2002",
+    ]
+
+    class WithRegister:
+        register = pd.DataFrame({"household_id": ["h2", "h1"], "village_code": ["B", "A"]})
+
+    no_desa = scores.assign(cluster=pd.array([pd.NA, pd.NA], dtype="string"))
+    assert step_tables._desa_of(no_desa, WithRegister()).tolist() == ["A", "B"]
