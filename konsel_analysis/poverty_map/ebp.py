@@ -16,8 +16,7 @@ expectation, and no Monte Carlo over households is needed:
   monotone transformation;
 - P1 and P2 (gap and severity, ``(1 - y/z)^a`` below the line): closed forms
   from the lognormal partial moments under the log-shift transformation; under
-  Box-Cox, a 16-point Gauss-Legendre rule in probability (``u = Phi((t-mu)/s)``
-  on ``(0, P0)``, where the integrand is smooth and bounded).
+  Box-Cox, an 8-point Gauss-Legendre rule in probability (:data:`QUADRATURE`).
 
 Rates are over persons (households weighted by their size) when persons are
 given, else over households. The census is treated as the population; survey
@@ -35,9 +34,29 @@ from scipy import special
 from konsel_analysis.poverty_map.model import Transformation
 
 MEASURES = ("poverty_rate", "extreme_poverty_rate", "poverty_gap", "poverty_severity")
-_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(16)
-_GL_NODES = 0.5 * (_GL_NODES + 1.0)  # on (0, 1)
-_GL_WEIGHTS = 0.5 * _GL_WEIGHTS
+CHUNK = 16_384  # cells per pass of the quadrature: its work arrays stay in the CPU cache
+
+
+def _probability_rule(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes ``v`` on (0, 1) and weights for the integral over ``u = P0 v`` of ``(0, P0)``.
+
+    The integrand ``g(mu + s Phi^{-1}(u))`` is bounded but not smooth at either end:
+    ``Phi^{-1}`` has a logarithmic singularity at ``u -> 0`` (every cell) and, when
+    ``P0`` is near 1, at ``u -> P0``. The change of variable ``v = S(w)``, with the
+    quintic smoothstep ``S(w) = w^3 (10 - 15 w + 6 w^2)`` and
+    ``S'(w) = 30 w^2 (1 - w)^2``, flattens both ends, and ``n``-point Gauss-Legendre
+    in ``w`` then converges fast: against scipy's adaptive quad, 8 points are at least
+    3 times closer than the plain 16-point rule in ``u`` on every cell tried (largest
+    absolute error 1.6e-5 against 1.2e-4 on the main job's cells; see
+    tests/poverty_map/test_poverty_map_quadrature.py).
+    """
+    x, w = np.polynomial.legendre.leggauss(n)
+    x, w = 0.5 * (x + 1.0), 0.5 * w  # on (0, 1)
+    nodes = x**3 * (10.0 - 15.0 * x + 6.0 * x * x)
+    return nodes, w * 30.0 * x * x * (1.0 - x) ** 2
+
+
+QUADRATURE = _probability_rule(8)  # the one rule: point estimates and bootstrap alike
 
 
 def unit_p0(mu: np.ndarray, s: np.ndarray, tr: Transformation, line: float) -> np.ndarray:
@@ -46,12 +65,18 @@ def unit_p0(mu: np.ndarray, s: np.ndarray, tr: Transformation, line: float) -> n
 
 
 def unit_gap_severity(
-    mu: np.ndarray, s: np.ndarray, tr: Transformation, line: float
+    mu: np.ndarray,
+    s: np.ndarray,
+    tr: Transformation,
+    line: float,
+    p0: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """E[(1 - y/z)_+] and E[(1 - y/z)_+^2] for t ~ N(mu, s^2), y = T^{-1}(t)."""
-    tz = float(tr.forward(line))
-    k = (tz - mu) / s
+    """E[(1 - y/z)_+] and E[(1 - y/z)_+^2] for t ~ N(mu, s^2), y = T^{-1}(t).
+
+    ``p0``, when given, is :func:`unit_p0` of the same cells (not recomputed).
+    """
     if tr.kind == "log-shift":
+        k = (float(tr.forward(line)) - mu) / s
         # y = e^t - c below z  <=>  t < log(z + c); 1 - y/z = a - b e^t, a = 1 + c/z, b = 1/z.
         a = 1.0 + tr.param / line
         log_b = -np.log(line)
@@ -61,28 +86,43 @@ def unit_gap_severity(
         gap = a * p0 - m1
         severity = a * a * p0 - 2 * a * m1 + m2
         return np.clip(gap, 0.0, 1.0), np.clip(severity, 0.0, 1.0)
-    p0 = special.ndtr(k)
+    mu, s = np.broadcast_arrays(np.asarray(mu, dtype=float), np.asarray(s, dtype=float))
+    p0 = unit_p0(mu, s, tr, line) if p0 is None else p0
+    cells = [np.broadcast_to(a, mu.shape).reshape(-1) for a in (mu, s, p0)]
+    gap, severity = np.empty(mu.size), np.empty(mu.size)
+    for start in range(0, mu.size, CHUNK):
+        part = slice(start, start + CHUNK)
+        _gap_severity_chunk(*(a[part] for a in cells), tr, line, gap[part], severity[part])
+    return gap.reshape(mu.shape), severity.reshape(mu.shape)
+
+
+def _gap_severity_chunk(mu, s, p0, tr: Transformation, line: float, gap, severity) -> None:
+    """:func:`unit_gap_severity`'s quadrature on one chunk of cells, written into
+    ``gap`` and ``severity``: ``P0 sum_j w_j g_j`` and ``P0 sum_j w_j g_j^2`` with
+    ``g_j = clip(1 - T^{-1}(mu + s Phi^{-1}(P0 v_j)) / z, 0, 1)``; in place, so the
+    work arrays are two chunks long."""
     safe = np.maximum(p0, 1e-300)
-    gap = np.zeros(np.broadcast(mu, s).shape)
-    severity = np.zeros_like(gap)
-    for v, w in zip(_GL_NODES, _GL_WEIGHTS, strict=True):
-        t = mu + s * special.ndtri(safe * v)
-        g = np.clip(1.0 - tr.inverse(t) / line, 0.0, 1.0)
-        gap += w * g
-        severity += w * g * g
-    return gap * p0, severity * p0
+    g, wg = np.empty_like(safe), np.empty_like(safe)
+    gap.fill(0.0)
+    severity.fill(0.0)
+    for v, w in zip(*QUADRATURE, strict=True):
+        special.ndtri(np.multiply(safe, v, out=g), out=g)  # z_j
+        np.add(mu, np.multiply(s, g, out=g), out=g)  # t_j
+        tr.inverse(g, out=g)  # y_j
+        np.clip(np.subtract(1.0, np.divide(g, line, out=g), out=g), 0.0, 1.0, out=g)
+        gap += np.multiply(g, w, out=wg)
+        severity += np.multiply(wg, g, out=wg)
+    gap *= p0
+    severity *= p0
 
 
 def unit_measures(
     mu: np.ndarray, s: np.ndarray, tr: Transformation, line: float, extreme_line: float | None
 ) -> dict[str, np.ndarray]:
     """Each household's expected P0, extreme P0, P1 and P2."""
-    gap, severity = unit_gap_severity(mu, s, tr, line)
-    out = {
-        "poverty_rate": unit_p0(mu, s, tr, line),
-        "poverty_gap": gap,
-        "poverty_severity": severity,
-    }
+    p0 = unit_p0(mu, s, tr, line)
+    gap, severity = unit_gap_severity(mu, s, tr, line, p0)
+    out = {"poverty_rate": p0, "poverty_gap": gap, "poverty_severity": severity}
     if extreme_line is not None:
         out["extreme_poverty_rate"] = unit_p0(mu, s, tr, extreme_line)
     return out
