@@ -153,3 +153,18 @@ def test_inverse_in_place_is_bit_for_bit_the_inverse(tr):
     assert np.array_equal(out, expected)
     assert np.array_equal(tr.inverse(t, out=t), expected)  # over its own input
     assert np.ndim(tr.inverse(2.0)) == 0
+
+
+def test_ndtri_lower_agrees_with_scipy_in_every_branch():
+    # lower tail (AS 241's rational function), its borders 0.075 and exp(-25), the
+    # far tail, the centre and the upper tail (scipy's ndtri), and the floor 1e-300
+    y = np.concatenate(
+        [
+            np.exp(-np.linspace(0.0, 60.0, 2001)[1:]),  # 0.9995 down to 1e-26
+            [0.075, np.nextafter(0.075, 0), math.exp(-25.0), 1e-300, 0.5, 0.999999],
+        ]
+    )
+    out = ebp.ndtri_lower(np.log(y), y, np.empty_like(y), np.empty_like(y), np.empty_like(y))
+    expected = special.ndtri(y)
+    assert np.all(np.abs(out - expected) <= 2e-15 * np.abs(expected) + 1e-300)
+    assert np.array_equal(np.sign(out), np.sign(expected))
