@@ -70,18 +70,26 @@ class Transformation:
             return y
         raise ValueError(f"unknown transformation {self.kind!r}")
 
-    def inverse(self, t):
+    def inverse(self, t, out: np.ndarray | None = None):
+        """``T^{-1}(t)``. With ``out`` (a float array of ``t``'s shape; may be ``t``
+        itself) it is computed in place there: the same operations in the same order."""
         t = np.asarray(t, dtype=float)
+        if out is None:
+            scalar = t.ndim == 0
+            out = np.empty_like(t)
+            return self.inverse(t, out)[()] if scalar else self.inverse(t, out)
         if self.kind == "log-shift":
-            return np.exp(t) - self.param
+            return np.subtract(np.exp(t, out=out), self.param, out=out)
         if self.kind == "box-cox":
             if abs(self.param) < 1e-10:
-                return np.exp(t) - self.shift
-            base = np.maximum(1.0 + self.param * t, 0.0)
+                return np.subtract(np.exp(t, out=out), self.shift, out=out)
+            base = np.add(np.multiply(t, self.param, out=out), 1.0, out=out)
+            np.maximum(base, 0.0, out=base)
             with np.errstate(divide="ignore", over="ignore"):
-                return np.power(base, 1.0 / self.param) - self.shift
+                return np.subtract(np.power(base, 1.0 / self.param, out=out), self.shift, out=out)
         if self.kind == "none":
-            return t
+            np.copyto(out, t)
+            return out
         raise ValueError(f"unknown transformation {self.kind!r}")
 
     def log_jacobian(self, y) -> float:
