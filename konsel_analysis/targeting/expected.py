@@ -150,12 +150,14 @@ def _estimate_expected_errors(
         groups, model, register, register_rows, index, area_idx, areas, expected, reps, seed
     )
     draws = {name: np.empty((reps, len(areas) + 1)) for name in expected}
-    for r, replicate, index_r, totals in replicate_totals(model, fits, Zr, bins):
-        drawn, u = draw_area_counts(rng, replicate.village_sd, totals, village_area, village_load)
+    for r, replicate, _, binned in replicate_totals(model, fits, Zr, bins):
+        drawn, u = draw_area_counts(
+            rng, replicate.village_sd, binned.totals, village_area, village_load
+        )
         for name, values in drawn.items():
             draws[name][r] = values
         if group_draws is not None:  # the groups move with the kecamatan
-            group_draws.add(r, replicate, index_r, u)
+            group_draws.add(r, binned, u)
 
     counts = np.bincount(area_idx, weights=beneficiary, minlength=len(areas))
     totals = np.bincount(area_idx, minlength=len(areas))
