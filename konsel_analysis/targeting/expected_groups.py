@@ -24,13 +24,7 @@ import pandas as pd
 from scipy.sparse import csr_array
 
 from konsel_analysis.measured.groups import level_sort_key
-from konsel_analysis.targeting.receipt_model import (
-    COUNTS,
-    BinnedReplicate,
-    ReceiptAwareModel,
-    ReceiptRows,
-    village_loadings,
-)
+from konsel_analysis.targeting.receipt_model import COUNTS, BinnedReplicate
 
 #: Extra seed material for the group cells' household-chance draws (the issue number).
 _GROUP_STREAM = 18
@@ -57,13 +51,11 @@ class GroupDraws:
         self,
         groups: dict[str, np.ndarray],
         *,
-        model: ReceiptAwareModel,
-        rows: ReceiptRows,
-        index: np.ndarray,
         beneficiary: np.ndarray,
         area_idx: np.ndarray,
         areas: np.ndarray,
         village: np.ndarray | None,
+        loadings: dict[str, np.ndarray] | None,
         expected: dict[str, np.ndarray],
         reps: int,
         seed: int,
@@ -77,7 +69,7 @@ class GroupDraws:
             self.village_idx, self.loadings = None, None
         else:
             self.village_idx = np.unique(np.asarray(village, dtype=str), return_inverse=True)[1]
-            self.loadings = village_loadings(model, rows, index, beneficiary)
+            self.loadings = loadings  # per count: d P(error) / d (village effect)
         n_areas = len(areas)
         cells = [codes * n_areas + area_idx for _, codes in self.levels.values()]
         self.sizes = [n_areas * len(u) for u, _ in self.levels.values()]

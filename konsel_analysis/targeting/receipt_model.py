@@ -134,8 +134,9 @@ def bivariate_normal_cdf(h, k, rho) -> np.ndarray:
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         a_h = np.clip((k - rho * h) / (h * root), -1e150, 1e150)
         a_k = np.clip((h - rho * k) / (k * root), -1e150, 1e150)
-    out = 0.5 * (ndtr(h) + ndtr(k)) - owens_t(h, a_h) - owens_t(k, a_k) - 0.5 * (h * k < 0)
-    return np.clip(out, 0.0, np.minimum(ndtr(h), ndtr(k)))
+    below_h, below_k = ndtr(h), ndtr(k)
+    out = 0.5 * (below_h + below_k) - owens_t(h, a_h) - owens_t(k, a_k) - 0.5 * (h * k < 0)
+    return np.clip(out, 0.0, np.minimum(below_h, below_k))
 
 
 def wls_with_folds(Z: np.ndarray, t: np.ndarray, w: np.ndarray, folds) -> tuple:

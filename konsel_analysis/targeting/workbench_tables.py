@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_parquet_atomic, write_text_atomic
@@ -156,9 +157,13 @@ def write_register_tables(register, expected, worth: np.ndarray, out: Path) -> l
     names, area_idx = np.unique(np.asarray(register.area, dtype=str), return_inverse=True)
     Z = model.pmt_design(register.X)
     groups = []
-    for r, fit in enumerate(fits):
-        table = _grouped(Z @ fit.pmt_beta, names, area_idx, programs, any_receipt.any_receipt)
-        groups.append(table.assign(replicate=np.int32(r)))
+    # One BLAS thread: each product is a set of row-by-coefficient dot products (the
+    # same numbers on any number of threads), too small to gain from threads that
+    # would fight the build's other worker for two cores.
+    with threadpool_limits(limits=1):
+        for r, fit in enumerate(fits):
+            table = _grouped(Z @ fit.pmt_beta, names, area_idx, programs, any_receipt.any_receipt)
+            groups.append(table.assign(replicate=np.int32(r)))
     replicates = (
         pd.concat(groups, ignore_index=True)
         if groups
