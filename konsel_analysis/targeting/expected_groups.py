@@ -69,7 +69,9 @@ class GroupDraws:
             self.village_idx, self.loadings = None, None
         else:
             self.village_idx = np.unique(np.asarray(village, dtype=str), return_inverse=True)[1]
-            self.loadings = loadings  # per count: d P(error) / d (village effect)
+            # Per household, a column per count: d P(error) / d (village effect).
+            self.loadings = np.column_stack(list(loadings.values()))
+            self.shift_column = {name: j for j, name in enumerate(loadings)}
         n_areas = len(areas)
         cells = [codes * n_areas + area_idx for _, codes in self.levels.values()]
         self.sizes = [n_areas * len(u) for u, _ in self.levels.values()]
@@ -81,31 +83,26 @@ class GroupDraws:
 
     def add(self, r: int, binned: BinnedReplicate, u: np.ndarray) -> None:
         """Record replicate ``r``: its binned register and village effects."""
-        shift = (
-            {name: u[self.village_idx] * load for name, load in self.loadings.items()}
-            if self.loadings is not None
-            else {}
-        )
-        # Per household and count: P(error), its Bernoulli variance and the village
-        # shift, all summed per group cell by one product (in household order, as
-        # np.bincount adds them: the same numbers to the last bit).
+        # Per household and count: P(error) and its Bernoulli variance (from the
+        # household's bin) and the village shift, summed per group cell by a product
+        # that adds in household order, as np.bincount does: the same numbers to the
+        # last bit.
         per_bin = []
         for q in binned.errors.values():
             per_bin += [q, q * (1 - q)]
-        weights = np.column_stack([np.column_stack(per_bin)[binned.slot], *shift.values()])
-        sums = self.members @ weights
-        names = list(binned.errors)
-        shift_column = {name: 2 * len(names) + i for i, name in enumerate(shift)}
+        sums = self.members @ np.take(np.column_stack(per_bin), binned.slot, axis=0)
+        shifts = None
+        if self.loadings is not None:
+            shifts = self.members @ (u[self.village_idx][:, None] * self.loadings)
         first = 0
         for group, size in zip(self.levels, self.sizes, strict=True):
-            block = sums[first : first + size]
+            cells = slice(first, first + size)
             first += size
-            for i, name in enumerate(names):
-                draw = block[:, 2 * i] + np.sqrt(block[:, 2 * i + 1]) * self.rng.standard_normal(
-                    size
-                )
-                if name in shift_column:
-                    draw += block[:, shift_column[name]]
+            for i, name in enumerate(binned.errors):
+                mean, var = sums[cells, 2 * i], sums[cells, 2 * i + 1]
+                draw = mean + np.sqrt(var) * self.rng.standard_normal(size)
+                if shifts is not None and name in self.shift_column:
+                    draw += shifts[cells, self.shift_column[name]]
                 self.draws[group][name][r] = draw
 
     def table(self, ci: float, moves: dict | None = None) -> pd.DataFrame:

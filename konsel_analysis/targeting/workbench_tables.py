@@ -110,11 +110,17 @@ def replicate_groups(
 
 def _grouped(index, names, area_idx, programs, any_receipt) -> pd.DataFrame:
     """:func:`replicate_groups` with the areas already coded (``names[area_idx]``)."""
+    columns = _grouped_columns(index, area_idx, len(names), programs, any_receipt)
+    return pd.DataFrame({"area": names[columns.pop("area")], **columns})
+
+
+def _grouped_columns(index, area_idx, n_areas, programs, any_receipt) -> dict[str, np.ndarray]:
+    """The columns of :func:`replicate_groups`, the area as its position in the areas."""
     step = np.floor(np.asarray(index, float) / REPLICATE_BIN).astype(np.int64)
     step -= step.min() if len(step) else 0
     n_bins = int(step.max()) + 1 if len(step) else 1
     key = (area_idx * 2 + any_receipt) * n_bins + step
-    size = 2 * len(names) * n_bins
+    size = 2 * n_areas * n_bins
     households = np.bincount(key, minlength=size)
     kept = np.flatnonzero(households)
     count = {"households": households[kept]}
@@ -123,14 +129,12 @@ def _grouped(index, names, area_idx, programs, any_receipt) -> pd.DataFrame:
         for name, flags in programs.items()
     }
     cell = kept // n_bins
-    return pd.DataFrame(
-        {
-            "area": names[cell // 2],
-            "any_receipt": cell % 2 == 1,
-            **{name: values.astype(np.int32) for name, values in count.items()},
-            "index": np.bincount(key, weights=index, minlength=size)[kept] / households[kept],
-        }
-    )
+    return {
+        "area": cell // 2,
+        "any_receipt": cell % 2 == 1,
+        **{name: values.astype(np.int32) for name, values in count.items()},
+        "index": np.bincount(key, weights=index, minlength=size)[kept] / households[kept],
+    }
 
 
 def write_register_tables(register, expected, worth: np.ndarray, out: Path) -> list[Path]:
@@ -162,13 +166,18 @@ def write_register_tables(register, expected, worth: np.ndarray, out: Path) -> l
     # would fight the build's other worker for two cores.
     with threadpool_limits(limits=1):
         for r, fit in enumerate(fits):
-            table = _grouped(Z @ fit.pmt_beta, names, area_idx, programs, any_receipt.any_receipt)
-            groups.append(table.assign(replicate=np.int32(r)))
-    replicates = (
-        pd.concat(groups, ignore_index=True)
-        if groups
-        else replicate_groups(index[:0], index[:0], {p: index[:0] for p in programs}, index[:0])
-    )
+            columns = _grouped_columns(
+                Z @ fit.pmt_beta, area_idx, len(names), programs, any_receipt.any_receipt
+            )
+            columns["replicate"] = np.full(len(columns["index"]), r, np.int32)
+            groups.append(columns)
+    if groups:  # one table of every replicate's columns, as pd.concat of each would give
+        stacked = {name: np.concatenate([g[name] for g in groups]) for name in groups[0]}
+        replicates = pd.DataFrame({"area": names[stacked.pop("area")], **stacked})
+    else:
+        replicates = replicate_groups(
+            index[:0], index[:0], {p: index[:0] for p in programs}, index[:0]
+        )
     replicates["area"] = replicates["area"].astype(str)
     payload = {
         "format": FORMAT_VERSION,
