@@ -49,6 +49,7 @@ class ExpectedErrors:
     model: ReceiptAwareModel | None = None  # fitted on the whole survey
     by_group: pd.DataFrame | None = None  # with ``groups``: per group level and area
     fits: list | None = None  # the bootstrap replicates' fits (the workbench reuses them)
+    design: np.ndarray | None = None  # the register's PMT design matrix (model.pmt_design)
 
 
 def estimate_expected_errors(
@@ -174,6 +175,7 @@ def _estimate_expected_errors(
         model,
         group_draws.table(ci, moves) if group_draws is not None else None,
         fits,
+        Zr,
     )
 
 

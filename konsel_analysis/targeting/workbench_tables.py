@@ -159,7 +159,7 @@ def write_register_tables(register, expected, worth: np.ndarray, out: Path) -> l
     )
     any_receipt = ReceiptRows.build(programs, model.programs, register.area, model.areas)
     names, area_idx = np.unique(np.asarray(register.area, dtype=str), return_inverse=True)
-    Z = model.pmt_design(register.X)
+    Z = expected.design if expected.design is not None else model.pmt_design(register.X)
     groups = []
     # One BLAS thread: each product is a set of row-by-coefficient dot products (the
     # same numbers on any number of threads), too small to gain from threads that
