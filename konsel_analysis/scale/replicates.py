@@ -129,8 +129,8 @@ def area_sums(
     for name, q in single.error_probabilities(point, beneficiary).items():
         columns[name] = np.bincount(area_idx, weights=q, minlength=len(areas))
     bins = single.RegisterBins.build(area_idx, len(areas), rows)
-    for r, _, _, totals in single.replicate_totals(model, list(fitted.fits), Z, bins, lows):
-        for name, (mean, var) in totals.items():
+    for r, _, _, binned in single.replicate_totals(model, list(fitted.fits), Z, bins, lows):
+        for name, (mean, var) in binned.totals.items():
             columns[f"{name}|mean|{r}"] = mean
             columns[f"{name}|var|{r}"] = var
     frame = pd.DataFrame(columns, index=pd.Index(areas, name="area"))

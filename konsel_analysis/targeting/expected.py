@@ -49,6 +49,7 @@ class ExpectedErrors:
     model: ReceiptAwareModel | None = None  # fitted on the whole survey
     by_group: pd.DataFrame | None = None  # with ``groups``: per group level and area
     fits: list | None = None  # the bootstrap replicates' fits (the workbench reuses them)
+    design: np.ndarray | None = None  # the register's PMT design matrix (model.pmt_design)
 
 
 def estimate_expected_errors(
@@ -93,14 +94,13 @@ def estimate_expected_errors(
         )
 
 
-def _village_terms(model, register, rows, index, beneficiary, area_idx):
+def _village_terms(register, area_idx, loadings):
     """Area of each register village and, per count, the sum of its households' loadings."""
     if register.cluster is None:
         return np.zeros(0, np.int64), {name: np.zeros(0) for name in COUNTS}
     villages, village_idx = np.unique(np.asarray(register.cluster, dtype=str), return_inverse=True)
     village_area = np.zeros(len(villages), np.int64)
     village_area[village_idx] = area_idx
-    loadings = village_loadings(model, rows, index, beneficiary)
     return village_area, {
         name: np.bincount(village_idx, weights=v, minlength=len(villages))
         for name, v in loadings.items()
@@ -142,20 +142,25 @@ def _estimate_expected_errors(
     # A village effect moves every household of the village together: per village,
     # the count moves by u_v times the sum of its households' loadings. Without
     # villages in the register there is no such term.
-    village_area, village_load = _village_terms(
-        model, register, register_rows, index, beneficiary, area_idx
+    # (How each household's error moves with its village's effect: without villages,
+    # not at all. The kecamatan and the groups share these.)
+    loadings = (
+        village_loadings(model, register_rows, index, beneficiary)
+        if register.cluster is not None
+        else None
     )
+    village_area, village_load = _village_terms(register, area_idx, loadings)
     bins = RegisterBins.build(area_idx, len(areas), register_rows)
-    group_draws = _group_draws(
-        groups, model, register, register_rows, index, area_idx, areas, expected, reps, seed
-    )
+    group_draws = _group_draws(groups, register, loadings, area_idx, areas, expected, reps, seed)
     draws = {name: np.empty((reps, len(areas) + 1)) for name in expected}
-    for r, replicate, index_r, totals in replicate_totals(model, fits, Zr, bins):
-        drawn, u = draw_area_counts(rng, replicate.village_sd, totals, village_area, village_load)
+    for r, replicate, _, binned in replicate_totals(model, fits, Zr, bins):
+        drawn, u = draw_area_counts(
+            rng, replicate.village_sd, binned.totals, village_area, village_load
+        )
         for name, values in drawn.items():
             draws[name][r] = values
         if group_draws is not None:  # the groups move with the kecamatan
-            group_draws.add(r, replicate, index_r, u)
+            group_draws.add(r, binned, u)
 
     counts = np.bincount(area_idx, weights=beneficiary, minlength=len(areas))
     totals = np.bincount(area_idx, minlength=len(areas))
@@ -170,6 +175,7 @@ def _estimate_expected_errors(
         model,
         group_draws.table(ci, moves) if group_draws is not None else None,
         fits,
+        Zr,
     )
 
 
@@ -214,20 +220,18 @@ def uninformed_note(uninformed: bool) -> str:
     )
 
 
-def _group_draws(groups, model, register, rows, index, area_idx, areas, expected, reps, seed):
+def _group_draws(groups, register, loadings, area_idx, areas, expected, reps, seed):
     """The group-level draws of issue 18, fed from the replicate loop above (None
     without groups)."""
     if not groups:
         return None
     return GroupDraws(
         groups,
-        model=model,
-        rows=rows,
-        index=index,
         beneficiary=register.is_beneficiary,
         area_idx=area_idx,
         areas=areas,
         village=register.cluster,
+        loadings=loadings,
         expected=expected,
         reps=reps,
         seed=seed,

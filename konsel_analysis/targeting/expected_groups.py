@@ -21,16 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_array
 
 from konsel_analysis.measured.groups import level_sort_key
-from konsel_analysis.targeting.receipt_model import (
-    COUNTS,
-    REPLICATE_BIN,
-    ReceiptAwareModel,
-    ReceiptRows,
-    error_probabilities,
-    village_loadings,
-)
+from konsel_analysis.targeting.receipt_model import COUNTS, BinnedReplicate
 
 #: Extra seed material for the group cells' household-chance draws (the issue number).
 _GROUP_STREAM = 18
@@ -48,73 +42,67 @@ class GroupDraws:
     """Replicate draws of the expected error counts per (group level, area).
 
     Built once per scoring run, then :meth:`add` is called with each replicate's
-    refitted model, register index and village effects; :meth:`table` gives the
-    point values and percentile intervals.
+    binned register (the bins of the kecamatan totals: same area, receipt and index
+    bin, so the same error probabilities) and village effects; :meth:`table` gives
+    the point values and percentile intervals.
     """
 
     def __init__(
         self,
         groups: dict[str, np.ndarray],
         *,
-        model: ReceiptAwareModel,
-        rows: ReceiptRows,
-        index: np.ndarray,
         beneficiary: np.ndarray,
         area_idx: np.ndarray,
         areas: np.ndarray,
         village: np.ndarray | None,
+        loadings: dict[str, np.ndarray] | None,
         expected: dict[str, np.ndarray],
         reps: int,
         seed: int,
     ):
-        self.rows, self.area_idx, self.areas = rows, area_idx, areas
+        self.area_idx, self.areas = area_idx, areas
         self.beneficiary = beneficiary
         self.expected = expected
-        self.cell = area_idx * 2 + rows.any_receipt.astype(np.int64)
         self.levels = {g: _codes(v) for g, v in groups.items()}
         self.rng = np.random.default_rng([seed, _GROUP_STREAM])
         if village is None:
             self.village_idx, self.loadings = None, None
         else:
             self.village_idx = np.unique(np.asarray(village, dtype=str), return_inverse=True)[1]
-            self.loadings = village_loadings(model, rows, index, beneficiary)
+            # Per household, a column per count: d P(error) / d (village effect).
+            self.loadings = np.column_stack(list(loadings.values()))
+            self.shift_column = {name: j for j, name in enumerate(loadings)}
         n_areas = len(areas)
+        cells = [codes * n_areas + area_idx for _, codes in self.levels.values()]
+        self.sizes = [n_areas * len(u) for u, _ in self.levels.values()]
+        self.members = cell_members(cells, self.sizes, len(area_idx))
         self.draws = {
             g: {name: np.zeros((reps, n_areas * len(u))) for name in expected}
             for g, (u, _) in self.levels.items()
         }
 
-    def _household_probabilities(self, model: ReceiptAwareModel, index: np.ndarray) -> dict:
-        """Each household's error probabilities under a replicate, from binned indexes
-        (the binning of the kecamatan totals: same area, receipt and index bin)."""
-        bins = np.floor((index - index.min()) / REPLICATE_BIN).astype(np.int64)
-        key = self.cell * (int(bins.max()) + 1) + bins
-        occupied, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        counts = np.bincount(inverse)
-        mean_index = np.bincount(inverse, weights=index) / counts
-        rows = ReceiptRows(self.rows.any_receipt[first], self.rows.dummies[first])
-        p = model.probabilities(rows, mean_index)
-        errors = error_probabilities({f"p_{k}": v for k, v in p.items()}, rows.any_receipt)
-        return {name: q[inverse] for name, q in errors.items()}
-
-    def add(self, r: int, model: ReceiptAwareModel, index: np.ndarray, u: np.ndarray) -> None:
-        """Record replicate ``r``: its refitted model, register index and village effects."""
-        q = self._household_probabilities(model, index)
-        shift = (
-            {name: u[self.village_idx] * load for name, load in self.loadings.items()}
-            if self.loadings is not None
-            else {}
-        )
-        n_areas = len(self.areas)
-        for group, (uniques, codes) in self.levels.items():
-            cell = codes * n_areas + self.area_idx
-            size = n_areas * len(uniques)
-            for name, prob in q.items():
-                mean = np.bincount(cell, weights=prob, minlength=size)
-                var = np.bincount(cell, weights=prob * (1 - prob), minlength=size)
+    def add(self, r: int, binned: BinnedReplicate, u: np.ndarray) -> None:
+        """Record replicate ``r``: its binned register and village effects."""
+        # Per household and count: P(error) and its Bernoulli variance (from the
+        # household's bin) and the village shift, summed per group cell by a product
+        # that adds in household order, as np.bincount does: the same numbers to the
+        # last bit.
+        per_bin = []
+        for q in binned.errors.values():
+            per_bin += [q, q * (1 - q)]
+        sums = self.members @ np.take(np.column_stack(per_bin), binned.slot, axis=0)
+        shifts = None
+        if self.loadings is not None:
+            shifts = self.members @ (u[self.village_idx][:, None] * self.loadings)
+        first = 0
+        for group, size in zip(self.levels, self.sizes, strict=True):
+            cells = slice(first, first + size)
+            first += size
+            for i, name in enumerate(binned.errors):
+                mean, var = sums[cells, 2 * i], sums[cells, 2 * i + 1]
                 draw = mean + np.sqrt(var) * self.rng.standard_normal(size)
-                if name in shift:
-                    draw += np.bincount(cell, weights=shift[name], minlength=size)
+                if shifts is not None and name in self.shift_column:
+                    draw += shifts[cells, self.shift_column[name]]
                 self.draws[group][name][r] = draw
 
     def table(self, ci: float, moves: dict | None = None) -> pd.DataFrame:
@@ -163,6 +151,26 @@ class GroupDraws:
 
         out.insert(5, "non_beneficiaries", out["households"] - out["beneficiaries"])
         return out
+
+
+def cell_members(cells: list[np.ndarray], sizes: list[int], n: int) -> csr_array:
+    """The 0/1 matrix (cells of every grouping, stacked, x households) of which household
+    lies in which cell: ``cell_members(...) @ w`` sums ``w`` per cell, adding each cell's
+    households in household order as ``np.bincount(cell, weights=w)`` does (so to the
+    same bits), for many columns of ``w`` and many groupings in one pass.
+
+    >>> m = cell_members([np.array([1, 0, 1])], [2], 3)
+    >>> (m @ np.array([[1.0, 10.0], [2.0, 20.0], [4.0, 40.0]])).tolist()
+    [[2.0, 20.0], [5.0, 50.0]]
+    """
+    indptr, indices, offset = [np.zeros(1, np.int64)], [], 0
+    for cell, size in zip(cells, sizes, strict=True):
+        indices.append(np.argsort(cell, kind="stable"))  # household order within a cell
+        indptr.append(offset + np.cumsum(np.bincount(cell, minlength=size)))
+        offset += n
+    indices = np.concatenate(indices) if indices else np.zeros(0, np.int64)
+    data = np.ones(len(indices))
+    return csr_array((data, indices, np.concatenate(indptr)), shape=(sum(sizes), n))
 
 
 def _with_total(values: np.ndarray) -> np.ndarray:

@@ -84,10 +84,10 @@ def field_list(
     # No predicted chance of an error on the list: it would tell the teams which visits
     # are random audits (low chances) and anchor what they find (blind verification).
     out["reasons"] = scores["reasons"]
-    if pseudonym_key is not None:
-        out["pseudonym"] = pseudonymize(scores["household_id"], pseudonym_key)
-    out = out[chosen].sort_values(["area", "rank_in_area"], kind="stable")
-    return out
+    out = out[chosen]
+    if pseudonym_key is not None:  # (only the chosen households': one HMAC each)
+        out["pseudonym"] = pseudonymize(out["household_id"], pseudonym_key)
+    return out.sort_values(["area", "rank_in_area"], kind="stable")
 
 
 def write_field_lists(

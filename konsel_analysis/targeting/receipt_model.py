@@ -134,8 +134,9 @@ def bivariate_normal_cdf(h, k, rho) -> np.ndarray:
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         a_h = np.clip((k - rho * h) / (h * root), -1e150, 1e150)
         a_k = np.clip((h - rho * k) / (k * root), -1e150, 1e150)
-    out = 0.5 * (ndtr(h) + ndtr(k)) - owens_t(h, a_h) - owens_t(k, a_k) - 0.5 * (h * k < 0)
-    return np.clip(out, 0.0, np.minimum(ndtr(h), ndtr(k)))
+    below_h, below_k = ndtr(h), ndtr(k)
+    out = 0.5 * (below_h + below_k) - owens_t(h, a_h) - owens_t(k, a_k) - 0.5 * (h * k < 0)
+    return np.clip(out, 0.0, np.minimum(below_h, below_k))
 
 
 def wls_with_folds(Z: np.ndarray, t: np.ndarray, w: np.ndarray, folds) -> tuple:
@@ -553,8 +554,11 @@ class RegisterBins:
         cell_rows = ReceiptRows(np.arange(2 * n_areas) % 2 == 1, rows.dummies[member])
         return cls(cell, cell_rows, n_areas)
 
-    def totals(self, model: ReceiptAwareModel, index: np.ndarray, lo: float | None = None):
-        """Per area: expected count and Bernoulli variance of each error, from binned indexes.
+    def binned(
+        self, model: ReceiptAwareModel, index: np.ndarray, lo: float | None = None
+    ) -> BinnedReplicate:
+        """The households binned by (area, receipt, index), each bin evaluated at its mean
+        index: the bins' error probabilities and the areas' totals.
 
         Bins start at ``lo``, by default the lowest index (a partitioned register
         passes the lowest of all its partitions, so that its bins are these).
@@ -565,7 +569,9 @@ class RegisterBins:
         key = self.cell * n_bins + bins
         size = len(self.rows.any_receipt) * n_bins
         counts = np.bincount(key, minlength=size)
-        occupied = np.flatnonzero(counts)
+        occupied = counts > 0
+        slot = (np.cumsum(occupied) - 1)[key]
+        occupied = np.flatnonzero(occupied)
         counts = counts[occupied]
         mean_index = np.bincount(key, weights=index, minlength=size)[occupied] / counts
         cells = occupied // n_bins
@@ -573,13 +579,23 @@ class RegisterBins:
         p = model.probabilities(rows, mean_index)
         errors = error_probabilities({f"p_{k}": v for k, v in p.items()}, rows.any_receipt)
         area_of = cells // 2
-        return {
+        totals = {
             name: (
                 np.bincount(area_of, weights=counts * q, minlength=self.n_areas),
                 np.bincount(area_of, weights=counts * q * (1 - q), minlength=self.n_areas),
             )
             for name, q in errors.items()
         }
+        return BinnedReplicate(slot, errors, totals)
+
+
+@dataclass(frozen=True)
+class BinnedReplicate:
+    """One replicate's register households in bins (:meth:`RegisterBins.binned`)."""
+
+    slot: np.ndarray  # per household: its bin's position among the occupied bins
+    errors: dict[str, np.ndarray]  # per occupied bin: each error's probability
+    totals: dict[str, tuple[np.ndarray, np.ndarray]]  # per area: expected count, variance
 
 
 def village_loadings(
@@ -606,8 +622,9 @@ def replicate_totals(
     lows: np.ndarray | None = None,
 ):
     """Per bootstrap replicate of the model, in order: ``(r, the replicate's model, the
-    households' PMT index under it, {count: (expected count, Bernoulli variance) per
-    area})``, the households (design matrix ``Z``) binned by ``bins``.
+    households' PMT index under it, the households binned by ``bins``)``, a
+    :class:`BinnedReplicate` whose ``totals`` are ``{count: (expected count, Bernoulli
+    variance) per area}`` (``Z``: the households' design matrix).
 
     Bins start at ``lows[r]`` when given, else at the lowest index of these households.
     Shared by the single-process path (:mod:`.expected`) and the partitioned register
@@ -621,7 +638,7 @@ def replicate_totals(
             r = first + j
             replicate = with_fit(model, fit)
             lo = None if lows is None else lows[r]
-            yield r, replicate, indexes[:, j], bins.totals(replicate, indexes[:, j], lo=lo)
+            yield r, replicate, indexes[:, j], bins.binned(replicate, indexes[:, j], lo=lo)
 
 
 def draw_area_counts(

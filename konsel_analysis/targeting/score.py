@@ -196,7 +196,7 @@ def score_register(
     )
 
     model = expected.model
-    Z = model.features.transform(register.X)
+    Z = expected.design[:, 1:]  # the proxies' terms (model.features.transform(register.X))
     Zs = model.features.transform(sample.X)
     reference = np.average(Zs, axis=0, weights=sample.weight)
     contributions, proxies = proxy_contributions(

@@ -72,11 +72,17 @@ def audit_strata(area, is_beneficiary, p_error, n_audit: int) -> np.ndarray:
     status = np.where(np.asarray(is_beneficiary, bool), "B", "N")
     band = np.char.add("b", error_band(p_error).astype(str))
     join = lambda *parts: np.array(["|".join(p) for p in zip(*parts, strict=True)])  # noqa: E731
-    levels = [join(area, status, band), join(area, status), join(status, band), status]
-    for labels in levels:
+    # Each level's labels are made only when the finer ones have too few draws.
+    levels = [
+        lambda: join(area, status, band),
+        lambda: join(area, status),
+        lambda: join(status, band),
+    ]
+    for level in levels:
+        labels = level()
         if MIN_PER_STRATUM * len(np.unique(labels)) <= n_audit:
             return labels
-    return levels[-1]
+    return status
 
 
 def allocate_audit(sizes: np.ndarray, spread: np.ndarray, n: int) -> np.ndarray:

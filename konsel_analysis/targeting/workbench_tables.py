@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from konsel_analysis.errors import UserError
 from konsel_analysis.files import write_parquet_atomic, write_text_atomic
@@ -109,11 +110,17 @@ def replicate_groups(
 
 def _grouped(index, names, area_idx, programs, any_receipt) -> pd.DataFrame:
     """:func:`replicate_groups` with the areas already coded (``names[area_idx]``)."""
+    columns = _grouped_columns(index, area_idx, len(names), programs, any_receipt)
+    return pd.DataFrame({"area": names[columns.pop("area")], **columns})
+
+
+def _grouped_columns(index, area_idx, n_areas, programs, any_receipt) -> dict[str, np.ndarray]:
+    """The columns of :func:`replicate_groups`, the area as its position in the areas."""
     step = np.floor(np.asarray(index, float) / REPLICATE_BIN).astype(np.int64)
     step -= step.min() if len(step) else 0
     n_bins = int(step.max()) + 1 if len(step) else 1
     key = (area_idx * 2 + any_receipt) * n_bins + step
-    size = 2 * len(names) * n_bins
+    size = 2 * n_areas * n_bins
     households = np.bincount(key, minlength=size)
     kept = np.flatnonzero(households)
     count = {"households": households[kept]}
@@ -122,14 +129,12 @@ def _grouped(index, names, area_idx, programs, any_receipt) -> pd.DataFrame:
         for name, flags in programs.items()
     }
     cell = kept // n_bins
-    return pd.DataFrame(
-        {
-            "area": names[cell // 2],
-            "any_receipt": cell % 2 == 1,
-            **{name: values.astype(np.int32) for name, values in count.items()},
-            "index": np.bincount(key, weights=index, minlength=size)[kept] / households[kept],
-        }
-    )
+    return {
+        "area": cell // 2,
+        "any_receipt": cell % 2 == 1,
+        **{name: values.astype(np.int32) for name, values in count.items()},
+        "index": np.bincount(key, weights=index, minlength=size)[kept] / households[kept],
+    }
 
 
 def write_register_tables(register, expected, worth: np.ndarray, out: Path) -> list[Path]:
@@ -154,16 +159,25 @@ def write_register_tables(register, expected, worth: np.ndarray, out: Path) -> l
     )
     any_receipt = ReceiptRows.build(programs, model.programs, register.area, model.areas)
     names, area_idx = np.unique(np.asarray(register.area, dtype=str), return_inverse=True)
-    Z = model.pmt_design(register.X)
+    Z = expected.design if expected.design is not None else model.pmt_design(register.X)
     groups = []
-    for r, fit in enumerate(fits):
-        table = _grouped(Z @ fit.pmt_beta, names, area_idx, programs, any_receipt.any_receipt)
-        groups.append(table.assign(replicate=np.int32(r)))
-    replicates = (
-        pd.concat(groups, ignore_index=True)
-        if groups
-        else replicate_groups(index[:0], index[:0], {p: index[:0] for p in programs}, index[:0])
-    )
+    # One BLAS thread: each product is a set of row-by-coefficient dot products (the
+    # same numbers on any number of threads), too small to gain from threads that
+    # would fight the build's other worker for two cores.
+    with threadpool_limits(limits=1):
+        for r, fit in enumerate(fits):
+            columns = _grouped_columns(
+                Z @ fit.pmt_beta, area_idx, len(names), programs, any_receipt.any_receipt
+            )
+            columns["replicate"] = np.full(len(columns["index"]), r, np.int32)
+            groups.append(columns)
+    if groups:  # one table of every replicate's columns, as pd.concat of each would give
+        stacked = {name: np.concatenate([g[name] for g in groups]) for name in groups[0]}
+        replicates = pd.DataFrame({"area": names[stacked.pop("area")], **stacked})
+    else:
+        replicates = replicate_groups(
+            index[:0], index[:0], {p: index[:0] for p in programs}, index[:0]
+        )
     replicates["area"] = replicates["area"].astype(str)
     payload = {
         "format": FORMAT_VERSION,

@@ -12,7 +12,7 @@ from konsel_analysis.measured.groups import form_groups
 from konsel_analysis.paths import CONFIGS_DIR
 from konsel_analysis.synth import write_konsel
 from konsel_analysis.targeting.expected import estimate_expected_errors
-from konsel_analysis.targeting.expected_groups import visit_shares
+from konsel_analysis.targeting.expected_groups import cell_members, visit_shares
 from konsel_analysis.targeting.score import register_households, survey_sample
 
 CONFIG = CONFIGS_DIR / "konsel_survey.yml"
@@ -63,6 +63,34 @@ def test_a_group_of_everyone_has_the_kecamatan_interval(estimated):
         ours = everyone.loc["ALL", f"{name}_high"] - everyone.loc["ALL", f"{name}_low"]
         theirs = by_area.loc["ALL", f"{name}_high"] - by_area.loc["ALL", f"{name}_low"]
         assert ours == pytest.approx(theirs, rel=0.2)
+
+
+def test_cell_members_by_hand():
+    # Two groupings of four households: cells {0: h1, h3; 1: h0, h2} and {0: all; 1: none}.
+    m = cell_members([np.array([1, 0, 1, 0]), np.zeros(4, np.int64)], [2, 2], 4)
+    w = np.array([[1.0, -1.0], [2.0, 0.5], [4.0, 0.0], [8.0, 3.0]])
+    assert (m @ w).tolist() == [[10.0, 3.5], [5.0, -1.0], [15.0, 2.5], [0.0, 0.0]]
+
+
+def test_cell_members_add_as_bincount_does_to_the_last_bit():
+    # Sums of many values of mixed magnitudes round differently in another order: the
+    # product must add each cell's households in household order, as np.bincount does.
+    rng = np.random.default_rng(7)
+    n = 5000
+    cells = [rng.integers(0, 12, n), rng.integers(0, 3, n)]
+    w = rng.standard_normal((n, 3)) * 10.0 ** rng.integers(-8, 8, (n, 1))
+    sums = cell_members(cells, [12, 3], n) @ w
+    expected = np.vstack(
+        [
+            np.column_stack([np.bincount(c, weights=w[:, j], minlength=k) for j in range(3)])
+            for c, k in zip(cells, [12, 3], strict=True)
+        ]
+    )
+    assert np.array_equal(sums, expected)
+    # ... and the order does matter here: the same households added backwards differ.
+    backwards = np.bincount(cells[0][::-1], weights=w[::-1, 0], minlength=12)
+    assert np.allclose(backwards, expected[:12, 0], rtol=1e-9, atol=1e-6)
+    assert not np.array_equal(backwards, expected[:12, 0])
 
 
 def test_visit_shares_by_hand():
