@@ -35,6 +35,7 @@ from sklearn.model_selection import GroupKFold, KFold
 from statsmodels.regression.linear_model import WLS  # not statsmodels.api: 0.2 s less to import
 from threadpoolctl import threadpool_limits
 
+from konsel_analysis.pmt import sharing
 from konsel_analysis.pmt.base import PovertyModel, sample_weights, welfare_vector
 from konsel_analysis.pmt.features import checked_frame
 from konsel_analysis.pmt.probability import ResidualDistribution, weighted_standardize
@@ -185,7 +186,7 @@ class _WelfareRegressor(PovertyModel, RegressorMixin, BaseEstimator):
         frame = checked_frame(self, X, reset=True, min_samples=2)
         y = welfare_vector(self, y, len(frame))
         w = sample_weights(sample_weight, len(frame))
-        Z = self._fit_features(frame, w)
+        Z = self._fit_features(frame, w, source=X)
         t = np.log(y)
         self._prepare(t, w)
         self.model_ = self._fit_point(Z, t, w)
@@ -227,7 +228,7 @@ class _WelfareRegressor(PovertyModel, RegressorMixin, BaseEstimator):
             return self._predict_point(self.model_, Z)
         cv, g = splitter
         oof = np.empty(len(t))
-        for train, test in cv.split(Z, t, g):
+        for train, test in sharing.splits(cv, len(t), g):
             oof[test] = self._predict_point(self._fit_point(Z[train], t[train], w[train]), Z[test])
         return oof
 
