@@ -86,3 +86,21 @@ def test_splits_are_shared_within_the_block_only():
     # Each test fold holds whole groups: 2 of the 6 groups, 6 rows.
     assert sorted(len(test) for _, test in two) == [6, 6, 6]
     assert all(len(np.unique(groups[test])) == 2 for _, test in two)
+
+
+def test_lasso_path_without_its_input_checks_is_the_checked_path():
+    # lasso_bic hands lasso_path a column-major copy and skips its checks; the path
+    # must be the one the checked call computes from the row-major matrix.
+    from sklearn.linear_model import lasso_path
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(300, 12))
+    y = X[:, 0] - 0.5 * X[:, 3] + rng.normal(0, 0.3, 300)
+    alphas = np.max(np.abs(X.T @ y)) / len(y) * np.logspace(0, -3, 40)
+    _, checked, _ = lasso_path(X, y, alphas=alphas)
+    _, unchecked, _ = lasso_path(np.asfortranarray(X), y, alphas=alphas, check_input=False)
+    assert checked.tobytes() == unchecked.tobytes()
+    # At alpha_max = max |X'y| / n no column is in; at the weakest penalty both true
+    # predictors are, with about their coefficients 1 and -0.5.
+    assert not checked[:, 0].any()
+    assert abs(checked[0, -1] - 1) < 0.1 and abs(checked[3, -1] + 0.5) < 0.1
