@@ -143,6 +143,16 @@ def _looks_like_decimal_commas(text: pd.Series) -> bool:
 
 def _text(series: pd.Series) -> pd.Series:
     """Cells as stripped text (object), whole floats without '.0', empty and missing as NaN."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # A register's categorical columns: the categories' texts, taken by code (what
+        # ``astype(str)`` of the cells does too), not one conversion per cell.
+        texts = _text_of_present(pd.Series(series.cat.categories).astype(str))
+        codes = series.cat.codes.to_numpy()
+        out = np.where(codes >= 0, texts[np.maximum(codes, 0)], np.nan)
+        return pd.Series(out.astype(object), index=series.index, dtype=object)
+    if isinstance(series.dtype, pd.StringDtype):
+        stripped = _text_of_present(series)
+        return pd.Series(stripped, index=series.index, dtype=object)
     if pd.api.types.is_float_dtype(series):
         finite = series.dropna()
         if len(finite) and np.all(np.mod(finite, 1) == 0):
@@ -153,6 +163,13 @@ def _text(series: pd.Series) -> pd.Series:
         stripped = series[present].astype(str).str.strip()
         out[present] = stripped.where(stripped.ne(""), np.nan).to_numpy(dtype=object)
     return out
+
+
+def _text_of_present(text: pd.Series) -> np.ndarray:
+    """Text cells stripped, as an object array; empty and missing cells as NaN."""
+    stripped = text.str.strip().to_numpy(dtype=object, na_value=np.nan)
+    stripped[stripped == ""] = np.nan
+    return stripped
 
 
 # --------------------------------------------------------------------------------------
@@ -187,8 +204,41 @@ def _pandera_schema(rules: Iterable[Rule]):
     return pa.DataFrameSchema(columns, strict=False, coerce=False)
 
 
+def _cells_pass(values: pd.Series, rule: Rule) -> bool:
+    """Whether every cell of a column passes the rule's schema checks; False when unsure.
+
+    The same tests as :func:`_pandera_schema`'s, on whole columns: a table that passes
+    them all (the usual case) does not need pandera, whose report (and import) costs
+    about half a second on an 83,000-row register. Anything this cannot tell, e.g. a
+    comparison that raises, leaves the answer to pandera.
+    """
+    tests = []
+    if rule.kind == "positive":
+        tests.append(lambda s: s > 0)
+    if rule.kind == "flag":
+        tests.append(lambda s: s.isin([0.0, 1.0]))
+    if rule.minimum is not None:
+        tests.append(lambda s, m=rule.minimum: s >= m)
+    if rule.maximum is not None:
+        tests.append(lambda s, m=rule.maximum: s <= m)
+    if rule.allowed:
+        tests.append(lambda s, a=set(rule.allowed): s.isin(a))
+    if rule.kind == "nik":
+        tests.append(lambda s: s.astype(str).str.fullmatch(_NIK.pattern))
+    try:
+        present = values.notna().to_numpy(dtype=bool)
+        if rule.required and not present.all():
+            return False
+        cells = values[present]
+        return all(bool(np.asarray(test(cells), dtype=bool).all()) for test in tests)
+    except (TypeError, ValueError, KeyError):
+        return False
+
+
 def _schema_failures(parsed: pd.DataFrame, rules: list[Rule]) -> pd.DataFrame:
     """(row, column, reason) of every cell the schema refuses."""
+    if all(_cells_pass(parsed[rule.column], rule) for rule in rules):
+        return pd.DataFrame(columns=["row", "column", "reason"])
     import pandera.errors
 
     try:

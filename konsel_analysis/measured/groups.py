@@ -304,11 +304,12 @@ class _Cell:
 def _cell_row(cell: _Cell, mult: np.ndarray | None, alpha: float) -> dict:
     """Point estimates, percentile intervals and the exclusion gap of one cell
     (``mult`` None: a cell too small to publish; its intervals are not computed)."""
-    direct = indicators_from_sums(cell.level.sum(axis=0))
-    rest_direct = indicators_from_sums(cell.rest.sum(axis=0))
+    keys, rest_keys = _INTERVAL_KEYS, ("exclusion_error",)
+    direct = indicators_from_sums(cell.level.sum(axis=0), keys)
+    rest_direct = indicators_from_sums(cell.rest.sum(axis=0), rest_keys)
     empty = np.full((1, len(SUMS)), np.nan)
-    boot = indicators_from_sums(empty if mult is None else mult @ cell.level)
-    rest_boot = indicators_from_sums(empty if mult is None else mult @ cell.rest)
+    boot = indicators_from_sums(empty if mult is None else mult @ cell.level, keys)
+    rest_boot = indicators_from_sums(empty if mult is None else mult @ cell.rest, rest_keys)
     row: dict = {"households": float(cell.level[:, 0].sum()), **cell.sampled}
     for key in _INTERVAL_KEYS:
         row[key] = float(direct[key])

@@ -54,36 +54,46 @@ SHRINK_BELOW_HOUSEHOLDS = 30
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    """num / den, NaN where den is not positive (call within ``np.errstate``)."""
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def indicators_from_sums(sums: np.ndarray) -> dict[str, np.ndarray]:
-    """Every indicator from weighted sums; the last axis of ``sums`` follows :data:`SUMS`.
+#: Each indicator as a function of the sums, by :data:`SUMS` index.
+_INDICATOR_FORMULAS = {
+    "poverty_rate": lambda s: _ratio(s[10], s[9]),
+    "poverty_rate_households": lambda s: _ratio(s[2], s[0]),
+    "beneficiary_rate": lambda s: _ratio(s[1], s[0]),
+    "inclusion_error": lambda s: _ratio(s[6], s[1]),
+    "exclusion_error": lambda s: _ratio(s[7], s[2]),
+    "coverage": lambda s: _ratio(s[4], s[2]),
+    "coverage_extreme_poor": lambda s: _ratio(s[5], s[3]),
+    "leakage": lambda s: _ratio(s[6], s[0]),
+    "undercoverage": lambda s: _ratio(s[7], s[0]),
+    "targeting_differential": lambda s: _ratio(s[4], s[2]) - _ratio(s[6], s[8]),
+    "cgh": lambda s: _ratio(_ratio(s[4], s[1]), _ratio(s[2], s[0])),
+}
+
+
+def indicators_from_sums(sums: np.ndarray, keys=None) -> dict[str, np.ndarray]:
+    """Every indicator (or those in ``keys``) from weighted sums; the last axis of
+    ``sums`` follows :data:`SUMS`.
 
     Undefined ratios (no beneficiaries, no poor) are NaN. ``poverty_rate`` is the
     share of persons (``wmP / wm``; of households when every household counts as
     one person), ``poverty_rate_households`` the share of households; every other
-    indicator counts households, the unit a programme enrols.
+    indicator counts households, the unit a programme enrols. The bootstrap asks
+    only for the indicators it gives intervals to (``keys``): each is computed
+    alone, so the values do not depend on which others are asked for.
 
     >>> s = np.array([10.0, 4.0, 5.0, 1.0, 3.0, 1.0, 1.0, 2.0, 5.0, 40.0, 25.0])  # as SUMS
     >>> {k: round(float(v), 3) for k, v in indicators_from_sums(s).items()}["inclusion_error"]
     0.25
+    >>> {k: float(v) for k, v in indicators_from_sums(s, keys=("coverage",)).items()}
+    {'coverage': 0.6}
     """
-    w, wB, wP, wE, wBP, wBE, wBnP, wPnB, wnP, wm, wmP = (sums[..., i] for i in range(len(SUMS)))
-    return {
-        "poverty_rate": _ratio(wmP, wm),
-        "poverty_rate_households": _ratio(wP, w),
-        "beneficiary_rate": _ratio(wB, w),
-        "inclusion_error": _ratio(wBnP, wB),
-        "exclusion_error": _ratio(wPnB, wP),
-        "coverage": _ratio(wBP, wP),
-        "coverage_extreme_poor": _ratio(wBE, wE),
-        "leakage": _ratio(wBnP, w),
-        "undercoverage": _ratio(wPnB, w),
-        "targeting_differential": _ratio(wBP, wP) - _ratio(wBnP, wnP),
-        "cgh": _ratio(_ratio(wBP, wB), _ratio(wP, w)),
-    }
+    columns = [sums[..., i] for i in range(len(SUMS))]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {key: _INDICATOR_FORMULAS[key](columns) for key in (keys or INDICATORS)}
 
 
 def household_sums(is_beneficiary, is_poor, is_extreme_poor, weight, persons=None) -> np.ndarray:
@@ -441,7 +451,7 @@ def _measure(
             row.update({key: float(direct[key]) for key in INDICATORS})
             row["resampled_units"] = resampled
             replicates = (
-                indicators_from_sums(mult[:, cell_unit[in_area]] @ cell_sums[in_area])
+                indicators_from_sums(mult[:, cell_unit[in_area]] @ cell_sums[in_area], INTERVALS)
                 if resampled >= 2
                 else {key: np.full(1, np.nan) for key in INTERVALS}
             )
@@ -482,7 +492,8 @@ def _percentile_interval(values: np.ndarray, alpha: float) -> tuple[float, float
     finite = values[np.isfinite(values)]
     if len(finite) < 2:
         return np.nan, np.nan
-    return float(np.quantile(finite, alpha)), float(np.quantile(finite, 1 - alpha))
+    low, high = np.quantile(finite, [alpha, 1 - alpha])  # each as np.quantile(finite, q)
+    return float(low), float(high)
 
 
 def _apply_shrinkage(table: pd.DataFrame, min_households: int, z: float) -> pd.DataFrame:
@@ -512,29 +523,43 @@ def _apply_shrinkage(table: pd.DataFrame, min_households: int, z: float) -> pd.D
             ("exclusion_error", "sampled_poor"),
         ):
             _shrink_key(table, areas, regency, key, basis, min_households, z)
-    for i, row in table.iterrows():
-        for condition, reason in (
-            (
-                row["sampled_beneficiaries"] == 0,
-                "no sampled beneficiaries: inclusion error undefined",
-            ),
-            (
-                row["sampled_poor"] == 0,
-                "no sampled poor households: exclusion error and coverage undefined",
-            ),
-            (
-                row["single_cluster"],
-                "one sampled village: interval ignores variation between villages",
-            ),
-            (
-                row["resampled_units"] < 2,
-                f"{int(row['resampled_units'])} resampled cluster(s): too few clusters "
-                "to bootstrap, so no interval",
-            ),
-        ):
-            if condition:
-                table.loc[i, "note"] = _join(table.loc[i, "note"], reason)
+    # Each row's reasons in this order (rows apart, one column write per reason).
+    _add_notes(
+        table,
+        (table["sampled_beneficiaries"] == 0).to_numpy(bool),
+        "no sampled beneficiaries: inclusion error undefined",
+    )
+    _add_notes(
+        table,
+        (table["sampled_poor"] == 0).to_numpy(bool),
+        "no sampled poor households: exclusion error and coverage undefined",
+    )
+    _add_notes(
+        table,
+        table["single_cluster"].to_numpy(bool),
+        "one sampled village: interval ignores variation between villages",
+    )
+    few = (table["resampled_units"] < 2).to_numpy(bool)
+    _add_notes(
+        table,
+        few,
+        [
+            f"{int(n)} resampled cluster(s): too few clusters to bootstrap, so no interval"
+            for n in table["resampled_units"].to_numpy()[few]
+        ],
+    )
     return table
+
+
+def _add_notes(table: pd.DataFrame, rows: np.ndarray, reasons) -> None:
+    """Add a reason (one text, or one per selected row) to the notes of ``rows`` (a
+    boolean mask), in place: one write of the column, not one per row."""
+    if not rows.any():
+        return
+    reasons = [reasons] * int(rows.sum()) if isinstance(reasons, str) else list(reasons)
+    where = table.index[rows]
+    notes = table.loc[where, "note"].tolist()
+    table.loc[where, "note"] = [_join(n, r) for n, r in zip(notes, reasons, strict=True)]
 
 
 def _shrink_key(table, areas, regency, key, basis, min_households, z) -> None:
@@ -565,12 +590,16 @@ def _shrink_key(table, areas, regency, key, basis, min_households, z) -> None:
         table.loc[idx, "coverage"] = 1 - shrunk[small]
         table.loc[idx, "coverage_low"] = 1 - table.loc[idx, "exclusion_error_high"]
         table.loc[idx, "coverage_high"] = 1 - table.loc[idx, "exclusion_error_low"]
-    for i in idx:
-        table.loc[i, "note"] = _join(
-            table.loc[i, "note"],
-            f"{key} shrunk towards the regency value ({int(table.loc[i, basis])} sampled; "
-            f"direct value in {key}_direct)",
-        )
+    shrunk_rows = table.index.isin(idx)
+    _add_notes(
+        table,
+        shrunk_rows,
+        [
+            f"{key} shrunk towards the regency value ({int(n)} sampled; "
+            f"direct value in {key}_direct)"
+            for n in table.loc[shrunk_rows, basis]
+        ],
+    )
 
 
 def _drop_degenerate(table: pd.DataFrame, key: str) -> None:
@@ -583,10 +612,11 @@ def _drop_degenerate(table: pd.DataFrame, key: str) -> None:
     low, high, value = table[f"{key}_low"], table[f"{key}_high"], table[key]
     bad = (high - low).abs().le(1e-12) & ~((value - low).abs().le(1e-12))
     bad &= low.notna() & value.notna()
-    for i in table.index[bad]:
-        table.loc[i, [f"{key}_low", f"{key}_high"]] = np.nan
-        table.loc[i, "note"] = _join(
-            table.loc[i, "note"],
+    if bad.any():
+        table.loc[bad, [f"{key}_low", f"{key}_high"]] = np.nan
+        _add_notes(
+            table,
+            bad.to_numpy(bool),
             f"{key} interval left empty: every bootstrap replicate gave one value, "
             "not the estimate",
         )
@@ -603,13 +633,20 @@ def _flag_small_samples(table: pd.DataFrame, min_households: int) -> pd.DataFram
     table = table.copy()
     basis = table[["households", "sampled_beneficiaries", "sampled_poor"]].min(axis=1)
     table["small_sample"] = basis < min_households
-    for i in table.index[table["small_sample"]]:
-        table.loc[i, "note"] = _join(
-            table.loc[i, "note"],
-            f"small sample ({int(table.loc[i, 'sampled_beneficiaries'])} beneficiaries, "
-            f"{int(table.loc[i, 'sampled_poor'])} poor sampled): "
-            f"{', '.join(UNSHRUNK_INDICATORS)} are direct estimates, read with care",
-        )
+    small = table["small_sample"].to_numpy(bool)
+    _add_notes(
+        table,
+        small,
+        [
+            f"small sample ({int(b)} beneficiaries, {int(p)} poor sampled): "
+            f"{', '.join(UNSHRUNK_INDICATORS)} are direct estimates, read with care"
+            for b, p in zip(
+                table["sampled_beneficiaries"].to_numpy()[small],
+                table["sampled_poor"].to_numpy()[small],
+                strict=True,
+            )
+        ],
+    )
     return table
 
 
@@ -623,8 +660,7 @@ def _explain_design(table: pd.DataFrame, boot: BootstrapDesign) -> pd.DataFrame:
         for s, others in boot.collapsed
     )
     table = table.copy()
-    for i in table.index[table["area"] == ALL_AREAS]:
-        table.loc[i, "note"] = _join(table.loc[i, "note"], said)
+    _add_notes(table, (table["area"] == ALL_AREAS).to_numpy(bool), said)
     return table
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from konsel_analysis.pmt import sharing
 from konsel_analysis.pmt.features import ProxyFeatures, checked_frame, sample_weights
 
 __all__ = [
@@ -53,17 +54,24 @@ def welfare_vector(estimator, y, n: int) -> np.ndarray:
 class PovertyModel:
     """Mixin: design matrix of a fitted estimator and the P(poor) table."""
 
-    def _fit_features(self, frame: pd.DataFrame, w: np.ndarray) -> np.ndarray:
-        self.features_ = ProxyFeatures(
-            squared=self.squared, min_count=self.min_count, log1p=getattr(self, "log1p", None)
+    def _fit_features(self, frame: pd.DataFrame, w: np.ndarray, source=None) -> np.ndarray:
+        """Fit ``features_`` on the training proxies; their design matrix. ``source`` is
+        X as ``fit`` was given it (see :mod:`konsel_analysis.pmt.sharing`)."""
+        self.features_, Z = sharing.fit_design(
+            lambda: ProxyFeatures(
+                squared=self.squared, min_count=self.min_count, log1p=getattr(self, "log1p", None)
+            ),
+            frame,
+            w,
+            source,
         )
-        return self.features_.fit(frame, sample_weight=w).transform(frame)
+        return Z
 
     def _design(self, X) -> tuple[np.ndarray, pd.Index | None]:
         check_is_fitted(self, "features_")
         frame = checked_frame(self, X, reset=False)
         index = X.index if isinstance(X, pd.DataFrame) else None
-        return self.features_.transform(frame), index
+        return sharing.transform(self.features_, frame, X), index
 
     @property
     def feature_names_(self) -> np.ndarray:

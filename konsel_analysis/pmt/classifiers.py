@@ -55,6 +55,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from konsel_analysis.pmt import sharing
 from konsel_analysis.pmt.base import PovertyModel, sample_weights, target_vector
 from konsel_analysis.pmt.features import ProxyFeatures, checked_frame
 from konsel_analysis.pmt.probability import weighted_standardize
@@ -75,11 +76,10 @@ def penalty_splits(n: int, groups, random_state) -> list | None:
     k = min(PENALTY_FOLDS, n // MIN_ROWS_PER_PENALTY_FOLD)
     if k < 2:
         return None
-    dummy = np.zeros((n, 1))
     if groups is not None and len(np.unique(np.asarray(groups))) >= k:
         cv = GroupKFold(k, shuffle=True, random_state=random_state)
-        return list(cv.split(dummy, groups=np.asarray(groups)))
-    return list(KFold(k, shuffle=True, random_state=random_state).split(dummy))
+        return sharing.splits(cv, n, np.asarray(groups))
+    return sharing.splits(KFold(k, shuffle=True, random_state=random_state), n, None)
 
 
 def penalty_scaling(
@@ -155,15 +155,38 @@ class IndexFit:
         return special.expit(eta) if self.link == "logit" else special.ndtr(eta)
 
 
-def _loss_and_gradient(eta: np.ndarray, event: np.ndarray, link: str):
-    """Negative log-likelihood per row and its derivative in the index."""
+def _loss_and_gradient(eta: np.ndarray, event: np.ndarray, link: str, is_event=None):
+    """Negative log-likelihood per row and its derivative in the index.
+
+    ``is_event`` (``event == 1`` where every event is 0 or 1) lets the probit take one
+    log-CDF per row, of the side the row is on, instead of both sides; the result is
+    the same to the bit (see :func:`_probit_loss_one_side`).
+    """
     if link == "logit":
         return np.logaddexp(0.0, eta) - event * eta, special.expit(eta) - event
+    if is_event is not None:
+        return _probit_loss_one_side(eta, is_event)
     log_p, log_q = special.log_ndtr(eta), special.log_ndtr(-eta)
     log_pdf = -0.5 * eta**2 - 0.5 * np.log(2 * np.pi)
     loss = -(event * log_p + (1 - event) * log_q)
     grad = -event * np.exp(log_pdf - log_p) + (1 - event) * np.exp(log_pdf - log_q)
     return loss, grad
+
+
+def _probit_loss_one_side(eta: np.ndarray, is_event: np.ndarray):
+    """The probit's loss and gradient for 0/1 events, bit for bit as the two-sided form.
+
+    With ``event`` 1 the two-sided loss is ``-(1 * log_p + 0 * log_q)``: ``0 * log_q``
+    is a zero (log_q is finite) and adding it changes no bit, so the loss is
+    ``-log_p``; with ``event`` 0 it is ``-log_q``, ``log_q`` being the log-CDF of
+    ``-eta``. The gradient likewise is ``-m + 0.0`` (event) or ``m`` (no event), ``m``
+    the row's own side's ``exp(log_pdf - log_cdf)``; ``+ 0.0`` keeps the sign of a
+    zero as the two-sided sum leaves it.
+    """
+    log_cdf = special.log_ndtr(np.where(is_event, eta, -eta))
+    log_pdf = -0.5 * eta**2 - 0.5 * np.log(2 * np.pi)
+    ratio = np.exp(log_pdf - log_cdf)
+    return -log_cdf, np.where(is_event, -ratio + 0.0, ratio)
 
 
 def fit_index_model(
@@ -184,11 +207,16 @@ def fit_index_model(
     if share <= 0 or share >= 1:
         return IndexFit(0.0, np.zeros(Zs.shape[1]), link, constant=share)
 
+    zero_one = bool(np.all((event == 0) | (event == 1)))
+    is_event = event == 1 if zero_one and link == "probit" else None
+
     def objective(beta):
         eta = beta[0] + Zs @ beta[1:]
-        loss, d = _loss_and_gradient(eta, event, link)
+        loss, d = _loss_and_gradient(eta, event, link, is_event)
         g = wn * d
-        grad = np.r_[g.sum(), Zs.T @ g + alpha * beta[1:]]
+        grad = np.empty_like(beta)  # [d/d intercept, d/d coef], without np.r_'s parsing
+        grad[0] = g.sum()
+        np.add(Zs.T @ g, alpha * beta[1:], out=grad[1:])
         return float(wn @ loss + 0.5 * alpha * beta[1:] @ beta[1:]), grad
 
     if start is not None and start.constant is None:
@@ -269,17 +297,19 @@ class BinaryPMT(PovertyModel, ClassifierMixin, BaseEstimator):
         losses = np.zeros(len(ALPHA_GRID))
         for train, test in splits:
             fit = None
+            Z_train, event_train, w_train = Zs[train], event[train], w[train]
+            Z_test, event_test, w_test = Zs[test], event[test], w[test]
             for i in reversed(range(len(ALPHA_GRID))):  # strong to weak penalty
                 fit = fit_index_model(
-                    Zs[train],
-                    event[train],
-                    w[train],
+                    Z_train,
+                    event_train,
+                    w_train,
                     self.link,
                     ALPHA_GRID[i],
                     self.max_iter,
                     start=fit,
                 )
-                losses[i] += log_loss_sum(event[test], fit.probability(Zs[test]), w[test])
+                losses[i] += log_loss_sum(event_test, fit.probability(Z_test), w_test)
         return float(ALPHA_GRID[int(np.argmin(losses))])
 
     def _flags(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -326,7 +356,7 @@ class BinaryPMT(PovertyModel, ClassifierMixin, BaseEstimator):
         y = target_vector(self, y, len(frame))
         w = sample_weights(sample_weight, len(frame))
         poor, extreme = self._flags(y)
-        Z = self._fit_features(frame, w)
+        Z = self._fit_features(frame, w, source=X)
         self.mean_, self.scale_ = penalty_scaling(self.features_, Z, w)
         Zs = (Z - self.mean_) / self.scale_
         self.poor_model_, self.alpha_ = self._fit_flag(Zs, poor.astype(float), w, groups)
@@ -433,7 +463,7 @@ class _ClassPMT(PovertyModel, ClassifierMixin, BaseEstimator):
                 f"{type(self).__name__} needs y with at least 2 classes, "
                 f"got {len(self.classes_)} class"
             )
-        Z = self._fit_features(frame, w)
+        Z = self._fit_features(frame, w, source=X)
         self.mean_, self.scale_ = penalty_scaling(self.features_, Z, w)
         Zin = self._input(Z)
         with self._threads():

@@ -35,6 +35,7 @@ from sklearn.model_selection import GroupKFold, KFold
 from statsmodels.regression.linear_model import WLS  # not statsmodels.api: 0.2 s less to import
 from threadpoolctl import threadpool_limits
 
+from konsel_analysis.pmt import sharing
 from konsel_analysis.pmt.base import PovertyModel, sample_weights, welfare_vector
 from konsel_analysis.pmt.features import checked_frame
 from konsel_analysis.pmt.probability import ResidualDistribution, weighted_standardize
@@ -130,7 +131,9 @@ def lasso_bic(Z: np.ndarray, t: np.ndarray, w: np.ndarray, n_alphas: int = 40) -
     alphas = alpha_max * np.logspace(0, -3, n_alphas)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        _, coefs, _ = lasso_path(Xw, tw, alphas=alphas)
+        # The column-major copy lasso_path's own input check would make, once: without
+        # the check it does not validate its Gram matrix again at each of the alphas.
+        _, coefs, _ = lasso_path(np.asfortranarray(Xw), tw, alphas=alphas, check_input=False)
     rss = np.sum((tw[:, None] - Xw @ coefs) ** 2, axis=0)
     df = np.count_nonzero(coefs, axis=0) + 1
     bic = n * np.log(np.maximum(rss, 1e-300) / n) + df * np.log(n)
@@ -185,7 +188,7 @@ class _WelfareRegressor(PovertyModel, RegressorMixin, BaseEstimator):
         frame = checked_frame(self, X, reset=True, min_samples=2)
         y = welfare_vector(self, y, len(frame))
         w = sample_weights(sample_weight, len(frame))
-        Z = self._fit_features(frame, w)
+        Z = self._fit_features(frame, w, source=X)
         t = np.log(y)
         self._prepare(t, w)
         self.model_ = self._fit_point(Z, t, w)
@@ -227,7 +230,7 @@ class _WelfareRegressor(PovertyModel, RegressorMixin, BaseEstimator):
             return self._predict_point(self.model_, Z)
         cv, g = splitter
         oof = np.empty(len(t))
-        for train, test in cv.split(Z, t, g):
+        for train, test in sharing.splits(cv, len(t), g):
             oof[test] = self._predict_point(self._fit_point(Z[train], t[train], w[train]), Z[test])
         return oof
 

@@ -39,7 +39,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
 from konsel_analysis.datasets import Dataset, DatasetError
-from konsel_analysis.pmt import metrics
+from konsel_analysis.pmt import metrics, sharing
 from konsel_analysis.pmt.base import P_EXTREME, P_POOR
 from konsel_analysis.pmt.classifiers import (
     BinaryPMT,
@@ -197,12 +197,12 @@ def _fit_fold(estimator, dataset: Dataset, train: np.ndarray, test: np.ndarray):
 def _fit_predict(estimator, dataset: Dataset, train: np.ndarray, test: np.ndarray):
     model = clone(estimator)
     model.fit(
-        dataset.X.iloc[train],
+        sharing.rows_of(dataset.X, train),
         dataset.y[train],
         sample_weight=dataset.weight[train],
         groups=dataset.cluster[train],
     )
-    X_test = dataset.X.iloc[test]
+    X_test = sharing.rows_of(dataset.X, test)
     proba = model.predict_poverty_proba(X_test)
     welfare = model.predict(X_test) if is_regressor(model) else None
     extreme = proba[P_EXTREME].to_numpy() if P_EXTREME in proba else None
@@ -492,7 +492,8 @@ def validate_pmt(
     fold = grouped_folds(dataset.is_poor, dataset.cluster, folds, seed)
     predictions, failures = {}, {}
     # Small matrices: threaded BLAS only contends for cores (RF uses its own n_jobs).
-    with threadpool_limits(limits=1, user_api="blas"):
+    # The estimators share their design matrices and inner folds (pmt/sharing.py).
+    with threadpool_limits(limits=1, user_api="blas"), sharing.shared_work():
         for name, estimator in estimators.items():
             try:
                 predictions[name] = cross_fit(estimator, dataset, fold, name)
