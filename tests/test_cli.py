@@ -57,7 +57,7 @@ def test_reports_summarises_without_touching_raw_data(project_root, capsys):
     assert _hashes(raw) == before
     out = capsys.readouterr().out
     for step in (
-        "register summary by kecamatan",
+        "area summary",
         "PMT validation",
         "survey-measured targeting errors",
         "register scoring",

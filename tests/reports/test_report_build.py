@@ -54,7 +54,7 @@ def find_identities(folder: Path, niks: set[str], names: set[str]) -> list[str]:
 
 
 STEP_LINES = (
-    ("[done] register summary by kecamatan", "wrote data/processed/register_summary_by_kecamatan"),
+    ("[done] area summary", "wrote data/processed/register_summary_by_kecamatan"),
     ("[done] PMT validation", "wrote data/processed/pmt/"),
     ("[done] survey-measured targeting errors", "wrote data/processed/targeting/targeting_by_area"),
     # the five tables, and the workbench's three (workbench_register, _replicates, _models)

@@ -35,7 +35,11 @@ def figures(tmp_path) -> pd.DataFrame:
     path = tmp_path / "targeting_by_area.csv"
     pd.DataFrame(ROWS, columns=COLUMNS).to_csv(path, index=False)
     steps = StepFiles({"targeting_by_area": path}, {})
-    return tabulate_targeting_errors(ReportData(None, None, None, steps, tmp_path))
+    return tabulate_targeting_errors(ReportData(None, steps, tmp_path, read_raw=_no_raw))
+
+
+def _no_raw():
+    raise AssertionError("the targeting figures are the step's: no raw table is read")
 
 
 def test_the_targeting_steps_estimates_are_quoted(figures):
