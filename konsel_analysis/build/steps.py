@@ -150,13 +150,14 @@ def _intake_headline(ctx: StepContext) -> str:
 
 def _summarise_areas(ctx: StepContext) -> list[Path]:
     from konsel_analysis.describe import step
+    from konsel_analysis.describe.tables import TABLES
 
     return step.run(
         ctx.survey,
         ctx.register,
         ctx.settings.config,
-        summary_settings(),
-        {name: outputs.path(ctx.paths, f"summary_{name}") for name in SUMMARY_TABLES},
+        _summary_settings(),
+        {name: outputs.path(ctx.paths, f"summary_{name}") for name in TABLES},
         outputs.path(ctx.paths, "register_summary_by_kecamatan"),
     )
 
@@ -221,6 +222,13 @@ def _poverty_map(ctx: StepContext) -> list[Path]:
         drop_unknown_areas=True,
     )
     return written
+
+
+def _summary_settings():
+    """The area summary's policy numbers (parameters.yml)."""
+    from konsel_analysis.describe.tables import SummarySettings
+
+    return SummarySettings.from_parameters()
 
 
 def _simulate_impact(ctx: StepContext) -> list[Path]:
@@ -362,7 +370,7 @@ STEPS: list[Step] = [
         manifest=lambda p: outputs.path(p, "register_summary_manifest"),
         inputs=("survey", "register"),
         modules=("konsel_analysis.describe.step",),
-        settings=lambda ctx: {"summary": asdict(summary_settings())},
+        settings=lambda ctx: {"summary": asdict(_summary_settings())},
         run=_summarise_areas,
     ),
     Step(
@@ -441,23 +449,6 @@ STEPS: list[Step] = [
 # --------------------------------------------------------------------------------------
 # Running a step, or reusing what it wrote
 # --------------------------------------------------------------------------------------
-
-
-#: The tables of the area summary step (:mod:`konsel_analysis.describe`), by output name.
-SUMMARY_TABLES = ("area_summary", "welfare_bands", "coverage_points", "desa_composition")
-
-
-def summary_settings():
-    """The area summary's policy numbers, from parameters.yml."""
-    from konsel_analysis.describe.tables import SummarySettings
-    from konsel_analysis.parameters import load_parameters
-
-    params = load_parameters()
-    return SummarySettings(
-        poverty_line_idr=float(params.value("poverty_lines.poverty_line")),
-        extreme_poverty_line_idr=float(params.value("poverty_lines.extreme_poverty_line")),
-        eligible_desil_max=int(params.value("social_assistance.eligible_desil_max")),
-    )
 
 
 def _policy() -> dict:

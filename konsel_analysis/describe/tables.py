@@ -18,7 +18,11 @@ import pandas as pd
 
 from konsel_analysis.dictionary import PROGRAM_FLAGS
 from konsel_analysis.geography import REGENCY_CODE, load_kecamatan, load_villages
+from konsel_analysis.parameters import load_parameters
 from konsel_analysis.privacy import MIN_CELL_HOUSEHOLDS
+
+#: The tables of :func:`describe_areas`, by name (the area summary step writes each).
+TABLES = ("area_summary", "welfare_bands", "coverage_points", "desa_composition")
 
 #: Programmes whose targeting is measured here; "pkh_or_bpnt" is either one.
 MEASURED_PROGRAMMES = ("pkh", "bpnt", "pkh_or_bpnt")
@@ -42,6 +46,16 @@ class SummarySettings:
     poverty_line_idr: float  # Rp per person per month
     extreme_poverty_line_idr: float  # Rp per person per month
     eligible_desil_max: int  # DTSEN desil 1 to this one are eligible (Inpres 4/2025)
+
+    @classmethod
+    def from_parameters(cls) -> SummarySettings:
+        """The numbers of parameters.yml (the main job's)."""
+        params = load_parameters()
+        return cls(
+            poverty_line_idr=float(params.value("poverty_lines.poverty_line")),
+            extreme_poverty_line_idr=float(params.value("poverty_lines.extreme_poverty_line")),
+            eligible_desil_max=int(params.value("social_assistance.eligible_desil_max")),
+        )
 
 
 def weighted_share(is_in: np.ndarray, weights: np.ndarray) -> float:

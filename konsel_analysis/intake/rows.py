@@ -35,7 +35,7 @@ in BPS's numbering without a crosswalk.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -177,60 +177,54 @@ def _text_of_present(text: pd.Series) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
+def _cell_tests(rule: Rule) -> list[tuple[str, Callable[[pd.Series], pd.Series]]]:
+    """The rule's tests of a column's present cells, each with the name its failures
+    carry: the pandera schema's checks and the whole-column pre-check are these."""
+    tests: list[tuple[str, Callable[[pd.Series], pd.Series]]] = []
+    if rule.kind == "positive":
+        tests.append(("not_positive", lambda s: s > 0))
+    if rule.kind == "flag":
+        tests.append(("not_flag", lambda s: s.isin([0.0, 1.0])))
+    if rule.minimum is not None:
+        tests.append(("below_minimum", lambda s, m=rule.minimum: s >= m))
+    if rule.maximum is not None:
+        tests.append(("above_maximum", lambda s, m=rule.maximum: s <= m))
+    if rule.allowed:
+        name = "unknown_category" if rule.allowed_by == "dictionary" else "undeclared_code"
+        tests.append((name, lambda s, a=set(rule.allowed): s.isin(a)))
+    if rule.kind == "nik":
+        tests.append(("nik_format", lambda s: s.astype(str).str.fullmatch(_NIK.pattern)))
+    return tests
+
+
 def _pandera_schema(rules: Iterable[Rule]):
     """The pandera schema of the parsed table: one Column per rule, named checks."""
     import pandera.pandas as pa
 
-    columns = {}
-    for rule in rules:
-        checks = []
-        if rule.kind == "positive":
-            checks.append(pa.Check(lambda s: s > 0, name="not_positive"))
-        if rule.kind == "flag":
-            checks.append(pa.Check(lambda s: s.isin([0.0, 1.0]), name="not_flag"))
-        if rule.minimum is not None:
-            checks.append(pa.Check(lambda s, m=rule.minimum: s >= m, name="below_minimum"))
-        if rule.maximum is not None:
-            checks.append(pa.Check(lambda s, m=rule.maximum: s <= m, name="above_maximum"))
-        if rule.allowed:
-            allowed = set(rule.allowed)
-            name = "unknown_category" if rule.allowed_by == "dictionary" else "undeclared_code"
-            checks.append(pa.Check(lambda s, a=allowed: s.isin(a), name=name))
-        if rule.kind == "nik":
-            checks.append(
-                pa.Check(lambda s: s.astype(str).str.fullmatch(_NIK.pattern), name="nik_format")
-            )
-        columns[rule.column] = pa.Column(nullable=not rule.required, checks=checks)
+    columns = {
+        rule.column: pa.Column(
+            nullable=not rule.required,
+            checks=[pa.Check(test, name=name) for name, test in _cell_tests(rule)],
+        )
+        for rule in rules
+    }
     return pa.DataFrameSchema(columns, strict=False, coerce=False)
 
 
 def _cells_pass(values: pd.Series, rule: Rule) -> bool:
     """Whether every cell of a column passes the rule's schema checks; False when unsure.
 
-    The same tests as :func:`_pandera_schema`'s, on whole columns: a table that passes
+    The schema's own tests (:func:`_cell_tests`), on whole columns: a table that passes
     them all (the usual case) does not need pandera, whose report (and import) costs
     about half a second on an 83,000-row register. Anything this cannot tell, e.g. a
     comparison that raises, leaves the answer to pandera.
     """
-    tests = []
-    if rule.kind == "positive":
-        tests.append(lambda s: s > 0)
-    if rule.kind == "flag":
-        tests.append(lambda s: s.isin([0.0, 1.0]))
-    if rule.minimum is not None:
-        tests.append(lambda s, m=rule.minimum: s >= m)
-    if rule.maximum is not None:
-        tests.append(lambda s, m=rule.maximum: s <= m)
-    if rule.allowed:
-        tests.append(lambda s, a=set(rule.allowed): s.isin(a))
-    if rule.kind == "nik":
-        tests.append(lambda s: s.astype(str).str.fullmatch(_NIK.pattern))
     try:
         present = values.notna().to_numpy(dtype=bool)
         if rule.required and not present.all():
             return False
         cells = values[present]
-        return all(bool(np.asarray(test(cells), dtype=bool).all()) for test in tests)
+        return all(bool(np.asarray(test(cells), dtype=bool).all()) for _, test in _cell_tests(rule))
     except (TypeError, ValueError, KeyError):
         return False
 

@@ -123,7 +123,7 @@ def test_the_pages_quote_the_area_summary_steps_tables_as_they_are(built):
     """One source: the report tables copy the area summary step's tables byte for byte,
     and the register summary is that step's register counts (checked here against the
     raw register, counted independently)."""
-    from konsel_analysis.build.steps import SUMMARY_TABLES
+    from konsel_analysis.describe.tables import TABLES as SUMMARY_TABLES
 
     processed = built.root / "data/processed"
     for name in SUMMARY_TABLES:
